@@ -1,0 +1,14 @@
+# crashdrill_add_test(NAME SOURCES a.cc b.cc LIBS x y): one GoogleTest binary,
+# each test case registered with CTest without running the binary at build time.
+include(GoogleTest)
+
+function(crashdrill_add_test name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;LIBS" ${ARGN})
+  add_executable(${name} ${ARG_SOURCES})
+  target_link_libraries(${name} PRIVATE ${ARG_LIBS} crashdrill_test_support crashdrill_warnings
+                        rapidcheck_gtest rapidcheck GTest::gmock GTest::gtest_main)
+  gtest_discover_tests(${name}
+    DISCOVERY_MODE PRE_TEST
+    WORKING_DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR}
+    PROPERTIES ENVIRONMENT "CRASHDRILL_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
+endfunction()

@@ -1,0 +1,30 @@
+// Subcommands of the crashdrill binary. Each command file adds its options to
+// the app and records the action to run once parsing succeeded.
+#pragma once
+
+#include <functional>
+
+#include <CLI/CLI.hpp>
+
+namespace crashdrill::scenarios {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitPropertyFailed = 1;
+inline constexpr int kExitUsage = 2;
+inline constexpr int kExitHarnessFailed = 3;
+
+// Holds the action of the subcommand that was parsed.
+class CommandRegistry {
+ public:
+  // Called by a subcommand's parse callback.
+  void Select(std::function<int()> action) { action_ = std::move(action); }
+  int Run() const { return action_ ? action_() : kExitUsage; }
+
+ private:
+  std::function<int()> action_;
+};
+
+// Adds every subcommand that exists to `app`.
+void RegisterCommands(CLI::App& app, CommandRegistry& registry);
+
+}  // namespace crashdrill::scenarios
