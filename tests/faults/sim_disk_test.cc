@@ -1,0 +1,267 @@
+// SimDisk unit tests: each fault, observed through the Fs API only.
+#include "faults/sim_disk.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include <gtest/gtest.h>
+
+#include "tests/faults/test_util.h"
+
+namespace crashdrill::faults {
+namespace {
+
+using system::OpenOptions;
+using system::StatusCode;
+using testing::ReadText;
+using testing::WriteText;
+
+class SimDiskTest : public ::testing::Test {
+ protected:
+  void TearDown() override {
+    if (disk_) testing::Tally(disk_->trace());
+  }
+  SimDisk& Disk(SimDiskOptions options = {}) {
+    disk_ = std::make_unique<SimDisk>(std::move(options));
+    return *disk_;
+  }
+  static FaultEntry Entry(TriggerOn on, uint64_t nth, FaultKind kind, uint32_t repeat = 1,
+                          std::string glob = "") {
+    return FaultEntry{.trigger = {.on = on, .nth = nth, .repeat = repeat,
+                                  .path_glob = std::move(glob)},
+                      .fault = {.kind = kind}};
+  }
+  std::unique_ptr<SimDisk> disk_;
+  Rng rng_{7};
+};
+
+TEST_F(SimDiskTest, WriteBeyondCapacityIsShortThenNoSpace) {
+  SimDisk& disk = Disk({.capacity_bytes = 100});
+  auto file = disk.Open("/f", OpenOptions::CreateNew());
+  ASSERT_TRUE(file.ok());
+  ASSERT_TRUE((*file)->WriteAt(0, system::AsBytes(std::string(60, 'a'))).ok());
+  const system::Status short_write = (*file)->Append(system::AsBytes(std::string(60, 'b')));
+  EXPECT_EQ(short_write.code(), StatusCode::kNoSpace);
+  EXPECT_TRUE(short_write.injected());
+  EXPECT_EQ(short_write.offset(), 100);
+  EXPECT_EQ(ReadText(disk, "/f"), std::string(60, 'a') + std::string(40, 'b'));
+  const system::Status full = (*file)->Append(system::AsBytes("c"));
+  EXPECT_EQ(full.code(), StatusCode::kNoSpace);
+  EXPECT_EQ(*disk.FreeSpace("/"), 0u);
+  EXPECT_EQ(disk.trace().count(Probe::kShortWrite), 1u);
+  EXPECT_EQ(disk.trace().count(Probe::kNoSpace), 1u);
+}
+
+TEST_F(SimDiskTest, UnlinkAndTruncateMakeRoomAgain) {
+  SimDisk& disk = Disk({.capacity_bytes = 100});
+  ASSERT_TRUE(WriteText(disk, "/a", std::string(70, 'a'), true).ok());
+  ASSERT_TRUE(WriteText(disk, "/b", std::string(30, 'b'), true).ok());
+  EXPECT_EQ(*disk.FreeSpace("/"), 0u);
+  auto b = disk.Open("/b", OpenOptions::ReadWrite());
+  ASSERT_TRUE((*b)->Truncate(10).ok());
+  EXPECT_EQ(*disk.FreeSpace("/"), 20u);
+  ASSERT_TRUE(disk.Unlink("/a").ok());
+  EXPECT_EQ(*disk.FreeSpace("/"), 90u);
+  EXPECT_TRUE((*b)->Append(system::AsBytes(std::string(90, 'c'))).ok());
+}
+
+TEST_F(SimDiskTest, PlanNoSpaceFailsTheWriteWithNothingWritten) {
+  SimDisk& disk = Disk({.plan = {.entries = {Entry(TriggerOn::kWrite, 2, FaultKind::kNoSpace)}}});
+  auto file = disk.Open("/f", OpenOptions::CreateNew());
+  ASSERT_TRUE((*file)->Append(system::AsBytes("one")).ok());
+  const system::Status status = (*file)->Append(system::AsBytes("two"));
+  EXPECT_TRUE(status.IsNoSpace());
+  EXPECT_TRUE(status.injected());
+  EXPECT_EQ(ReadText(disk, "/f"), "one");
+  EXPECT_TRUE((*file)->Append(system::AsBytes("three")).ok());
+}
+
+TEST_F(SimDiskTest, PlanShortWriteLandsHalfThenNoSpace) {
+  SimDisk& disk = Disk({.plan = {.entries = {Entry(TriggerOn::kWrite, 1, FaultKind::kShortWrite)}}});
+  auto file = disk.Open("/f", OpenOptions::CreateNew());
+  const system::Status status = (*file)->WriteAt(0, system::AsBytes("abcdefgh"));
+  EXPECT_TRUE(status.IsNoSpace());
+  EXPECT_EQ(ReadText(disk, "/f"), "abcd");
+}
+
+TEST_F(SimDiskTest, TransientReadErrorFailsOnce) {
+  SimDisk& disk = Disk({.plan = {.entries = {Entry(TriggerOn::kRead, 1, FaultKind::kIoError, 1,
+                                                   "/data/*")}}});
+  ASSERT_TRUE(disk.MakeDir("/data").ok());
+  ASSERT_TRUE(WriteText(disk, "/data/f", "payload", true).ok());
+  auto file = disk.Open("/data/f", OpenOptions::Read());
+  std::vector<std::byte> out(7);
+  auto first = (*file)->ReadAt(0, out);
+  ASSERT_FALSE(first.ok());
+  EXPECT_EQ(first.status().code(), StatusCode::kIoError);
+  EXPECT_EQ(first.status().error_number(), EIO);
+  EXPECT_TRUE(first.status().injected());
+  EXPECT_EQ(ReadText(disk, "/data/f"), "payload");
+}
+
+TEST_F(SimDiskTest, PersistentWriteErrorOnARangeKeepsFailing) {
+  FaultEntry entry = Entry(TriggerOn::kWrite, 1, FaultKind::kIoError, /*repeat=*/0);
+  entry.trigger.offset_begin = 4096;
+  entry.trigger.offset_end = 8192;
+  SimDisk& disk = Disk({.plan = {.entries = {entry}}});
+  auto file = disk.Open("/f", OpenOptions::CreateNew());
+  EXPECT_TRUE((*file)->WriteAt(0, system::AsBytes("outside")).ok());
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ((*file)->WriteAt(5000, system::AsBytes("inside")).code(), StatusCode::kIoError);
+  }
+  EXPECT_EQ(disk.trace().count(Probe::kWriteError), 3u);
+}
+
+TEST_F(SimDiskTest, FailedSyncDropsDirtyDataAndReportsOnce) {
+  SimDisk& disk = Disk({.plan = {.entries = {Entry(TriggerOn::kSync, 2, FaultKind::kSyncFailure)}}});
+  auto file = disk.Open("/f", OpenOptions::CreateNew());
+  ASSERT_TRUE(disk.SyncDir("/").ok());
+  ASSERT_TRUE((*file)->Append(system::AsBytes("durable|")).ok());
+  ASSERT_TRUE((*file)->Sync().ok());
+  ASSERT_TRUE((*file)->Append(system::AsBytes("dirty")).ok());
+  const system::Status failed = (*file)->Sync();
+  EXPECT_EQ(failed.code(), StatusCode::kIoError);
+  EXPECT_TRUE(failed.injected());
+  EXPECT_TRUE((*file)->Sync().ok()) << "the error is reported once";
+  EXPECT_EQ(ReadText(disk, "/f"), "durable|") << "the dirty data is gone, not retried";
+  disk.Crash(CrashKind::kPowerLoss, rng_);
+  EXPECT_EQ(ReadText(disk, "/f"), "durable|");
+}
+
+TEST_F(SimDiskTest, BitFlipCorruptsDurableDataSilently) {
+  SimDisk& disk = Disk({.seed = 3});
+  const std::string original(1000, 'x');
+  ASSERT_TRUE(WriteText(disk, "/f", original, true).ok());
+  ASSERT_TRUE(disk.CorruptAtRest("/f", FaultKind::kBitFlip).ok());
+  const std::string now = ReadText(disk, "/f");
+  ASSERT_EQ(now.size(), original.size());
+  int bits = 0;
+  for (size_t i = 0; i < now.size(); ++i) bits += __builtin_popcount((now[i] ^ original[i]) & 0xff);
+  EXPECT_EQ(bits, 1);
+}
+
+TEST_F(SimDiskTest, PlannedZeroSectorZeroesOneAlignedSector) {
+  SimDisk& disk = Disk({.seed = 5, .plan = {.entries = {Entry(TriggerOn::kRead, 1,
+                                                              FaultKind::kZeroSector)}}});
+  ASSERT_TRUE(WriteText(disk, "/f", std::string(2048, 'x'), true).ok());
+  const std::string now = ReadText(disk, "/f");
+  const size_t first = now.find('\0');
+  ASSERT_NE(first, std::string::npos);
+  EXPECT_EQ(first % 512, 0u);
+  EXPECT_EQ(now.substr(first, 512), std::string(512, '\0'));
+  EXPECT_EQ(std::count(now.begin(), now.end(), '\0'), 512);
+}
+
+TEST_F(SimDiskTest, MisdirectedWriteLandsAtAnotherOffset) {
+  SimDisk& disk = Disk({.seed = 11, .plan = {.entries = {Entry(TriggerOn::kWrite, 2,
+                                                               FaultKind::kMisdirectedWrite)}}});
+  auto file = disk.Open("/f", OpenOptions::CreateNew());
+  ASSERT_TRUE((*file)->WriteAt(0, system::AsBytes(std::string(4096, '.'))).ok());
+  EXPECT_TRUE((*file)->WriteAt(1024, system::AsBytes("HERE")).ok()) << "the device lies";
+  const std::string now = ReadText(disk, "/f");
+  EXPECT_EQ(now.substr(1024, 4), "....");
+  const size_t landed = now.find("HERE");
+  ASSERT_NE(landed, std::string::npos);
+  EXPECT_NE(landed, 1024u);
+  EXPECT_EQ(landed % 512, 0u);
+}
+
+TEST_F(SimDiskTest, HandlesFromBeforeACrashFail) {
+  SimDisk& disk = Disk();
+  auto file = disk.Open("/f", OpenOptions::CreateNew());
+  ASSERT_TRUE((*file)->Append(system::AsBytes("a")).ok());
+  disk.Crash(CrashKind::kProcessCrash, rng_);
+  EXPECT_EQ((*file)->Append(system::AsBytes("b")).code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ((*file)->Sync().code(), StatusCode::kFailedPrecondition);
+  auto again = disk.Open("/f", OpenOptions::ReadWrite());
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE((*again)->Append(system::AsBytes("c")).ok());
+  EXPECT_EQ(ReadText(disk, "/f"), "ac");
+}
+
+TEST_F(SimDiskTest, MappedStoresSurviveProcessCrashButOnlySyncedRangeSurvivesPowerLoss) {
+  SimDisk& disk = Disk({.model = {.reorder_unsynced_writes = false}});
+  ASSERT_TRUE(WriteText(disk, "/m", std::string(8192, '0'), true).ok());
+  auto file = disk.Open("/m", OpenOptions::ReadWrite());
+  auto map = (*file)->Map(0, 8192);
+  ASSERT_TRUE(map.ok());
+  std::memset((*map)->data().data(), 'A', 4096);
+  std::memset((*map)->data().data() + 4096, 'B', 4096);
+  ASSERT_TRUE((*map)->Sync(0, 4096).ok());
+  const std::string stored = std::string(4096, 'A') + std::string(4096, 'B');
+  EXPECT_TRUE(ReadText(disk, "/m") == stored) << "stores are visible to readers at once";
+  disk.Crash(CrashKind::kProcessCrash, rng_);
+  EXPECT_TRUE(ReadText(disk, "/m") == stored) << "stores survive a process crash";
+  EXPECT_EQ((*map)->Sync(0, 1).code(), StatusCode::kFailedPrecondition);
+  // Power loss keeps the msync'd half for certain; the rest may or may not have landed.
+  bool lost_unsynced = false;
+  for (int i = 0; i < 20 && !lost_unsynced; ++i) {
+    SimDisk& again = Disk({.model = {.reorder_unsynced_writes = false}});
+    ASSERT_TRUE(WriteText(again, "/m", std::string(8192, '0'), true).ok());
+    ASSERT_TRUE(again.SyncDir("/").ok());
+    auto f = again.Open("/m", OpenOptions::ReadWrite());
+    auto m = (*f)->Map(0, 8192);
+    std::memset((*m)->data().data(), 'A', 8192);
+    ASSERT_TRUE((*m)->Sync(0, 4096).ok());
+    Rng rng(static_cast<uint64_t>(i));
+    again.Crash(CrashKind::kPowerLoss, rng);
+    const std::string now = ReadText(again, "/m");
+    ASSERT_TRUE(now.substr(0, 4096) == std::string(4096, 'A')) << "seed " << i;
+    lost_unsynced = now.substr(4096) != std::string(4096, 'A');
+  }
+  EXPECT_TRUE(lost_unsynced) << "20 power losses never dropped an unsynced mapped store";
+}
+
+TEST_F(SimDiskTest, CreateWithoutSyncDirCanVanishOnPowerLoss) {
+  bool vanished = false;
+  for (uint64_t seed = 0; seed < 20 && !vanished; ++seed) {
+    SimDisk& disk = Disk();
+    ASSERT_TRUE(WriteText(disk, "/f", "data", /*sync=*/true).ok());
+    Rng rng(seed);
+    disk.Crash(CrashKind::kPowerLoss, rng);
+    vanished = !*disk.Exists("/f");
+  }
+  EXPECT_TRUE(vanished) << "strict model: a file whose directory was never synced may vanish";
+}
+
+TEST_F(SimDiskTest, JournaledModelCommitsTheCreateWithTheFileSync) {
+  for (uint64_t seed = 0; seed < 20; ++seed) {
+    SimDisk& disk = Disk({.model = {.dir_sync = DirSyncMode::kJournaled}});
+    ASSERT_TRUE(WriteText(disk, "/f", "data", /*sync=*/true).ok());
+    Rng rng(seed);
+    disk.Crash(CrashKind::kPowerLoss, rng);
+    ASSERT_EQ(ReadText(disk, "/f"), "data") << "seed " << seed;
+  }
+}
+
+TEST_F(SimDiskTest, CrashOnTheNthSyncHaltsTheDiskUntilResolved) {
+  SimDisk& disk = Disk({.plan = {.entries = {{.trigger = {.on = TriggerOn::kSync, .nth = 2},
+                                              .fault = {.kind = FaultKind::kCrash,
+                                                        .crash_kind = CrashKind::kProcessCrash}}}}});
+  auto file = disk.Open("/f", OpenOptions::CreateNew());
+  ASSERT_TRUE((*file)->Sync().ok());
+  const system::Status crashed = (*file)->Sync();
+  EXPECT_EQ(crashed.code(), StatusCode::kUnavailable);
+  EXPECT_TRUE(crashed.injected());
+  EXPECT_TRUE(disk.halted());
+  EXPECT_EQ(disk.Open("/g", OpenOptions::CreateNew()).status().code(), StatusCode::kUnavailable);
+  disk.Crash(disk.halted_crash_kind(), rng_);
+  EXPECT_FALSE(disk.halted());
+  EXPECT_TRUE(disk.Open("/g", OpenOptions::CreateNew()).ok());
+}
+
+TEST_F(SimDiskTest, ListShowsEntriesOfOneDirectorySorted) {
+  SimDisk& disk = Disk();
+  ASSERT_TRUE(disk.MakeDir("/d").ok());
+  ASSERT_TRUE(disk.MakeDir("/d/sub").ok());
+  ASSERT_TRUE(WriteText(disk, "/d/b", "", false).ok());
+  ASSERT_TRUE(WriteText(disk, "/d/a", "", false).ok());
+  ASSERT_TRUE(WriteText(disk, "/d/sub/c", "", false).ok());
+  EXPECT_EQ(*disk.List("/d"), (std::vector<std::string>{"a", "b", "sub"}));
+  EXPECT_EQ(disk.Open("/nodir/x", OpenOptions::CreateNew()).status().code(),
+            StatusCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace crashdrill::faults
