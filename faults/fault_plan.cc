@@ -133,8 +133,7 @@ void from_json(const nlohmann::json& json, Trigger& trigger) {
 }
 
 void to_json(nlohmann::json& json, const Fault& fault) {
-  json = nlohmann::json{{"kind", FaultKindName(fault.kind)}};
-  if (fault.kind == FaultKind::kCrash) json["crash_kind"] = fault.crash_kind;
+  json = nlohmann::json{{"kind", FaultKindName(fault.kind)}, {"crash_kind", fault.crash_kind}};
   if (fault.duration_ns != 0) json["duration_ns"] = fault.duration_ns;
   if (fault.clock_step_ns != 0) json["clock_step_ns"] = fault.clock_step_ns;
   if (fault.drift_ppm != 0) json["drift_ppm"] = fault.drift_ppm;

@@ -1,7 +1,8 @@
 // crashdrill_fault_helper: a tiny stand-in for the engine in process-mode tests. It writes
 // and fsyncs files with raw syscalls (so libfiu's POSIX preload can fail them) and prints
 // its wall and monotonic clocks (so faketime's skew can be observed).
-//   fault_helper write PATH TEXT            write + fsync, print "write ok" or errno
+//   fault_helper write PATH TEXT            write + fsync; exit 0, or the failing errno
+//                                           (+100 when fsync failed; stdout may fail too)
 //   fault_helper clocks                     print "wall_ns=W mono_ns=M"
 //   fault_helper write-when PATH TEXT GO    touch PATH.ready, wait (<= 10 s) for GO, write
 #include <fcntl.h>
@@ -18,23 +19,21 @@ namespace {
 int WriteAndSync(const char* path, const char* text) {
   const int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
   if (fd < 0) {
-    std::printf("open failed errno=%d\n", errno);
-    return 1;
+    return 200;
   }
   const size_t length = std::strlen(text);
   const ssize_t written = write(fd, text, length);
   if (written != static_cast<ssize_t>(length)) {
-    std::printf("write failed errno=%d\n", written < 0 ? errno : 0);
+    const int code = written < 0 ? errno : 99;
     close(fd);
-    return 1;
+    return code;
   }
   if (fsync(fd) != 0) {
-    std::printf("fsync failed errno=%d\n", errno);
+    const int code = 100 + errno;
     close(fd);
-    return 1;
+    return code;
   }
   close(fd);
-  std::printf("write ok\n");
   return 0;
 }
 

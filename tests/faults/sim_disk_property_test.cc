@@ -209,7 +209,7 @@ TEST(SimDiskSweep, CrashOnTheNthSyncSweepVisitsEveryN) {
     FaultPlan plan{.entries = {{.trigger = {.on = TriggerOn::kSync, .nth = n},
                                 .fault = {.kind = FaultKind::kCrash}}}};
     SimDisk disk({.seed = n, .plan = plan});
-    Workload workload(disk, /*seed=*/99, {.operations = 40});
+    Workload workload(disk, /*seed=*/99, {.operations = 120});
     const system::Status setup = workload.Setup();
     const system::Status run = setup.ok() ? workload.Run() : setup;
     if (!disk.halted()) {
@@ -220,10 +220,19 @@ TEST(SimDiskSweep, CrashOnTheNthSyncSweepVisitsEveryN) {
     visited.insert(n);
     Rng rng(n);
     disk.Crash(disk.halted_crash_kind(), rng);
+    for (const auto& [path, model] : workload.files()) {
+      auto now = system::ReadWholeFile(disk, path);
+      ASSERT_TRUE(now.ok()) << "n=" << n << " " << now.status().ToString();
+      for (uint64_t i = 0; i < model.synced.size(); ++i) {
+        if (i < model.changed.size() && model.changed[i]) continue;
+        ASSERT_LT(i, now->size()) << "n=" << n << " " << path;
+        ASSERT_EQ((*now)[i], model.synced[i]) << "n=" << n << " " << path << " @" << i;
+      }
+    }
     EXPECT_TRUE(disk.Open("/after", OpenOptions::CreateNew()).ok()) << "n=" << n;
     testing::Tally(disk.trace());
   }
-  ASSERT_GT(n, 5u) << "the workload must sync more than a few times";
+  ASSERT_GT(n, 20u) << "the workload must sync more than a few times";
   EXPECT_EQ(visited.size(), n - 1);
   EXPECT_EQ(*visited.begin(), 1u);
   EXPECT_EQ(*visited.rbegin(), n - 1);

@@ -114,7 +114,8 @@ TEST_F(SimDiskTest, PersistentWriteErrorOnARangeKeepsFailing) {
 }
 
 TEST_F(SimDiskTest, FailedSyncDropsDirtyDataAndReportsOnce) {
-  SimDisk& disk = Disk({.plan = {.entries = {Entry(TriggerOn::kSync, 2, FaultKind::kSyncFailure)}}});
+  SimDisk& disk = Disk({.plan = {.entries = {Entry(TriggerOn::kSync, 2, FaultKind::kSyncFailure,
+                                                   1, "/f")}}});
   auto file = disk.Open("/f", OpenOptions::CreateNew());
   ASSERT_TRUE(disk.SyncDir("/").ok());
   ASSERT_TRUE((*file)->Append(system::AsBytes("durable|")).ok());
