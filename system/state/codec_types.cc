@@ -48,6 +48,19 @@ void GetKeyedValues(ByteReader& r, const char* field, size_t bytes_min,
   }
 }
 
+void PutOrders(ByteWriter& w, const std::map<std::string, Order>& orders) {
+  w.Count(orders.size());
+  for (const auto& [id, order] : orders) PutOrder(w, order);
+}
+
+void GetOrders(ByteReader& r, const char* field, std::map<std::string, Order>& orders) {
+  GetKeyedValues(r, field, kOrderBytesMin, orders,
+                 [](const Order& o) { return o.client_order_id; },
+                 [&r](Order& o) { GetOrder(r, o); });
+}
+
+}  // namespace
+
 void PutOrder(ByteWriter& w, const Order& o) {
   w.String(o.client_order_id);
   w.U64(o.exchange_order_id);
@@ -130,19 +143,6 @@ void GetRisk(ByteReader& r, RiskState& risk) {
   risk.halt_reason = r.String("halt_reason");
   risk.halted_at_ns = r.I64("halted_at_ns");
 }
-
-void PutOrders(ByteWriter& w, const std::map<std::string, Order>& orders) {
-  w.Count(orders.size());
-  for (const auto& [id, order] : orders) PutOrder(w, order);
-}
-
-void GetOrders(ByteReader& r, const char* field, std::map<std::string, Order>& orders) {
-  GetKeyedValues(r, field, kOrderBytesMin, orders,
-                 [](const Order& o) { return o.client_order_id; },
-                 [&r](Order& o) { GetOrder(r, o); });
-}
-
-}  // namespace
 
 void Put(ByteWriter& w, const TradingState& s, uint16_t version) {
   w.String(s.account_id);

@@ -9,6 +9,13 @@
 
 namespace crashdrill::system::codec {
 
+void PutOrder(ByteWriter& w, const Order& o);
+void GetOrder(ByteReader& r, Order& o);
+void PutFill(ByteWriter& w, const Fill& f);
+void GetFill(ByteReader& r, Fill& f);
+void PutRisk(ByteWriter& w, const RiskState& risk);
+void GetRisk(ByteReader& r, RiskState& risk);
+
 void Put(ByteWriter& w, const TradingState& s, uint16_t version);
 void Put(ByteWriter& w, const StrategyState& s, uint16_t version);
 void Put(ByteWriter& w, const ConfigurationState& s, uint16_t version);

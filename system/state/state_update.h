@@ -1,0 +1,99 @@
+// StateUpdate: one change of the engine's state — the payload of one WAL
+// record — and how it applies. Applying is deterministic (no clock, no
+// randomness: the record carries its seq and time) and refuses an update that
+// does not fit the state (an ack for an unknown order) instead of guessing, so
+// replaying the WAL over a snapshot rebuilds exactly the state that was live.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "system/io/result.h"
+#include "system/state/engine_state.h"
+
+namespace crashdrill::system {
+
+// The WAL record types (wal_format.h stores them as one byte).
+enum class RecordType : uint8_t {
+  kOrderSubmit = 1,  // intent, durable before the order is sent
+  kOrderAcknowledged = 2,
+  kOrderRejected = 3,
+  kCancelRequested = 4,
+  kCancelAcknowledged = 5,
+  kFillReceived = 6,
+  kPositionUpdate = 7,
+  kBalanceUpdate = 8,
+  kRiskHalt = 9,
+  kRiskResume = 10,
+  kConfigChange = 11,
+  kStrategyUpdate = 12,
+};
+inline constexpr uint8_t kRecordTypeMax = 12;
+std::string_view RecordTypeName(RecordType type);
+
+struct OrderSubmitted { Order order; bool operator==(const OrderSubmitted&) const = default; };
+struct OrderAcknowledged {
+  std::string client_order_id;
+  uint64_t exchange_order_id = 0;
+  Seq exchange_seq = 0;
+  bool operator==(const OrderAcknowledged&) const = default;
+};
+struct OrderRejected {
+  std::string client_order_id;
+  std::string reason;
+  Seq exchange_seq = 0;
+  bool operator==(const OrderRejected&) const = default;
+};
+struct CancelRequested {
+  std::string client_order_id;
+  bool operator==(const CancelRequested&) const = default;
+};
+struct CancelAcknowledged {
+  std::string client_order_id;
+  Seq exchange_seq = 0;
+  bool operator==(const CancelAcknowledged&) const = default;
+};
+// A fill of one of the account's orders; cash moves in `currency` at the order's venue.
+struct FillReceived {
+  Fill fill;
+  std::string currency;
+  bool operator==(const FillReceived&) const = default;
+};
+struct PositionSet { Position position; bool operator==(const PositionSet&) const = default; };
+struct BalanceSet { Balance balance; bool operator==(const BalanceSet&) const = default; };
+struct RiskHalted {
+  std::string reason;
+  bool operator==(const RiskHalted&) const = default;
+};
+struct RiskResumed { bool operator==(const RiskResumed&) const = default; };
+struct ConfigChanged {
+  ConfigurationState config;
+  bool operator==(const ConfigChanged&) const = default;
+};
+struct StrategyUpdated {
+  StrategyState strategy;
+  bool operator==(const StrategyUpdated&) const = default;
+};
+
+using StateUpdate =
+    std::variant<OrderSubmitted, OrderAcknowledged, OrderRejected, CancelRequested,
+                 CancelAcknowledged, FillReceived, PositionSet, BalanceSet, RiskHalted,
+                 RiskResumed, ConfigChanged, StrategyUpdated>;
+
+RecordType TypeOf(const StateUpdate& update);
+// True for updates of critical state: never acknowledged before they are durable.
+bool IsCritical(const StateUpdate& update);
+
+std::string EncodeStateUpdate(const StateUpdate& update);
+// `source` names the record in errors (e.g. "wal_...:4096").
+Result<StateUpdate> DecodeStateUpdate(RecordType type, std::string_view payload,
+                                      std::string_view source);
+
+// Applies `update` in place as the change numbered `state_seq` made at
+// `time_ns`. An update that does not fit is kFailedPrecondition and leaves
+// `state` exactly as it was.
+Status ApplyStateUpdate(EngineState& state, const StateUpdate& update, Seq state_seq,
+                        TimeNs time_ns);
+
+}  // namespace crashdrill::system
