@@ -4,7 +4,8 @@
 // sync — a real page cache cannot be made to drop data, so nothing is dropped) and latency
 // (kLatency: the injected sleep function is called with duration_ns before the operation).
 // Crash, corruption and misdirected writes need a simulated device: use SimDisk for those;
-// FaultFs leaves them out of its trace. Every injected status is marked injected.
+// FaultFs leaves them out of its trace. Exists, FileSize and FreeSpace pass through.
+// Every injected status is marked injected.
 // Thread-safe if the target is; the decision logic runs under one mutex.
 #pragma once
 

@@ -24,7 +24,7 @@ inline constexpr const char* kFaketimeLibraryThreaded =
     "/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1";
 
 struct ChildSpec {
-  std::vector<std::string> argv;             // argv[0] is the program path
+  std::vector<std::string> argv;             // argv[0] is the program path (PATH is not searched)
   std::map<std::string, std::string> env;    // set on top of the caller's environment
   std::vector<std::string> preload;          // joined into LD_PRELOAD, in order
   std::string stdout_path;                   // empty: inherit

@@ -38,9 +38,17 @@ FaultPlan RandomPlan(uint64_t seed, int entries) {
   return plan;
 }
 
+// Plans that RapidCheck shrinks with faults::Shrink: a failing plan is reported as the
+// simplest plan that still fails (fewer entries, earlier triggers).
 rc::Gen<FaultPlan> ArbitraryPlan() {
-  return rc::gen::map(rc::gen::pair(rc::gen::arbitrary<uint64_t>(), rc::gen::inRange(0, 8)),
-                      [](const std::pair<uint64_t, int>& p) { return RandomPlan(p.first, p.second); });
+  return rc::Gen<FaultPlan>([](const rc::Random& random, int /*size*/) {
+    rc::Random draws = random;
+    const uint64_t seed = draws.next();
+    const int entries = static_cast<int>(draws.next() % 9);
+    return rc::shrinkable::shrinkRecur(RandomPlan(seed, entries), [](const FaultPlan& plan) {
+      return rc::seq::fromContainer(Shrink(plan));
+    });
+  });
 }
 
 RC_GTEST_PROP(FaultPlanProperty, JsonRoundTripGivesTheSamePlan, ()) {
@@ -56,6 +64,23 @@ RC_GTEST_PROP(FaultPlanProperty, EveryShrinkCandidateIsSimpler, ()) {
     RC_ASSERT(Complexity(candidate) < Complexity(plan));
     RC_ASSERT(candidate.entries.size() <= plan.entries.size());
   }
+}
+
+TEST(FaultPlan, RapidCheckShrinksAGeneratedPlanThroughShrink) {
+  int checked = 0;
+  for (uint64_t seed = 0; seed < 20; ++seed) {
+    const rc::Shrinkable<FaultPlan> generated = ArbitraryPlan()(rc::Random(seed), 10);
+    const FaultPlan plan = generated.value();
+    size_t shrinks = 0;
+    auto seq = generated.shrinks();
+    while (auto next = seq.next()) {
+      EXPECT_LT(Complexity(next->value()), Complexity(plan));
+      ++shrinks;
+    }
+    EXPECT_EQ(shrinks, Shrink(plan).size());
+    checked += shrinks > 0 ? 1 : 0;
+  }
+  EXPECT_GT(checked, 0) << "no generated plan had anything to shrink";
 }
 
 TEST(FaultPlan, MalformedJsonIsInvalidArgumentNotAnException) {

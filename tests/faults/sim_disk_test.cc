@@ -22,7 +22,9 @@ class SimDiskTest : public ::testing::Test {
   void TearDown() override {
     if (disk_) testing::Tally(disk_->trace());
   }
+  // A fresh disk; the previous one (and every handle it gave out) must be gone.
   SimDisk& Disk(SimDiskOptions options = {}) {
+    if (disk_) testing::Tally(disk_->trace());
     disk_ = std::make_unique<SimDisk>(std::move(options));
     return *disk_;
   }
@@ -198,7 +200,7 @@ TEST_F(SimDiskTest, MappedStoresSurviveProcessCrashButOnlySyncedRangeSurvivesPow
   // Power loss keeps the msync'd half for certain; the rest may or may not have landed.
   bool lost_unsynced = false;
   for (int i = 0; i < 20 && !lost_unsynced; ++i) {
-    SimDisk& again = Disk({.model = {.reorder_unsynced_writes = false}});
+    SimDisk again({.model = {.reorder_unsynced_writes = false}});  // outlives f and m
     ASSERT_TRUE(WriteText(again, "/m", std::string(8192, '0'), true).ok());
     ASSERT_TRUE(again.SyncDir("/").ok());
     auto f = again.Open("/m", OpenOptions::ReadWrite());
@@ -210,6 +212,7 @@ TEST_F(SimDiskTest, MappedStoresSurviveProcessCrashButOnlySyncedRangeSurvivesPow
     const std::string now = ReadText(again, "/m");
     ASSERT_TRUE(now.substr(0, 4096) == std::string(4096, 'A')) << "seed " << i;
     lost_unsynced = now.substr(4096) != std::string(4096, 'A');
+    testing::Tally(again.trace());
   }
   EXPECT_TRUE(lost_unsynced) << "20 power losses never dropped an unsynced mapped store";
 }
