@@ -1,0 +1,216 @@
+#include "system/levels/wal.h"
+
+#include "system/levels/atomic_file.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+namespace crashdrill::system {
+
+Wal::Wal(Fs& fs, WalOptions options) : fs_(fs), options_(std::move(options)) {}
+Wal::~Wal() = default;
+
+Status Wal::Open(WalEnd* end_out) {
+  std::unique_lock lock(mu_);
+  CD_RETURN_IF_ERROR(MakeDurableDir(fs_, options_.dir));
+  WalReader reader(fs_, options_.dir);
+  WalEnd end;
+  CD_RETURN_IF_ERROR(reader.Read(end.last_seq, [](const WalRecordView&) { return Status::Ok(); },
+                                 end));
+  if (end_out != nullptr) *end_out = end;
+  if (end.kind == WalEnd::Kind::kTornTail) CD_RETURN_IF_ERROR(RepairTornTail(end));
+  segment_.reset();
+  if (!end.segment.empty()) {
+    CD_ASSIGN_OR_RETURN(segment_, fs_.Open(end.segment, OpenOptions::ReadWrite()));
+    append_offset_ = std::max<uint64_t>(end.offset, kWalSegmentHeaderBytes);
+  }
+  last_durable_seq_ = last_queued_seq_ = end.last_seq;
+  failed_ = Status::Ok();
+  open_ = true;
+  return Status::Ok();
+}
+
+Status Wal::RepairTornTail(const WalEnd& end) {
+  CD_ASSIGN_OR_RETURN(std::vector<std::byte> bytes, ReadWholeFile(fs_, end.segment));
+  CD_ASSIGN_OR_RETURN(std::unique_ptr<File> file, fs_.Open(end.segment, OpenOptions::ReadWrite()));
+  if (end.offset == 0) {  // torn while being created: lay it out again
+    CD_RETURN_IF_ERROR(file->Allocate(0, options_.segment_bytes));
+    CD_RETURN_IF_ERROR(file->WriteAt(0, WalSegmentHeader(end.last_seq)));
+  }
+  const uint64_t from = std::max<uint64_t>(end.offset, kWalSegmentHeaderBytes);
+  uint64_t last_nonzero = from;
+  for (uint64_t i = from; i < bytes.size(); ++i) {
+    if (bytes[i] != std::byte{0}) last_nonzero = i + 1;
+  }
+  if (last_nonzero > from) {
+    const std::vector<std::byte> zeros(last_nonzero - from);
+    CD_RETURN_IF_ERROR(file->WriteAt(from, zeros));
+  }
+  CD_RETURN_IF_ERROR(file->Sync());
+  return end.offset == 0 ? fs_.SyncDir(options_.dir) : Status::Ok();
+}
+
+Status Wal::Append(const WalRecord& record) {
+  std::unique_lock lock(mu_);
+  if (record.state_seq <= last_queued_seq_) {
+    return Status::InvalidArgument(
+        "wal append", fmt::format("state_seq {} is not above {}", record.state_seq,
+                                  last_queued_seq_));
+  }
+  return Enqueue(record, lock);
+}
+
+Result<Seq> Wal::AppendNext(RecordType type, TimeNs time_ns, std::string_view payload) {
+  std::unique_lock lock(mu_);
+  const WalRecord record{type, last_queued_seq_ + 1, time_ns, std::string(payload)};
+  CD_RETURN_IF_ERROR(Enqueue(record, lock));
+  return record.state_seq;
+}
+
+Status Wal::Enqueue(const WalRecord& record, std::unique_lock<std::mutex>& lock) {
+  if (!open_) {
+    return Status::Error(StatusCode::kFailedPrecondition, "wal append", options_.dir,
+                         "the WAL is not open");
+  }
+  if (!failed_.ok()) {
+    Status refused = failed_;
+    return refused.Annotate("WAL refuses appends after a failed sync until it is reopened");
+  }
+  if (record.payload.size() > kWalPayloadBytesMax ||
+      kWalSegmentHeaderBytes + WalFrameBytes(record.payload.size()) > options_.segment_bytes) {
+    return Status::InvalidArgument(
+        "wal append", fmt::format("a {}-byte record cannot fit in a segment",
+                                  record.payload.size()));
+  }
+  last_queued_seq_ = record.state_seq;
+  Waiter waiter{&record, Status::Ok(), false};
+  pending_.push_back(&waiter);
+  while (!waiter.done) {
+    if (leader_active_) {
+      durable_cv_.wait(lock);
+    } else {
+      LeadOneBatch(lock);
+    }
+  }
+  return waiter.status;
+}
+
+void Wal::LeadOneBatch(std::unique_lock<std::mutex>& lock) {
+  leader_active_ = true;
+  std::vector<Waiter*> batch;
+  batch.swap(pending_);
+  Status status = failed_;
+  if (status.ok()) {
+    lock.unlock();
+    bool sync_failed = false;
+    status = WriteBatch(batch, sync_failed);
+    lock.lock();
+    if (sync_failed) failed_ = status;
+    if (status.ok()) stats_.records += batch.size();
+  }
+  for (Waiter* waiter : batch) {
+    waiter->status = status;
+    waiter->done = true;
+  }
+  leader_active_ = false;
+  durable_cv_.notify_all();
+}
+
+Status Wal::WriteBatch(const std::vector<Waiter*>& batch, bool& sync_failed) {
+  buffer_.clear();
+  Seq batch_first = batch.front()->record->state_seq;
+  Status status = [&]() -> Status {
+    for (const Waiter* waiter : batch) {
+      const WalRecord& record = *waiter->record;
+      const uint64_t frame_bytes = WalFrameBytes(record.payload.size());
+      if (segment_ == nullptr ||
+          append_offset_ + buffer_.size() + frame_bytes > options_.segment_bytes) {
+        CD_RETURN_IF_ERROR(FlushAndSync(sync_failed));
+        CD_RETURN_IF_ERROR(StartSegment(record.state_seq));
+        batch_first = record.state_seq;  // a new segment starts a new sync group
+      }
+      AppendWalFrame(record, batch_first, buffer_);
+      buffer_last_seq_ = record.state_seq;
+    }
+    return FlushAndSync(sync_failed);
+  }();
+  if (!status.ok() && !sync_failed) {
+    // Nothing of the unsynced part counts; the next batch overwrites it.
+    dirty_tail_bytes_ = std::max<uint64_t>(dirty_tail_bytes_, buffer_.size());
+    buffer_.clear();
+  }
+  return status;
+}
+
+Status Wal::FlushAndSync(bool& sync_failed) {
+  if (buffer_.empty()) return Status::Ok();
+  const size_t frames_bytes = buffer_.size();
+  if (dirty_tail_bytes_ > frames_bytes) {
+    // Cover what a failed write may have left behind, so no stale frame follows ours.
+    const uint64_t room = options_.segment_bytes - append_offset_;
+    buffer_.resize(std::min<uint64_t>(dirty_tail_bytes_, room));
+  }
+  CD_RETURN_IF_ERROR(segment_->WriteAt(append_offset_, buffer_));
+  if (Status synced = segment_->Sync(); !synced.ok()) {
+    sync_failed = true;
+    return synced;
+  }
+  append_offset_ += frames_bytes;
+  last_durable_seq_ = buffer_last_seq_;
+  dirty_tail_bytes_ = 0;
+  std::lock_guard stats_lock(mu_);
+  stats_.syncs += 1;
+  stats_.bytes += frames_bytes;
+  buffer_.clear();
+  return Status::Ok();
+}
+
+// Creates, preallocates and syncs a segment (file and directory entry) before
+// any record goes into it, so its records never depend on a later metadata sync.
+Status Wal::StartSegment(Seq first_seq) {
+  const std::string path = JoinPath(options_.dir, WalSegmentName(first_seq));
+  // A segment left by an earlier failed attempt holds no record: start it afresh.
+  CD_ASSIGN_OR_RETURN(std::unique_ptr<File> file, fs_.Open(path, OpenOptions::CreateTruncate()));
+  Status status = [&]() -> Status {
+    CD_RETURN_IF_ERROR(file->Allocate(0, options_.segment_bytes));
+    CD_RETURN_IF_ERROR(file->WriteAt(0, WalSegmentHeader(last_durable_seq_)));
+    CD_RETURN_IF_ERROR(file->Sync());
+    return fs_.SyncDir(options_.dir);
+  }();
+  if (!status.ok()) {
+    file.reset();
+    fs_.Unlink(path).IgnoreError();  // frees its space; the first error is what matters
+    return status;
+  }
+  segment_ = std::move(file);
+  append_offset_ = kWalSegmentHeaderBytes;
+  std::lock_guard stats_lock(mu_);
+  stats_.segments_created += 1;
+  return Status::Ok();
+}
+
+Status Wal::DropSegmentsCoveredBy(Seq covered_seq) {
+  WalReader reader(fs_, options_.dir);
+  CD_ASSIGN_OR_RETURN(std::vector<WalSegment> segments, reader.Segments());
+  // Segment i holds state_seqs below segments[i + 1].first_seq; the last one is in use.
+  for (size_t i = 0; i + 1 < segments.size(); ++i) {
+    if (segments[i + 1].first_seq - 1 > covered_seq) break;
+    CD_RETURN_IF_ERROR(fs_.Unlink(segments[i].path));
+    // One directory sync per unlink keeps the survivors a suffix of the log at any crash.
+    CD_RETURN_IF_ERROR(fs_.SyncDir(options_.dir));
+  }
+  return Status::Ok();
+}
+
+Seq Wal::last_seq() const {
+  std::lock_guard lock(mu_);
+  return last_queued_seq_;
+}
+
+WalStats Wal::stats() const {
+  std::lock_guard lock(mu_);
+  return stats_;
+}
+
+}  // namespace crashdrill::system

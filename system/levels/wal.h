@@ -1,0 +1,98 @@
+// Wal: the L3 write-ahead log. Critical operations are appended here and are
+// durable before the engine acts on them.
+//
+// Durability contract: Append() returns OK only after the record's bytes are
+// durable (data sync of a preallocated segment). Concurrent appenders share one
+// Sync (group commit). If a Sync fails, every appender waiting on it fails and
+// the WAL refuses all further appends until it is reopened: the kernel may
+// have dropped the dirty pages, so retrying the Sync would acknowledge data
+// that is gone (Linux fsync semantics). A failed write (e.g. kNoSpace) fails
+// only its batch; the next batch overwrites and zero-covers what it left.
+// Open() repairs a torn tail (zero-fills it and syncs) before the first append,
+// and refuses a corrupt log rather than append after damage.
+#pragma once
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "system/io/fs.h"
+#include "system/levels/wal_format.h"
+#include "system/levels/wal_reader.h"
+
+namespace crashdrill::system {
+
+struct WalOptions {
+  std::string dir;
+  uint64_t segment_bytes = 64ull << 20;  // preallocated size of each segment
+};
+
+struct WalStats {
+  uint64_t records = 0;
+  uint64_t syncs = 0;
+  uint64_t bytes = 0;
+  uint64_t segments_created = 0;
+};
+
+class Wal {
+ public:
+  Wal(Fs& fs, WalOptions options);
+  ~Wal();
+
+  // Reads the log, repairs a torn tail and positions the append point; `end`
+  // (optional) receives how the log ended. kCorruption: nothing is changed.
+  Status Open(WalEnd* end = nullptr);
+
+  // Appends `record` and returns once it is durable. Thread-safe.
+  // REQUIRES: record.state_seq is above every earlier record's (else kInvalidArgument).
+  Status Append(const WalRecord& record);
+  // Appends with state_seq = last + 1, returning it once durable. Thread-safe.
+  Result<Seq> AppendNext(RecordType type, TimeNs time_ns, std::string_view payload);
+
+  // Deletes, oldest first, segments whose records all have state_seq <=
+  // covered_seq (a durable snapshot covers them); never the segment in use.
+  Status DropSegmentsCoveredBy(Seq covered_seq);
+
+  Seq last_seq() const;
+  WalStats stats() const;
+
+ private:
+  // One appender waiting in the queue (LevelDB's writer queue).
+  struct Waiter {
+    const WalRecord* record;
+    Status status;
+    bool done = false;
+  };
+  Status Enqueue(const WalRecord& record, std::unique_lock<std::mutex>& lock);
+  void LeadOneBatch(std::unique_lock<std::mutex>& lock);
+  // Leader only (one at a time, without mu_): writes, rotates and syncs a batch.
+  // Sets `sync_failed` when the failure was a Sync (the WAL is then poisoned).
+  Status WriteBatch(const std::vector<Waiter*>& batch, bool& sync_failed);
+  Status FlushAndSync(bool& sync_failed);
+  Status StartSegment(Seq first_seq);
+  Status RepairTornTail(const WalEnd& end);
+
+  Fs& fs_;
+  const WalOptions options_;
+
+  mutable std::mutex mu_;
+  std::condition_variable durable_cv_;
+  bool open_ = false;
+  bool leader_active_ = false;
+  std::vector<Waiter*> pending_;
+  Seq last_queued_seq_ = 0;
+  Status failed_;
+  WalStats stats_;
+
+  // Owned by the leader while leader_active_.
+  std::unique_ptr<File> segment_;
+  uint64_t append_offset_ = 0;
+  Seq last_durable_seq_ = 0;   // newest record a completed Sync covers
+  Seq buffer_last_seq_ = 0;    // newest record in buffer_
+  uint64_t dirty_tail_bytes_ = 0;  // bytes after append_offset_ a failed write may have left
+  std::vector<std::byte> buffer_;
+};
+
+}  // namespace crashdrill::system

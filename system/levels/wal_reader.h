@@ -1,0 +1,55 @@
+// WalReader: reads a WAL directory in state_seq order and says how it ends
+// (wal_format.h explains the classification). A torn tail is the end of the
+// log, not an error; corruption is an error, returned after the valid prefix
+// was visited, and never skipped: nothing after it is replayed.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "system/io/fs.h"
+#include "system/levels/wal_format.h"
+
+namespace crashdrill::system {
+
+struct WalEnd {
+  enum class Kind { kClean, kTornTail, kCorruption };
+  Kind kind = Kind::kClean;
+  std::string segment;          // path of the segment where the valid log stops ("" if none)
+  uint64_t offset = 0;          // first byte after the last valid frame: the append point
+  Seq last_seq = 0;             // newest valid record (0 if none)
+  Seq starts_after_seq = 0;     // the oldest segment continues from here (older ones dropped)
+  size_t discarded_frames = 0;  // valid-looking frames of the torn batch, not replayed
+  std::string detail;           // why it stopped, for reports
+};
+
+struct WalSegment {
+  std::string path;
+  Seq first_seq = 0;
+};
+
+class WalReader {
+ public:
+  WalReader(Fs& fs, std::string dir) : fs_(fs), dir_(std::move(dir)) {}
+
+  // Segments present, ascending by first state_seq.
+  Result<std::vector<WalSegment>> Segments();
+
+  // Calls `visit` for each valid record with state_seq > after_seq, in order.
+  // Returns the first error of `visit`, an I/O error, or a kCorruption status
+  // (naming segment and offset) when the log is corrupt; OK for a clean end or
+  // a torn tail. `end` is filled in every case but an I/O or visit error.
+  Status Read(Seq after_seq, const std::function<Status(const WalRecordView&)>& visit,
+              WalEnd& end);
+
+ private:
+  Status ReadSegment(const WalSegment& segment, bool is_last, Seq after_seq,
+                     const std::function<Status(const WalRecordView&)>& visit, WalEnd& end,
+                     bool& stopped);
+
+  Fs& fs_;
+  std::string dir_;
+};
+
+}  // namespace crashdrill::system

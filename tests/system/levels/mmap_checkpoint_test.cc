@@ -1,0 +1,124 @@
+#include "system/levels/mmap_checkpoint.h"
+
+#include <stdlib.h>
+
+#include <filesystem>
+
+#include <gtest/gtest.h>
+
+#include "system/io/posix_fs.h"
+#include "tests/system/state/golden_state.h"
+
+namespace crashdrill::system {
+namespace {
+
+class MmapCheckpointTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char pattern[] = "/tmp/crashdrill-l1-XXXXXX";
+    ASSERT_NE(mkdtemp(pattern), nullptr);
+    root_ = pattern;
+    path_ = JoinPath(root_, "l1");
+  }
+  void TearDown() override { std::filesystem::remove_all(root_); }
+  static TradingState StateWithSeq(Seq seq) {
+    TradingState state = testing::GoldenState().trading;
+    state.state_seq = seq;
+    return state;
+  }
+  // Overwrites one byte of the file through a separate handle.
+  void Scribble(uint64_t offset) {
+    auto file = fs_.Open(path_, OpenOptions::ReadWrite());
+    ASSERT_TRUE(file.ok());
+    std::byte value{};
+    ASSERT_TRUE((*file)->ReadAt(offset, MutableByteSpan(&value, 1)).ok());
+    value ^= std::byte{0xff};
+    ASSERT_TRUE((*file)->WriteAt(offset, ByteSpan(&value, 1)).ok());
+  }
+  MmapCheckpointOptions Options() const { return {.path = path_, .slot_bytes = 8192}; }
+
+  PosixFs fs_;
+  std::string root_;
+  std::string path_;
+};
+
+TEST_F(MmapCheckpointTest, NewestWriteWins) {
+  MmapCheckpoint l1(fs_, Options());
+  ASSERT_TRUE(l1.Open().ok());
+  EXPECT_TRUE(l1.ReadNewest().status().IsNotFound());
+  for (Seq seq = 1; seq <= 5; ++seq) ASSERT_TRUE(l1.Write(StateWithSeq(seq)).ok());
+  auto newest = l1.ReadNewest();
+  ASSERT_TRUE(newest.ok()) << newest.status().ToString();
+  EXPECT_EQ(*newest, StateWithSeq(5));
+  const auto slots = l1.ReadSlots();
+  EXPECT_EQ(slots[0].state_seq, 5u);  // writes alternate: 1,3,5 in slot 0
+  EXPECT_EQ(slots[1].state_seq, 4u);
+}
+
+TEST_F(MmapCheckpointTest, TornNewestSlotFallsBackToTheOther) {
+  MmapCheckpoint l1(fs_, Options());
+  ASSERT_TRUE(l1.Open().ok());
+  ASSERT_TRUE(l1.Write(StateWithSeq(1)).ok());  // slot 0
+  ASSERT_TRUE(l1.Write(StateWithSeq(2)).ok());  // slot 1
+  Scribble(MmapCheckpoint::kFileHeaderBytes + 8192 + 200);  // inside slot 1's document
+  const auto slots = l1.ReadSlots();
+  EXPECT_TRUE(slots[1].state.status().IsCorruption());
+  EXPECT_NE(slots[1].state.status().field().find("slot1"), std::string::npos);
+  EXPECT_EQ(*l1.ReadNewest(), StateWithSeq(1));
+}
+
+TEST_F(MmapCheckpointTest, ReopenKeepsStateAndWritesOverTheOlderSlot) {
+  {
+    MmapCheckpoint l1(fs_, Options());
+    ASSERT_TRUE(l1.Open().ok());
+    ASSERT_TRUE(l1.Write(StateWithSeq(7)).ok());  // slot 0
+  }
+  MmapCheckpoint l1(fs_, Options());
+  ASSERT_TRUE(l1.Open().ok());
+  EXPECT_EQ(*l1.ReadNewest(), StateWithSeq(7));
+  ASSERT_TRUE(l1.Write(StateWithSeq(8)).ok());
+  EXPECT_EQ(l1.ReadSlots()[0].state_seq, 7u) << "the newest valid slot must not be overwritten";
+  EXPECT_EQ(*l1.ReadNewest(), StateWithSeq(8));
+}
+
+TEST_F(MmapCheckpointTest, StateThatOutgrowsTheSlotIsAnErrorNotATruncation) {
+  MmapCheckpoint l1(fs_, {.path = path_, .slot_bytes = 256});
+  ASSERT_TRUE(l1.Open().ok());
+  Status status = l1.Write(StateWithSeq(1));
+  ASSERT_FALSE(status.ok());
+  EXPECT_NE(status.message().find("outgrows"), std::string::npos) << status.ToString();
+  EXPECT_TRUE(l1.ReadSlots()[0].empty);
+}
+
+TEST_F(MmapCheckpointTest, CorruptFileHeaderIsReportedAndTheFileKept) {
+  {
+    MmapCheckpoint l1(fs_, Options());
+    ASSERT_TRUE(l1.Open().ok());
+  }
+  Scribble(2);
+  MmapCheckpoint l1(fs_, Options());
+  Status status = l1.Open();
+  EXPECT_TRUE(status.IsCorruption()) << status.ToString();
+  EXPECT_EQ(status.path(), path_);
+  EXPECT_TRUE(*fs_.Exists(path_));
+}
+
+TEST_F(MmapCheckpointTest, DifferentSlotSizeIsRefused) {
+  {
+    MmapCheckpoint l1(fs_, Options());
+    ASSERT_TRUE(l1.Open().ok());
+  }
+  MmapCheckpoint l1(fs_, {.path = path_, .slot_bytes = 16384});
+  Status status = l1.Open();
+  EXPECT_EQ(status.code(), StatusCode::kFailedPrecondition) << status.ToString();
+}
+
+TEST_F(MmapCheckpointTest, SyncEachWriteSucceedsOnRealFiles) {
+  MmapCheckpoint l1(fs_, {.path = path_, .slot_bytes = 8192, .sync_each_write = true});
+  ASSERT_TRUE(l1.Open().ok());
+  ASSERT_TRUE(l1.Write(StateWithSeq(3)).ok());
+  EXPECT_EQ(*l1.ReadNewest(), StateWithSeq(3));
+}
+
+}  // namespace
+}  // namespace crashdrill::system

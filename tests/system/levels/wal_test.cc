@@ -1,0 +1,271 @@
+#include "system/levels/wal.h"
+
+#include <fiu-control.h>
+#include <stdlib.h>
+
+#include <cerrno>
+#include <cstdint>
+#include <filesystem>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "system/io/posix_fs.h"
+
+namespace crashdrill::system {
+namespace {
+
+void* Errno(int value) { return reinterpret_cast<void*>(static_cast<intptr_t>(value)); }
+
+WalRecord Record(Seq seq, std::string payload = "payload") {
+  return {RecordType::kFillReceived, seq, static_cast<TimeNs>(seq) * 1000, std::move(payload)};
+}
+
+class WalTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char pattern[] = "/tmp/crashdrill-wal-XXXXXX";
+    ASSERT_NE(mkdtemp(pattern), nullptr);
+    root_ = pattern;
+    dir_ = JoinPath(root_, "wal");
+  }
+  void TearDown() override {
+    fiu_disable("crashdrill/fs/sync");
+    fiu_disable("crashdrill/fs/write");
+    std::filesystem::remove_all(root_);
+  }
+  WalOptions Options(uint64_t segment_bytes = 4096) const { return {dir_, segment_bytes}; }
+
+  // Every record in the log, and how it ended.
+  Status ReadAll(std::vector<WalRecord>& records, WalEnd& end) {
+    WalReader reader(fs_, dir_);
+    return reader.Read(0, [&](const WalRecordView& r) {
+      records.push_back(r.ToRecord());
+      return Status::Ok();
+    }, end);
+  }
+
+  // A hand-built single segment: header, then frames with chosen batch ids.
+  void WriteSegment(const std::vector<std::pair<WalRecord, Seq>>& frames,
+                    std::vector<size_t>* offsets = nullptr) {
+    ASSERT_TRUE(fs_.MakeDir(dir_).ok());
+    std::vector<std::byte> bytes = WalSegmentHeader(0);
+    for (const auto& [record, batch_first] : frames) {
+      if (offsets != nullptr) offsets->push_back(bytes.size());
+      AppendWalFrame(record, batch_first, bytes);
+    }
+    bytes.resize(4096);
+    auto file = fs_.Open(JoinPath(dir_, WalSegmentName(frames.front().first.state_seq)),
+                         OpenOptions::CreateTruncate());
+    ASSERT_TRUE((*file)->WriteAt(0, bytes).ok());
+  }
+  void Overwrite(const std::string& path, uint64_t offset, size_t length, std::byte value) {
+    auto file = fs_.Open(path, OpenOptions::ReadWrite());
+    ASSERT_TRUE(file.ok());
+    ASSERT_TRUE((*file)->WriteAt(offset, std::vector<std::byte>(length, value)).ok());
+  }
+  std::string OnlySegment() {
+    auto segments = WalReader(fs_, dir_).Segments();
+    EXPECT_EQ(segments->size(), 1u);
+    return segments->front().path;
+  }
+
+  PosixFs fs_;
+  std::string root_;
+  std::string dir_;
+};
+
+TEST_F(WalTest, AppendedRecordsReadBackInOrderAcrossSegments) {
+  Wal wal(fs_, Options());
+  ASSERT_TRUE(wal.Open().ok());
+  for (Seq seq = 1; seq <= 200; ++seq) {
+    ASSERT_TRUE(wal.Append(Record(seq, std::string(seq % 50, 'x'))).ok());
+  }
+  EXPECT_GT(wal.stats().segments_created, 3u);
+  std::vector<WalRecord> records;
+  WalEnd end;
+  ASSERT_TRUE(ReadAll(records, end).ok());
+  ASSERT_EQ(records.size(), 200u);
+  for (Seq seq = 1; seq <= 200; ++seq) EXPECT_EQ(records[seq - 1], Record(seq, std::string(seq % 50, 'x')));
+  EXPECT_EQ(end.kind, WalEnd::Kind::kClean);
+  EXPECT_EQ(end.last_seq, 200u);
+}
+
+TEST_F(WalTest, AppendRefusesASeqThatDoesNotIncrease) {
+  Wal wal(fs_, Options());
+  ASSERT_TRUE(wal.Open().ok());
+  ASSERT_TRUE(wal.Append(Record(5)).ok());
+  EXPECT_EQ(wal.Append(Record(5)).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(*wal.AppendNext(RecordType::kRiskHalt, 0, "x"), 6u);
+}
+
+TEST_F(WalTest, ReopenContinuesAfterTheLastRecord) {
+  {
+    Wal wal(fs_, Options());
+    ASSERT_TRUE(wal.Open().ok());
+    for (Seq seq = 1; seq <= 10; ++seq) ASSERT_TRUE(wal.Append(Record(seq)).ok());
+  }
+  Wal wal(fs_, Options());
+  ASSERT_TRUE(wal.Open().ok());
+  EXPECT_EQ(wal.last_seq(), 10u);
+  ASSERT_TRUE(wal.Append(Record(11)).ok());
+  std::vector<WalRecord> records;
+  WalEnd end;
+  ASSERT_TRUE(ReadAll(records, end).ok());
+  EXPECT_EQ(records.size(), 11u);
+}
+
+// Torn at every byte of the last record: the log ends before it, and the
+// writer repairs the tail so a new append is read back right after record 4.
+TEST_F(WalTest, TornLastRecordAtEveryByteIsTheEndOfTheLog) {
+  std::vector<size_t> offsets;
+  WriteSegment({{Record(1), 1}, {Record(2), 2}, {Record(3), 3}, {Record(4), 4}, {Record(5), 5}},
+               &offsets);
+  const std::string path = OnlySegment();
+  auto pristine = ReadWholeFile(fs_, path);
+  const size_t last = offsets.back();
+  // Checksummed bytes of the last frame; its zero padding is not part of it.
+  const size_t last_end = last + kWalFrameHeaderBytes + Record(5).payload.size();
+  for (size_t cut = last; cut < last_end; ++cut) {
+    auto file = fs_.Open(path, OpenOptions::ReadWrite());
+    ASSERT_TRUE((*file)->WriteAt(0, *pristine).ok());
+    Overwrite(path, cut, last_end - cut, std::byte{0});  // only a prefix reached the disk
+    std::vector<WalRecord> records;
+    WalEnd end;
+    ASSERT_TRUE(ReadAll(records, end).ok()) << "cut at " << cut;
+    ASSERT_EQ(records.size(), 4u) << "cut at " << cut;
+    EXPECT_EQ(end.offset, last);
+    EXPECT_EQ(end.kind, cut == last ? WalEnd::Kind::kClean : WalEnd::Kind::kTornTail);
+    Wal wal(fs_, Options());
+    ASSERT_TRUE(wal.Open().ok()) << "cut at " << cut;
+    ASSERT_TRUE(wal.Append(Record(9)).ok());
+    records.clear();
+    ASSERT_TRUE(ReadAll(records, end).ok());
+    ASSERT_EQ(records.size(), 5u) << "cut at " << cut;
+    EXPECT_EQ(records.back().state_seq, 9u);
+  }
+}
+
+TEST_F(WalTest, BadRecordFollowedByALaterBatchIsCorruption) {
+  std::vector<size_t> offsets;
+  WriteSegment({{Record(1), 1}, {Record(2), 2}, {Record(3), 3}}, &offsets);
+  Overwrite(OnlySegment(), offsets[1] + kWalFrameHeaderBytes, 1, std::byte{'#'});
+  std::vector<WalRecord> records;
+  WalEnd end;
+  Status status = ReadAll(records, end);
+  ASSERT_TRUE(status.IsCorruption()) << status.ToString();
+  EXPECT_EQ(status.offset(), static_cast<int64_t>(offsets[1]));
+  EXPECT_EQ(status.path(), OnlySegment());
+  EXPECT_EQ(records.size(), 1u) << "the valid prefix is visited, nothing after the damage";
+  EXPECT_EQ(end.kind, WalEnd::Kind::kCorruption);
+  Wal wal(fs_, Options());
+  EXPECT_TRUE(wal.Open().IsCorruption()) << "never append after a damaged log";
+}
+
+TEST_F(WalTest, ZeroedDurableRecordFollowedByALaterBatchIsCorruption) {
+  std::vector<size_t> offsets;
+  WriteSegment({{Record(1), 1}, {Record(2), 2}, {Record(3), 3}}, &offsets);
+  Overwrite(OnlySegment(), offsets[1], kWalFrameHeaderBytes, std::byte{0});
+  std::vector<WalRecord> records;
+  WalEnd end;
+  EXPECT_TRUE(ReadAll(records, end).IsCorruption());
+}
+
+TEST_F(WalTest, TornFrameFollowedByFramesOfTheSameBatchIsATornTail) {
+  std::vector<size_t> offsets;
+  // Records 3..5 were one batch (one Sync) that a power loss tore.
+  WriteSegment({{Record(1), 1}, {Record(2), 2}, {Record(3), 3}, {Record(4), 3}, {Record(5), 3}},
+               &offsets);
+  Overwrite(OnlySegment(), offsets[2] + 3, 1, std::byte{0x77});
+  std::vector<WalRecord> records;
+  WalEnd end;
+  ASSERT_TRUE(ReadAll(records, end).ok());
+  EXPECT_EQ(records.size(), 2u);
+  EXPECT_EQ(end.kind, WalEnd::Kind::kTornTail);
+  EXPECT_EQ(end.discarded_frames, 2u);
+}
+
+TEST_F(WalTest, SyncFailureFailsTheAppendAndRefusesMoreUntilReopened) {
+  Wal wal(fs_, Options());
+  ASSERT_TRUE(wal.Open().ok());
+  ASSERT_TRUE(wal.Append(Record(1)).ok());
+  ASSERT_EQ(fiu_enable("crashdrill/fs/sync", 1, Errno(EIO), 0), 0);
+  Status failed = wal.Append(Record(2));
+  fiu_disable("crashdrill/fs/sync");
+  EXPECT_EQ(failed.code(), StatusCode::kIoError) << failed.ToString();
+  Status refused = wal.Append(Record(3));
+  EXPECT_FALSE(refused.ok());
+  EXPECT_NE(refused.message().find("refuses"), std::string::npos) << refused.ToString();
+  Wal reopened(fs_, Options());
+  ASSERT_TRUE(reopened.Open().ok());
+  EXPECT_TRUE(reopened.Append(Record(4)).ok());
+}
+
+TEST_F(WalTest, NoSpaceFailsOnlyThatAppendAndTheWalWorksAgain) {
+  Wal wal(fs_, Options());
+  ASSERT_TRUE(wal.Open().ok());
+  ASSERT_TRUE(wal.Append(Record(1)).ok());
+  ASSERT_EQ(fiu_enable("crashdrill/fs/write", 1, Errno(ENOSPC), 0), 0);
+  Status failed = wal.Append(Record(2, std::string(300, 'y')));
+  fiu_disable("crashdrill/fs/write");
+  EXPECT_TRUE(failed.IsNoSpace()) << failed.ToString();
+  ASSERT_TRUE(wal.Append(Record(3)).ok());
+  std::vector<WalRecord> records;
+  WalEnd end;
+  ASSERT_TRUE(ReadAll(records, end).ok());
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_EQ(records[1].state_seq, 3u);
+  EXPECT_EQ(end.kind, WalEnd::Kind::kClean);
+}
+
+TEST_F(WalTest, ConcurrentAppendersShareSyncsAndLoseNothing) {
+  Wal wal(fs_, Options(1 << 20));
+  ASSERT_TRUE(wal.Open().ok());
+  constexpr int kThreads = 8;
+  constexpr int kPerThread = 100;
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < kPerThread; ++i) {
+        if (!wal.AppendNext(RecordType::kFillReceived, 0, "concurrent").ok()) ++failures;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(failures.load(), 0);
+  const WalStats stats = wal.stats();
+  EXPECT_EQ(stats.records, uint64_t{kThreads * kPerThread});
+  EXPECT_LT(stats.syncs, stats.records) << "group commit never shared a sync";
+  std::printf("[ group commit ] %llu records in %llu syncs\n",
+              static_cast<unsigned long long>(stats.records),
+              static_cast<unsigned long long>(stats.syncs));
+  std::vector<WalRecord> records;
+  WalEnd end;
+  ASSERT_TRUE(ReadAll(records, end).ok());
+  ASSERT_EQ(records.size(), size_t{kThreads * kPerThread});
+  for (size_t i = 0; i < records.size(); ++i) EXPECT_EQ(records[i].state_seq, i + 1);
+}
+
+TEST_F(WalTest, DroppingCoveredSegmentsKeepsTheRestReadable) {
+  Wal wal(fs_, Options());
+  ASSERT_TRUE(wal.Open().ok());
+  for (Seq seq = 1; seq <= 200; ++seq) ASSERT_TRUE(wal.Append(Record(seq, std::string(40, 'z'))).ok());
+  const size_t before = WalReader(fs_, dir_).Segments()->size();
+  ASSERT_TRUE(wal.DropSegmentsCoveredBy(120).ok());
+  auto segments = WalReader(fs_, dir_).Segments();
+  ASSERT_LT(segments->size(), before);
+  std::vector<WalRecord> records;
+  WalEnd end;
+  ASSERT_TRUE(ReadAll(records, end).ok());
+  EXPECT_GT(end.starts_after_seq, 0u);
+  EXPECT_LE(end.starts_after_seq, 120u);
+  EXPECT_EQ(records.front().state_seq, end.starts_after_seq + 1);
+  EXPECT_EQ(records.back().state_seq, 200u);
+  Wal reopened(fs_, Options());
+  ASSERT_TRUE(reopened.Open().ok());
+  EXPECT_TRUE(reopened.Append(Record(201)).ok());
+}
+
+}  // namespace
+}  // namespace crashdrill::system
