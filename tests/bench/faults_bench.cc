@@ -10,8 +10,9 @@
 namespace crashdrill::faults {
 namespace {
 
-// One cycle: open, `writes` appends of `write_bytes`, a sync after every other append, a
-// directory sync, then a power loss (kind 1) or a process crash (kind 0) and a read-back.
+// One cycle: open (truncating), a directory sync, 16 appends of `write_bytes` with a sync
+// after every 4th except the last four (left unsynced, so a power loss has writes to lose
+// and tear), then a power loss (power_loss:1) or a process crash (0) and a read-back.
 void BM_SimDiskWriteSyncCrashCycle(benchmark::State& state) {
   const size_t write_bytes = static_cast<size_t>(state.range(0));
   const int writes = 16;
@@ -24,11 +25,11 @@ void BM_SimDiskWriteSyncCrashCycle(benchmark::State& state) {
   for (auto _ : state) {
     auto file = disk.Open("/wal", system::OpenOptions::CreateTruncate());
     if (!file.ok()) state.SkipWithError("open failed");
+    if (!disk.SyncDir("/").ok()) state.SkipWithError("syncdir failed");
     for (int i = 0; i < writes && file.ok(); ++i) {
       if (!(*file)->Append(payload).ok()) state.SkipWithError("append failed");
-      if (i % 2 == 1 && !(*file)->Sync().ok()) state.SkipWithError("sync failed");
+      if (i % 4 == 3 && i < writes - 4 && !(*file)->Sync().ok()) state.SkipWithError("sync");
     }
-    if (!disk.SyncDir("/").ok()) state.SkipWithError("syncdir failed");
     disk.Crash(kind, rng);
     auto bytes = system::ReadWholeFile(disk, "/wal");
     if (bytes.ok()) read_back = std::move(*bytes);
