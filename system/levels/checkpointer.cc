@@ -1,0 +1,128 @@
+#include "system/levels/checkpointer.h"
+
+#include <fmt/format.h>
+
+#include "system/levels/atomic_file.h"
+
+namespace crashdrill::system {
+
+std::string_view CheckpointTypeName(CheckpointType type) {
+  switch (type) {
+    case CheckpointType::kAutomatic: return "automatic";
+    case CheckpointType::kManual: return "manual";
+    case CheckpointType::kEmergency: return "emergency";
+    case CheckpointType::kPreUpgrade: return "pre_upgrade";
+    case CheckpointType::kDaily: return "daily";
+  }
+  return "invalid";
+}
+
+MultiLevelCheckpointer::MultiLevelCheckpointer(Fs& fs, Clock& clock, CheckpointerOptions options,
+                                               ArchiveSink* archive)
+    : fs_(fs), clock_(clock), options_(std::move(options)), archive_(archive) {}
+
+std::string MultiLevelCheckpointer::L2Dir(CheckpointType type) const {
+  return JoinPath(JoinPath(options_.state_dir, "l2"), CheckpointTypeName(type));
+}
+
+Status MultiLevelCheckpointer::Open(EngineState initial) {
+  const std::string& dir = options_.state_dir;
+  CD_RETURN_IF_ERROR(MakeDurableDir(fs_, dir));
+  CD_RETURN_IF_ERROR(MakeDurableDir(fs_, JoinPath(dir, "l2")));
+  l1_ = std::make_unique<MmapCheckpoint>(
+      fs_, MmapCheckpointOptions{JoinPath(dir, "l1"), options_.l1_slot_bytes,
+                                 options_.l1_sync_each_write});
+  CD_RETURN_IF_ERROR(l1_->Open());
+  for (size_t i = 0; i < kCheckpointTypeCount; ++i) {
+    l2_[i] = std::make_unique<DurableFile>(
+        fs_, DurableFileOptions{L2Dir(static_cast<CheckpointType>(i)), options_.versions_kept[i]});
+    CD_RETURN_IF_ERROR(l2_[i]->Open());
+  }
+  snapshots_ = std::make_unique<SnapshotStore>(
+      fs_, SnapshotStoreOptions{JoinPath(dir, "snapshots"), options_.snapshots_kept});
+  CD_RETURN_IF_ERROR(snapshots_->Open());
+  wal_ = std::make_unique<Wal>(fs_, WalOptions{JoinPath(dir, "wal"), options_.wal_segment_bytes});
+  CD_RETURN_IF_ERROR(wal_->Open());
+  if (wal_->last_seq() > initial.state_seq()) {
+    return Status::Error(StatusCode::kFailedPrecondition, "open", dir,
+                         fmt::format("the WAL reaches state_seq {} but the initial state is at {}: "
+                                     "recover before opening", wal_->last_seq(),
+                                     initial.state_seq()));
+  }
+  state_ = std::move(initial);
+  const int64_t now = clock_.Mono();
+  next_l1_ns_ = now + options_.l1_period_ns;
+  next_l2_ns_ = now + options_.l2_period_ns;
+  next_snapshot_ns_ = now + options_.snapshot_period_ns;
+  next_archive_ns_ = now + options_.archive_period_ns;
+  return Status::Ok();
+}
+
+Status MultiLevelCheckpointer::Commit(const StateUpdate& update) {
+  const Seq seq = state_.state_seq() + 1;
+  const TimeNs time_ns = clock_.Wall();
+  EngineState next = state_;
+  Status status = ApplyStateUpdate(next, update, seq, time_ns);
+  if (status.ok()) status = Validate(next, options_.validation, "update");
+  if (status.ok() && IsCritical(update)) {
+    status = wal_->Append({TypeOf(update), seq, time_ns, EncodeStateUpdate(update)});
+  }
+  if (!status.ok()) {
+    ++stats_.commits_refused;
+    return status.Annotate(fmt::format("{} at state_seq {} not committed",
+                                       RecordTypeName(TypeOf(update)), seq));
+  }
+  state_ = std::move(next);
+  ++stats_.commits;
+  return Status::Ok();
+}
+
+Status MultiLevelCheckpointer::Record(LevelStats& level, Status status) {
+  if (status.ok()) {
+    ++level.writes;
+  } else {
+    ++level.failures;
+    level.last_error = status;
+  }
+  return status;
+}
+
+Status MultiLevelCheckpointer::WriteSnapshot() {
+  CD_RETURN_IF_ERROR(snapshots_->Write(state_));
+  // Truncate only what the OLDEST retained snapshot covers (snapshot_store.h).
+  CD_ASSIGN_OR_RETURN(std::vector<SnapshotFile> retained, snapshots_->List());
+  return wal_->DropSegmentsCoveredBy(retained.front().state_seq);
+}
+
+Status MultiLevelCheckpointer::Tick() {
+  const int64_t now = clock_.Mono();
+  Status first;
+  const auto keep_first = [&first](Status status) {
+    if (first.ok() && !status.ok()) first = std::move(status);
+  };
+  // Each due level runs once, then is next due a full period from now: a
+  // stalled engine catches up with one write, not a burst.
+  if (now >= next_l1_ns_) {
+    keep_first(Record(stats_.l1, l1_->Write(state_.trading)));
+    next_l1_ns_ = now + options_.l1_period_ns;
+  }
+  if (now >= next_l2_ns_) {
+    keep_first(Record(stats_.l2, Checkpoint(CheckpointType::kAutomatic)));
+    next_l2_ns_ = now + options_.l2_period_ns;
+  }
+  if (now >= next_snapshot_ns_) {
+    keep_first(Record(stats_.snapshot, WriteSnapshot()));
+    next_snapshot_ns_ = now + options_.snapshot_period_ns;
+  }
+  if (archive_ != nullptr && now >= next_archive_ns_) {
+    keep_first(Record(stats_.archive, archive_->Archive(state_)));
+    next_archive_ns_ = now + options_.archive_period_ns;
+  }
+  return first;
+}
+
+Status MultiLevelCheckpointer::Checkpoint(CheckpointType type) {
+  return l2_[static_cast<size_t>(type)]->Write(state_).status();
+}
+
+}  // namespace crashdrill::system

@@ -1,0 +1,109 @@
+// MultiLevelCheckpointer: owns the live EngineState and keeps every level up
+// to date. Critical updates go through the WAL before they are committed
+// (RPO 0); L1, L2, snapshots and the archive hook run on their periods,
+// measured on Clock::Mono() so wall-clock steps never skip or repeat one.
+//
+// Contract of Commit(): the update is applied to a copy, validated, made
+// durable if it is critical, and only then becomes the live state. Any
+// failure leaves the live state exactly as it was and says why; the caller
+// must not act on an update whose Commit failed.
+#pragma once
+
+#include <array>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "system/io/clock.h"
+#include "system/io/fs.h"
+#include "system/levels/durable_file.h"
+#include "system/levels/mmap_checkpoint.h"
+#include "system/levels/snapshot_store.h"
+#include "system/levels/wal.h"
+#include "system/state/state_update.h"
+#include "system/state/validation.h"
+
+namespace crashdrill::system {
+
+// The seed's checkpoint types. Each keeps its own L2 versions under
+// <state_dir>/l2/<type>/ with its own retention.
+enum class CheckpointType : uint8_t { kAutomatic, kManual, kEmergency, kPreUpgrade, kDaily };
+inline constexpr size_t kCheckpointTypeCount = 5;
+std::string_view CheckpointTypeName(CheckpointType type);
+
+// Where the L4 archive plugs in; the checkpointer calls it on its period.
+class ArchiveSink {
+ public:
+  virtual ~ArchiveSink() = default;
+  virtual Status Archive(const EngineState& state) = 0;
+};
+
+struct CheckpointerOptions {
+  std::string state_dir;
+  int64_t l1_period_ns = 100 * kNanosPerMilli;
+  int64_t l2_period_ns = 1 * kNanosPerSecond;
+  int64_t snapshot_period_ns = 5 * 60 * kNanosPerSecond;
+  int64_t archive_period_ns = 60 * 60 * kNanosPerSecond;
+  size_t l1_slot_bytes = 4 << 20;
+  bool l1_sync_each_write = false;
+  uint64_t wal_segment_bytes = 64ull << 20;
+  size_t snapshots_kept = 2;
+  // L2 versions kept per checkpoint type, indexed by CheckpointType.
+  std::array<size_t, kCheckpointTypeCount> versions_kept = {3, 10, 5, 3, 7};
+  ValidationOptions validation;
+};
+
+struct LevelStats {
+  uint64_t writes = 0;
+  uint64_t failures = 0;
+  Status last_error;
+};
+
+struct CheckpointerStats {
+  uint64_t commits = 0;
+  uint64_t commits_refused = 0;  // apply, validation or WAL failure
+  LevelStats l1, l2, snapshot, archive;
+};
+
+class MultiLevelCheckpointer {
+ public:
+  // `archive` may be null (no archive configured). Nothing is owned.
+  MultiLevelCheckpointer(Fs& fs, Clock& clock, CheckpointerOptions options,
+                         ArchiveSink* archive = nullptr);
+
+  // Opens every level and makes `initial` (e.g. the recovered state) live.
+  // Periods start counting now.
+  Status Open(EngineState initial);
+
+  // The seed's atomic state update (see the contract above).
+  Status Commit(const StateUpdate& update);
+
+  // Runs every periodic checkpoint that is due; returns the first failure
+  // after trying all of them (one failing level never stops the others).
+  Status Tick();
+
+  // An L2 checkpoint of the given type now (kAutomatic is what Tick writes).
+  Status Checkpoint(CheckpointType type);
+
+  const EngineState& state() const { return state_; }
+  const CheckpointerStats& stats() const { return stats_; }
+  std::string L2Dir(CheckpointType type) const;
+
+ private:
+  Status Record(LevelStats& level, Status status);
+  Status WriteSnapshot();
+
+  Fs& fs_;
+  Clock& clock_;
+  CheckpointerOptions options_;
+  ArchiveSink* archive_;
+  EngineState state_;
+  std::unique_ptr<MmapCheckpoint> l1_;
+  std::array<std::unique_ptr<DurableFile>, kCheckpointTypeCount> l2_;
+  std::unique_ptr<SnapshotStore> snapshots_;
+  std::unique_ptr<Wal> wal_;
+  int64_t next_l1_ns_ = 0, next_l2_ns_ = 0, next_snapshot_ns_ = 0, next_archive_ns_ = 0;
+  CheckpointerStats stats_;
+};
+
+}  // namespace crashdrill::system
