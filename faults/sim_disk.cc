@@ -19,18 +19,6 @@ using system::StatusCode;
 
 namespace {
 
-// Collapses "//", drops a trailing '/' and a leading "./" so one file has one name.
-std::string Normalize(const std::string& path) {
-  std::string out;
-  for (char c : path) {
-    if (c == '/' && !out.empty() && out.back() == '/') continue;
-    out.push_back(c);
-  }
-  while (out.size() > 1 && out.back() == '/') out.pop_back();
-  while (out.size() > 2 && out.compare(0, 2, "./") == 0) out.erase(0, 2);
-  return out.empty() ? "." : out;
-}
-
 bool IsRoot(const std::string& path) { return path == "/" || path == "."; }
 
 }  // namespace
@@ -115,7 +103,7 @@ uint64_t SimDisk::used_bytes() const {
 
 Result<std::unique_ptr<system::File>> SimDisk::Open(const std::string& raw_path,
                                                     system::OpenOptions options) {
-  const std::string path = Normalize(raw_path);
+  const std::string path = NormalizeSimPath(raw_path);
   std::vector<Fault> fired;
   const OpInfo op{.op = OpClass::kMeta, .name = "open", .path = path};
   CD_RETURN_IF_ERROR(BeginOp(op, fired));
@@ -150,8 +138,8 @@ Result<std::unique_ptr<system::File>> SimDisk::Open(const std::string& raw_path,
 }
 
 Status SimDisk::Rename(const std::string& raw_from, const std::string& raw_to) {
-  const std::string from = Normalize(raw_from);
-  const std::string to = Normalize(raw_to);
+  const std::string from = NormalizeSimPath(raw_from);
+  const std::string to = NormalizeSimPath(raw_to);
   std::vector<Fault> fired;
   const OpInfo op{.op = OpClass::kMeta, .name = "rename", .path = from, .other_path = to};
   CD_RETURN_IF_ERROR(BeginOp(op, fired));
@@ -180,7 +168,7 @@ Status SimDisk::Rename(const std::string& raw_from, const std::string& raw_to) {
 }
 
 Status SimDisk::Unlink(const std::string& raw_path) {
-  const std::string path = Normalize(raw_path);
+  const std::string path = NormalizeSimPath(raw_path);
   std::vector<Fault> fired;
   const OpInfo op{.op = OpClass::kMeta, .name = "unlink", .path = path};
   CD_RETURN_IF_ERROR(BeginOp(op, fired));
@@ -197,7 +185,7 @@ Status SimDisk::Unlink(const std::string& raw_path) {
 }
 
 Result<std::vector<std::string>> SimDisk::List(const std::string& raw_dir) {
-  const std::string dir = Normalize(raw_dir);
+  const std::string dir = NormalizeSimPath(raw_dir);
   std::vector<Fault> fired;
   const OpInfo op{.op = OpClass::kMeta, .name = "list", .path = dir};
   CD_RETURN_IF_ERROR(BeginOp(op, fired));
@@ -216,7 +204,7 @@ Result<std::vector<std::string>> SimDisk::List(const std::string& raw_dir) {
 }
 
 Status SimDisk::MakeDir(const std::string& raw_dir) {
-  const std::string dir = Normalize(raw_dir);
+  const std::string dir = NormalizeSimPath(raw_dir);
   std::vector<Fault> fired;
   const OpInfo op{.op = OpClass::kMeta, .name = "mkdir", .path = dir};
   CD_RETURN_IF_ERROR(BeginOp(op, fired));
@@ -234,7 +222,7 @@ Status SimDisk::MakeDir(const std::string& raw_dir) {
 }
 
 Status SimDisk::SyncDir(const std::string& raw_dir) {
-  const std::string dir = Normalize(raw_dir);
+  const std::string dir = NormalizeSimPath(raw_dir);
   std::vector<Fault> fired;
   const OpInfo op{.op = OpClass::kSync, .name = "syncdir", .path = dir};
   CD_RETURN_IF_ERROR(BeginOp(op, fired));
@@ -249,7 +237,7 @@ Status SimDisk::SyncDir(const std::string& raw_dir) {
 }
 
 Result<bool> SimDisk::Exists(const std::string& raw_path) {
-  const std::string path = Normalize(raw_path);
+  const std::string path = NormalizeSimPath(raw_path);
   std::vector<Fault> fired;
   const OpInfo op{.op = OpClass::kMeta, .name = "exists", .path = path};
   CD_RETURN_IF_ERROR(BeginOp(op, fired));
@@ -260,7 +248,7 @@ Result<bool> SimDisk::Exists(const std::string& raw_path) {
 }
 
 Result<uint64_t> SimDisk::FileSize(const std::string& raw_path) {
-  const std::string path = Normalize(raw_path);
+  const std::string path = NormalizeSimPath(raw_path);
   std::vector<Fault> fired;
   const OpInfo op{.op = OpClass::kMeta, .name = "size", .path = path};
   CD_RETURN_IF_ERROR(BeginOp(op, fired));
@@ -276,7 +264,7 @@ Result<uint64_t> SimDisk::FileSize(const std::string& raw_path) {
 }
 
 Result<uint64_t> SimDisk::FreeSpace(const std::string& raw_path) {
-  const std::string path = Normalize(raw_path);
+  const std::string path = NormalizeSimPath(raw_path);
   std::vector<Fault> fired;
   const OpInfo op{.op = OpClass::kMeta, .name = "freespace", .path = path};
   CD_RETURN_IF_ERROR(BeginOp(op, fired));

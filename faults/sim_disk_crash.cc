@@ -193,7 +193,8 @@ void SimDisk::Corrupt(SimInode& inode, const std::string& path, FaultKind kind) 
   RefreshMaps(inode);
 }
 
-Status SimDisk::CorruptAtRest(const std::string& path, FaultKind kind) {
+Status SimDisk::CorruptAtRest(const std::string& raw_path, FaultKind kind) {
+  const std::string path = NormalizeSimPath(raw_path);
   if (kind != FaultKind::kBitFlip && kind != FaultKind::kZeroSector) {
     return Status::InvalidArgument("corrupt", "only bit_flip and zero_sector corrupt at rest");
   }

@@ -5,6 +5,17 @@
 
 namespace crashdrill::faults {
 
+std::string NormalizeSimPath(const std::string& path) {
+  std::string out;
+  for (char c : path) {
+    if (c == '/' && !out.empty() && out.back() == '/') continue;
+    out.push_back(c);
+  }
+  while (out.size() > 1 && out.back() == '/') out.pop_back();
+  while (out.size() > 2 && out.compare(0, 2, "./") == 0) out.erase(0, 2);
+  return out.empty() ? "." : out;
+}
+
 void ApplyWrite(std::vector<std::byte>& bytes, uint64_t offset, system::ByteSpan data) {
   const uint64_t end = offset + data.size();
   if (bytes.size() < end) bytes.resize(end, std::byte{0});

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "system/io/fs.h"
@@ -30,6 +31,9 @@ struct SimInode {
   std::vector<SimMappedRegion*> maps;    // live mappings whose stores must be folded in
   uint32_t open_handles = 0;
 };
+
+// One name per file: collapses "//", drops a trailing '/' and a leading "./".
+std::string NormalizeSimPath(const std::string& path);
 
 // Writes `data` at `offset`, growing `bytes` with zeros as needed.
 void ApplyWrite(std::vector<std::byte>& bytes, uint64_t offset, system::ByteSpan data);

@@ -267,5 +267,36 @@ TEST_F(SimDiskTest, ListShowsEntriesOfOneDirectorySorted) {
             StatusCode::kNotFound);
 }
 
+TEST_F(SimDiskTest, CrashOnTheNthOpTouchingAPathPatternIgnoresOtherPaths) {
+  SimDisk& disk = Disk({.plan = {.entries = {{.trigger = {.on = TriggerOn::kAnyOp, .nth = 3,
+                                                          .path_glob = "/wal/*"},
+                                              .fault = {.kind = FaultKind::kCrash}}}}});
+  ASSERT_TRUE(disk.MakeDir("/wal").ok());  // "/wal" itself does not match "/wal/*"
+  auto wal = disk.Open("/wal/1", OpenOptions::CreateNew());                    // 1st
+  ASSERT_TRUE(wal.ok());
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(WriteText(disk, "/other", "x", true).ok());
+  ASSERT_TRUE((*wal)->Append(system::AsBytes("record")).ok());                // 2nd
+  EXPECT_EQ((*wal)->Sync().code(), StatusCode::kUnavailable);                 // 3rd
+  EXPECT_TRUE(disk.halted());
+  EXPECT_EQ(disk.halted_crash_kind(), CrashKind::kPowerLoss);
+}
+
+TEST_F(SimDiskTest, SafeAppendNeverGrowsAFileWithoutItsData) {
+  for (uint64_t seed = 0; seed < 50; ++seed) {
+    SimDisk& disk = Disk({.model = {.safe_append = true, .reorder_unsynced_writes = true}});
+    ASSERT_TRUE(WriteText(disk, "/f", "synced", true).ok());
+    ASSERT_TRUE(disk.SyncDir("/").ok());
+    auto file = disk.Open("/f", OpenOptions::ReadWrite());
+    ASSERT_TRUE((*file)->Append(system::AsBytes(std::string(3000, 'n'))).ok());
+    Rng rng(seed);
+    disk.Crash(CrashKind::kPowerLoss, rng);
+    const std::string now = ReadText(disk, "/f");
+    ASSERT_EQ(now.substr(0, 6), "synced");
+    EXPECT_TRUE(now.size() == 6 || now.back() == 'n')
+        << "seed " << seed << ": the file grew past its data";
+    EXPECT_EQ(disk.trace().count(Probe::kGrewWithoutData), 0u);
+  }
+}
+
 }  // namespace
 }  // namespace crashdrill::faults
