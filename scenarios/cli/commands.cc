@@ -3,8 +3,7 @@
 namespace crashdrill::scenarios {
 
 void RegisterCommands(CLI::App& app, CommandRegistry& registry) {
-  (void)app;
-  (void)registry;
+  RegisterExchangeCommand(app, registry);
 }
 
 }  // namespace crashdrill::scenarios

@@ -24,6 +24,9 @@ class CommandRegistry {
   std::function<int()> action_;
 };
 
+// One registration function per command file; RegisterCommands calls them all.
+void RegisterExchangeCommand(CLI::App& app, CommandRegistry& registry);
+
 // Adds every subcommand that exists to `app`.
 void RegisterCommands(CLI::App& app, CommandRegistry& registry);
 
