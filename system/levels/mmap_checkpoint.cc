@@ -112,7 +112,7 @@ MutableByteSpan MmapCheckpoint::Slot(int index) const {
 
 Status MmapCheckpoint::Write(const TradingState& state) {
   assert(region_ != nullptr && "MmapCheckpoint::Write before Open");
-  encode_buffer_ = EncodeTradingState(state);
+  EncodeTradingStateInto(state, encode_buffer_);
   const size_t needed = kSlotHeaderBytes + encode_buffer_.size();
   if (needed > options_.slot_bytes) {
     return Status::Error(StatusCode::kFailedPrecondition, "write", options_.path,

@@ -55,6 +55,26 @@ Result<std::vector<WalSegment>> WalReader::Segments() {
   return segments;
 }
 
+Result<ByteSpan> WalReader::ReadSegmentBytes(const std::string& path) {
+  CD_ASSIGN_OR_RETURN(std::unique_ptr<File> file, fs_.Open(path, OpenOptions::Read()));
+  CD_ASSIGN_OR_RETURN(const uint64_t size, file->Size());
+  if (size > buffer_bytes_) {
+    buffer_.reset(new std::byte[size]);
+    buffer_bytes_ = size;
+  }
+  uint64_t done = 0;
+  while (done < size) {
+    CD_ASSIGN_OR_RETURN(size_t n, file->ReadAt(done, MutableByteSpan(buffer_.get() + done,
+                                                                      size - done)));
+    if (n == 0) {
+      return Status::Error(StatusCode::kIoError, "read", path,
+                           fmt::format("segment shrank while reading: {} of {} bytes", done, size));
+    }
+    done += n;
+  }
+  return ByteSpan(buffer_.get(), size);
+}
+
 Status WalReader::Read(Seq after_seq, const std::function<Status(const WalRecordView&)>& visit,
                        WalEnd& end) {
   end = WalEnd{};
@@ -78,8 +98,7 @@ Status WalReader::Read(Seq after_seq, const std::function<Status(const WalRecord
 Status WalReader::ReadSegment(const WalSegment& segment, bool is_last, Seq after_seq,
                               const std::function<Status(const WalRecordView&)>& visit,
                               WalEnd& end, bool& stopped) {
-  CD_ASSIGN_OR_RETURN(std::vector<std::byte> bytes, ReadWholeFile(fs_, segment.path));
-  const ByteSpan all(bytes);
+  CD_ASSIGN_OR_RETURN(const ByteSpan all, ReadSegmentBytes(segment.path));
   end.segment = segment.path;
   const std::optional<Seq> previous_last = ParseWalSegmentHeader(all);
   if (!previous_last) {

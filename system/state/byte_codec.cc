@@ -1,5 +1,7 @@
 #include "system/state/byte_codec.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 namespace crashdrill::system {
@@ -19,8 +21,12 @@ bool ByteReader::Need(size_t bytes, const char* field) {
 uint64_t ByteReader::GetLittleEndian(int bytes, const char* field) {
   if (!Need(static_cast<size_t>(bytes), field)) return 0;
   uint64_t value = 0;
-  for (int i = 0; i < bytes; ++i) {
-    value |= static_cast<uint64_t>(data_[position_ + static_cast<size_t>(i)]) << (8 * i);
+  if constexpr (std::endian::native == std::endian::little) {
+    std::memcpy(&value, data_.data() + position_, static_cast<size_t>(bytes));
+  } else {
+    for (int i = 0; i < bytes; ++i) {
+      value |= static_cast<uint64_t>(data_[position_ + static_cast<size_t>(i)]) << (8 * i);
+    }
   }
   position_ += static_cast<size_t>(bytes);
   return value;
@@ -101,7 +107,8 @@ void ByteReader::ExpectEnd() {
 
 std::string ByteReader::FieldPath(const char* field) const {
   std::string path;
-  for (const ScopeName& scope : scopes_) {
+  for (size_t i = 0; i < std::min(depth_, kScopesMax); ++i) {
+    const ScopeName& scope = scopes_[i];
     if (!path.empty()) path.push_back('.');
     path += scope.name;
     if (scope.index >= 0) path += fmt::format("[{}]", scope.index);

@@ -5,7 +5,10 @@
 // ("trading.open_orders[3].symbol"); later reads return zeros.
 #pragma once
 
+#include <array>
+#include <bit>
 #include <cstddef>
+#include <cstring>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -18,6 +21,10 @@ namespace crashdrill::system {
 
 class ByteWriter {
  public:
+  ByteWriter() = default;
+  // Writes after what `buffer` holds, reusing its capacity (hot paths).
+  explicit ByteWriter(std::vector<std::byte>&& buffer) : buffer_(std::move(buffer)) {}
+
   void U8(uint8_t value) { buffer_.push_back(static_cast<std::byte>(value)); }
   void U16(uint16_t value) { PutLittleEndian(value, 2); }
   void U32(uint32_t value) { PutLittleEndian(value, 4); }
@@ -35,7 +42,13 @@ class ByteWriter {
 
  private:
   void PutLittleEndian(uint64_t value, int bytes) {
-    for (int i = 0; i < bytes; ++i) buffer_.push_back(static_cast<std::byte>(value >> (8 * i)));
+    const size_t at = buffer_.size();
+    buffer_.resize(at + static_cast<size_t>(bytes));
+    if constexpr (std::endian::native == std::endian::little) {
+      std::memcpy(buffer_.data() + at, &value, static_cast<size_t>(bytes));
+    } else {
+      for (int i = 0; i < bytes; ++i) buffer_[at + static_cast<size_t>(i)] = static_cast<std::byte>(value >> (8 * i));
+    }
   }
   std::vector<std::byte> buffer_;
 };
@@ -65,13 +78,16 @@ class ByteReader {
   // Records a corruption at the current offset (e.g. a duplicate key).
   void Fail(const char* field, std::string_view message);
 
-  // Field-path scopes: pushed while decoding a nested value or element.
+  // Field-path scopes: pushed while decoding a nested value or element. The
+  // stack is inline (no allocation per decoded value); scopes nested deeper
+  // than kScopesMax are left out of error paths, never out of the decode.
   class Scope {
    public:
     Scope(ByteReader& reader, const char* name, int64_t index = -1) : reader_(reader) {
-      reader_.scopes_.push_back({name, index});
+      if (reader_.depth_ < kScopesMax) reader_.scopes_[reader_.depth_] = {name, index};
+      ++reader_.depth_;
     }
-    ~Scope() { reader_.scopes_.pop_back(); }
+    ~Scope() { --reader_.depth_; }
     Scope(const Scope&) = delete;
     Scope& operator=(const Scope&) = delete;
 
@@ -88,9 +104,10 @@ class ByteReader {
 
  private:
   struct ScopeName {
-    const char* name;
-    int64_t index;
+    const char* name = nullptr;
+    int64_t index = -1;
   };
+  static constexpr size_t kScopesMax = 8;
   // True if `bytes` more can be read; records truncation otherwise.
   bool Need(size_t bytes, const char* field);
   uint64_t GetLittleEndian(int bytes, const char* field);
@@ -100,7 +117,8 @@ class ByteReader {
   std::string_view source_;
   uint64_t base_offset_;
   size_t position_ = 0;
-  std::vector<ScopeName> scopes_;
+  std::array<ScopeName, kScopesMax> scopes_;
+  size_t depth_ = 0;
   Status status_;
 };
 

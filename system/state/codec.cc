@@ -37,10 +37,11 @@ uint64_t GetBigEndian(ByteSpan bytes, size_t at) {
 
 // Writes the payload with `put_payload`, then fills in the header in front of it.
 template <typename PutPayload>
-std::vector<std::byte> EncodeDocument(DocumentKind kind, uint16_t version,
-                                      PutPayload put_payload) {
+std::vector<std::byte> EncodeDocument(DocumentKind kind, uint16_t version, PutPayload put_payload,
+                                      std::vector<std::byte> reuse = {}) {
   assert(version >= kSchemaVersionOldest && version <= kSchemaVersionCurrent);
-  ByteWriter w;
+  reuse.clear();
+  ByteWriter w(std::move(reuse));
   w.U32(kDocumentMagic);
   w.U16(version);
   w.U16(static_cast<uint16_t>(kind));
@@ -162,6 +163,12 @@ Result<EngineState> DecodeEngineState(ByteSpan bytes, std::string_view source) {
 std::vector<std::byte> EncodeTradingState(const TradingState& state, uint16_t schema_version) {
   return EncodeDocument(DocumentKind::kTradingState, schema_version,
                         [&](ByteWriter& w) { codec::Put(w, state, schema_version); });
+}
+
+void EncodeTradingStateInto(const TradingState& state, std::vector<std::byte>& out) {
+  out = EncodeDocument(
+      DocumentKind::kTradingState, kSchemaVersionCurrent,
+      [&](ByteWriter& w) { codec::Put(w, state, kSchemaVersionCurrent); }, std::move(out));
 }
 
 Result<TradingState> DecodeTradingState(ByteSpan bytes, std::string_view source) {

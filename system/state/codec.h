@@ -47,6 +47,8 @@ Result<EngineState> DecodeEngineState(ByteSpan bytes, std::string_view source);
 std::vector<std::byte> EncodeTradingState(const TradingState& state,
                                           uint16_t schema_version = kSchemaVersionCurrent);
 Result<TradingState> DecodeTradingState(ByteSpan bytes, std::string_view source);
+// The same document, written into `out` (cleared first, capacity reused).
+void EncodeTradingStateInto(const TradingState& state, std::vector<std::byte>& out);
 
 // XXH3-64 of `bytes` (exposed for the levels' own framing).
 uint64_t Checksum64(ByteSpan bytes);

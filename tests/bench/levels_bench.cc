@@ -1,0 +1,324 @@
+// Levels against the machine's own limits, measured in the same run (DESIGN
+// §11): every figure is reported next to its floor and as a ratio to it.
+//   floor_memcpy_xxh3   memcpy + XXH3 of the encoded state (L1's floor)
+//   floor_atomic_replace write, fdatasync, rename, fsync dir (L2's floor)
+//   floor_fdatasync     pwrite + fdatasync of one record into a preallocated
+//                       file (the WAL's floor): a data sync, not a metadata sync
+// Sync benchmarks refuse tmpfs, where fsync costs nothing and proves nothing.
+// CRASHDRILL_BENCH_DIR chooses the directory (default: ./crashdrill-bench).
+#define XXH_STATIC_LINKING_ONLY
+#include <xxhash.h>
+
+#include <benchmark/benchmark.h>
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <sys/resource.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <thread>
+#include <vector>
+
+#include "system/io/posix_fs.h"
+#include "system/levels/durable_file.h"
+#include "system/levels/mmap_checkpoint.h"
+#include "system/levels/point_in_time.h"
+#include "system/levels/snapshot_store.h"
+#include "system/levels/wal.h"
+#include "system/state/codec.h"
+#include "system/state/state_update.h"
+
+namespace crashdrill::system {
+namespace {
+
+std::string BenchDir(const std::string& name) {
+  const char* root = std::getenv("CRASHDRILL_BENCH_DIR");
+  const std::string dir = JoinPath(root != nullptr ? root : "crashdrill-bench", name);
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
+// Skips the benchmark (with the reason) when `dir` is on tmpfs.
+bool RefuseTmpfs(benchmark::State& state, const std::string& dir) {
+  struct statfs fs {};
+  if (statfs(dir.c_str(), &fs) == 0 && fs.f_type == TMPFS_MAGIC) {
+    state.SkipWithError("refusing to measure sync cost on tmpfs: set CRASHDRILL_BENCH_DIR");
+    return true;
+  }
+  return false;
+}
+
+// 100 positions and 1,000 open orders: a typical critical state.
+TradingState TypicalCriticalState() {
+  TradingState t;
+  t.account_id = "acct-bench";
+  for (int i = 0; i < 100; ++i) {
+    const std::string symbol = "SYM" + std::to_string(i);
+    t.positions[symbol] = {symbol, 10 + i, (10 + i) * 5'000, i * 3};
+    t.risk.exposure_lots[symbol] = 10 + i;
+  }
+  for (int i = 0; i < 1000; ++i) {
+    Order o;
+    o.client_order_id = "c-" + std::to_string(100'000 + i);
+    o.exchange_order_id = 9'000'000 + static_cast<uint64_t>(i);
+    o.symbol = "SYM" + std::to_string(i % 100);
+    o.venue = "SIMX";
+    o.strategy_id = "mm-1";
+    o.side = i % 2 == 0 ? Side::kBuy : Side::kSell;
+    o.price_ticks = 4'800 + i % 50;
+    o.quantity_lots = 10;
+    o.filled_lots = i % 3;
+    t.open_orders[o.client_order_id] = o;
+  }
+  t.balances["SIMX/USD"] = {"SIMX", "USD", 1'000'000'000, 900'000'000};
+  t.state_seq = 1;
+  return t;
+}
+
+struct Latencies {
+  std::vector<double> us;
+  double Percentile(double p) {
+    std::sort(us.begin(), us.end());
+    return us.empty() ? 0 : us[std::min(us.size() - 1, static_cast<size_t>(p * us.size()))];
+  }
+};
+
+template <typename Fn>
+double TimeUs(Fn&& fn) {
+  const auto start = std::chrono::steady_clock::now();
+  fn();
+  return std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start)
+      .count();
+}
+
+void Report(benchmark::State& state, Latencies& latencies, double floor_p50_us) {
+  const double p50 = latencies.Percentile(0.50);
+  state.counters["p50_us"] = p50;
+  state.counters["p99_us"] = latencies.Percentile(0.99);
+  state.counters["floor_p50_us"] = floor_p50_us;
+  state.counters["ratio_p50"] = floor_p50_us > 0 ? p50 / floor_p50_us : 0;
+}
+
+// --- floors ---------------------------------------------------------------
+
+double MemcpyXxh3FloorUs(size_t bytes, int rounds) {
+  std::vector<std::byte> source(bytes, std::byte{7}), target(bytes);
+  Latencies latencies;
+  uint64_t sink = 0;
+  for (int i = 0; i < rounds; ++i) {
+    latencies.us.push_back(TimeUs([&] {
+      std::memcpy(target.data(), source.data(), bytes);
+      sink += XXH3_64bits(target.data(), bytes);
+    }));
+  }
+  benchmark::DoNotOptimize(sink);
+  return latencies.Percentile(0.5);
+}
+
+double AtomicReplaceFloorUs(const std::string& dir, size_t bytes, int rounds) {
+  std::vector<char> data(bytes, 'x');
+  Latencies latencies;
+  for (int i = 0; i < rounds; ++i) {
+    latencies.us.push_back(TimeUs([&] {
+      const std::string temp = dir + "/floor.tmp", final_path = dir + "/floor";
+      const int fd = ::open(temp.c_str(), O_CREAT | O_TRUNC | O_WRONLY, 0644);
+      if (::write(fd, data.data(), data.size()) != static_cast<ssize_t>(data.size())) std::abort();
+      fdatasync(fd);
+      close(fd);
+      rename(temp.c_str(), final_path.c_str());
+      const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
+      fsync(dfd);
+      close(dfd);
+    }));
+  }
+  return latencies.Percentile(0.5);
+}
+
+double FdatasyncFloorUs(const std::string& dir, size_t bytes, int rounds) {
+  const std::string path = dir + "/floor-wal";
+  const int fd = ::open(path.c_str(), O_CREAT | O_TRUNC | O_RDWR, 0644);
+  posix_fallocate(fd, 0, static_cast<off_t>(bytes) * (rounds + 1));
+  fsync(fd);
+  std::vector<char> data(bytes, 'r');
+  Latencies latencies;
+  for (int i = 0; i < rounds; ++i) {
+    latencies.us.push_back(TimeUs([&] {
+      if (pwrite(fd, data.data(), bytes, static_cast<off_t>(bytes) * i) !=
+          static_cast<ssize_t>(bytes)) {
+        std::abort();
+      }
+      fdatasync(fd);
+    }));
+  }
+  close(fd);
+  return latencies.Percentile(0.5);
+}
+
+// --- L1 ---------------------------------------------------------------------
+
+long MinorFaults() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_minflt;
+}
+
+void BM_L1WriteTypicalState(benchmark::State& state) {
+  const std::string dir = BenchDir("l1");
+  PosixFs fs;
+  const TradingState critical = TypicalCriticalState();
+  const size_t encoded_bytes = EncodeTradingState(critical).size();
+  MmapCheckpoint l1(fs, {.path = dir + "/l1", .slot_bytes = 1 << 20});
+  if (!l1.Open().ok()) return state.SkipWithError("L1 open failed");
+  for (int i = 0; i < 50; ++i) (void)l1.Write(critical);  // warm-up: every page touched
+  Latencies latencies;
+  const long faults_before = MinorFaults();
+  for (auto _ : state) {
+    latencies.us.push_back(TimeUs([&] { benchmark::DoNotOptimize(l1.Write(critical)); }));
+  }
+  state.counters["page_faults_after_warmup"] = static_cast<double>(MinorFaults() - faults_before);
+  state.counters["state_bytes"] = static_cast<double>(encoded_bytes);
+  Report(state, latencies, MemcpyXxh3FloorUs(encoded_bytes, 2000));
+}
+BENCHMARK(BM_L1WriteTypicalState)->Iterations(2000)->Unit(benchmark::kMicrosecond);
+
+// --- L2 ---------------------------------------------------------------------
+
+void BM_L2WriteTypicalState(benchmark::State& state) {
+  const std::string dir = BenchDir("l2");
+  if (RefuseTmpfs(state, dir)) return;
+  PosixFs fs;
+  EngineState engine;
+  engine.trading = TypicalCriticalState();
+  const size_t bytes = EncodeEngineState(engine).size();
+  DurableFile l2(fs, {.dir = dir + "/versions"});
+  if (!l2.Open().ok()) return state.SkipWithError("L2 open failed");
+  Latencies latencies;
+  for (auto _ : state) {
+    latencies.us.push_back(TimeUs([&] { benchmark::DoNotOptimize(l2.Write(engine)); }));
+  }
+  state.counters["state_bytes"] = static_cast<double>(bytes);
+  Report(state, latencies, AtomicReplaceFloorUs(dir, bytes, 100));
+}
+BENCHMARK(BM_L2WriteTypicalState)->Iterations(100)->Unit(benchmark::kMicrosecond);
+
+// --- WAL --------------------------------------------------------------------
+
+const std::string kFillPayload = EncodeStateUpdate(FillReceived{
+    Fill{.exchange_seq = 1, .trade_id = 2, .client_order_id = "c-100001", .symbol = "SYM1",
+         .price_ticks = 4'800, .quantity_lots = 3, .fee_minor = 4},
+    "USD"});
+
+void BM_WalAppendSingleWriter(benchmark::State& state) {
+  const std::string dir = BenchDir("wal-single");
+  if (RefuseTmpfs(state, dir)) return;
+  PosixFs fs;
+  Wal wal(fs, {.dir = dir + "/wal"});
+  if (!wal.Open().ok()) return state.SkipWithError("WAL open failed");
+  Latencies latencies;
+  for (auto _ : state) {
+    latencies.us.push_back(TimeUs([&] {
+      benchmark::DoNotOptimize(wal.AppendNext(RecordType::kFillReceived, 0, kFillPayload));
+    }));
+  }
+  state.counters["record_bytes"] = static_cast<double>(WalFrameBytes(kFillPayload.size()));
+  Report(state, latencies, FdatasyncFloorUs(dir, WalFrameBytes(kFillPayload.size()), 300));
+}
+BENCHMARK(BM_WalAppendSingleWriter)->Iterations(300)->Unit(benchmark::kMicrosecond);
+
+void BM_WalGroupCommit(benchmark::State& state) {
+  const int threads = static_cast<int>(state.range(0));
+  const std::string dir = BenchDir("wal-group-" + std::to_string(threads));
+  if (RefuseTmpfs(state, dir)) return;
+  PosixFs fs;
+  const double floor_us = FdatasyncFloorUs(dir, WalFrameBytes(kFillPayload.size()), 200);
+  Wal wal(fs, {.dir = dir + "/wal"});
+  if (!wal.Open().ok()) return state.SkipWithError("WAL open failed");
+  constexpr int kPerThread = 400;
+  double seconds = 0;
+  for (auto _ : state) {
+    std::vector<std::thread> pool;
+    seconds += TimeUs([&] {
+      for (int t = 0; t < threads; ++t) {
+        pool.emplace_back([&] {
+          for (int i = 0; i < kPerThread; ++i) {
+            (void)wal.AppendNext(RecordType::kFillReceived, 0, kFillPayload);
+          }
+        });
+      }
+      for (auto& thread : pool) thread.join();
+    }) / 1e6;
+  }
+  const WalStats stats = wal.stats();
+  const double records_per_s = static_cast<double>(stats.records) / seconds;
+  const double floor_per_s = 1e6 / floor_us;
+  state.counters["records_per_s"] = records_per_s;
+  state.counters["records_per_sync"] = static_cast<double>(stats.records) / stats.syncs;
+  state.counters["floor_fdatasync_per_s"] = floor_per_s;
+  state.counters["ratio_to_floor"] = records_per_s / floor_per_s;
+}
+BENCHMARK(BM_WalGroupCommit)->Arg(1)->Arg(4)->Arg(16)->Iterations(1)->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+
+// --- recovery speed ------------------------------------------------------------
+
+void BM_WalReplayOneMillionRecords(benchmark::State& state) {
+  const std::string dir = BenchDir("wal-replay");
+  PosixFs fs;
+  constexpr Seq kRecords = 1'000'000;
+  {
+    // Written without a sync per record: this measures reading, not writing.
+    std::vector<std::byte> segment = WalSegmentHeader(0);
+    for (Seq seq = 1; seq <= kRecords; ++seq) {
+      AppendWalFrame({RecordType::kFillReceived, seq, 0, kFillPayload}, seq, segment);
+    }
+    auto file = fs.Open(dir + "/" + WalSegmentName(1), OpenOptions::CreateNew());
+    if (!file.ok() || !(*file)->WriteAt(0, segment).ok()) return state.SkipWithError("setup");
+  }
+  uint64_t records = 0;
+  for (auto _ : state) {
+    WalReader reader(fs, dir);
+    WalEnd end;
+    uint64_t seen = 0;
+    Status read = reader.Read(0, [&](const WalRecordView& record) {
+      auto update = DecodeStateUpdate(record.type, record.payload, "bench");
+      benchmark::DoNotOptimize(update);
+      ++seen;
+      return Status::Ok();
+    }, end);
+    if (!read.ok() || seen != kRecords) return state.SkipWithError("replay failed");
+    records += seen;
+  }
+  state.counters["records_per_s"] =
+      benchmark::Counter(static_cast<double>(records), benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_WalReplayOneMillionRecords)->Iterations(3)->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+
+void BM_SnapshotLoad(benchmark::State& state) {
+  const std::string dir = BenchDir("snapshot");
+  PosixFs fs;
+  EngineState engine;
+  engine.trading = TypicalCriticalState();
+  SnapshotStore store(fs, {.dir = dir});
+  if (!store.Open().ok() || !store.Write(engine).ok()) return state.SkipWithError("setup");
+  const SnapshotFile file = store.List()->front();
+  const double raw_bytes = static_cast<double>(EncodeEngineState(engine).size());
+  for (auto _ : state) {
+    auto loaded = store.Read(file);
+    if (!loaded.ok()) return state.SkipWithError("load failed");
+    benchmark::DoNotOptimize(loaded);
+  }
+  state.counters["state_MB_per_s"] = benchmark::Counter(
+      raw_bytes * static_cast<double>(state.iterations()) / 1e6, benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_SnapshotLoad)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+}  // namespace
+}  // namespace crashdrill::system
