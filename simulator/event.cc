@@ -1,42 +1,63 @@
 #include "simulator/event.h"
 
 #include <cassert>
+#include <cstring>
 #include <new>
 
 namespace crashdrill::simulator {
 namespace {
 
-void PutU64(std::string& out, uint64_t value) {
-  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((value >> (8 * i)) & 0xff));
+// Fixed-width little-endian fields into a stack buffer (the canonical encoding).
+class Encoder {
+ public:
+  void U64(uint64_t value) {
+    for (int i = 0; i < 8; ++i) bytes_[size_++] = static_cast<char>((value >> (8 * i)) & 0xff);
+  }
+  void I64(int64_t value) { U64(static_cast<uint64_t>(value)); }
+  void U8(uint8_t value) { bytes_[size_++] = static_cast<char>(value); }
+  void Bytes(const std::string& text) {
+    std::memcpy(bytes_ + size_, text.data(), text.size());
+    size_ += text.size();
+  }
+  const char* data() const { return bytes_; }
+  size_t size() const { return size_; }
+
+ private:
+  char bytes_[8 * 15 + 6 + system::kMaxClientOrderIdBytes];
+  size_t size_ = 0;
+};
+
+void Encode(const Event& event, Encoder& out) {
+  out.U64(event.exchange_seq);
+  out.U64(event.account_report_seq);
+  out.U64(event.account);
+  out.U64(event.symbol);
+  out.U8(static_cast<uint8_t>(event.type));
+  out.U8(static_cast<uint8_t>(event.reason));
+  out.U8(static_cast<uint8_t>(event.side));
+  out.U8(static_cast<uint8_t>(event.order_type));
+  out.U8(event.maker ? 1 : 0);
+  out.U64(event.exchange_order_id);
+  out.I64(event.price_ticks);
+  out.I64(event.quantity_lots);
+  out.I64(event.filled_lots);
+  out.I64(event.leaves_lots);
+  out.U64(event.trade_id);
+  out.I64(event.fill_price_ticks);
+  out.I64(event.fill_lots);
+  out.I64(event.fee_minor);
+  out.I64(event.time_ns);
+  assert(event.client_order_id.size() <= system::kMaxClientOrderIdBytes);
+  out.U8(static_cast<uint8_t>(event.client_order_id.size()));
+  out.Bytes(event.client_order_id);
 }
-void PutI64(std::string& out, int64_t value) { PutU64(out, static_cast<uint64_t>(value)); }
-void PutU8(std::string& out, uint8_t value) { out.push_back(static_cast<char>(value)); }
 
 }  // namespace
 
 void EncodeCanonical(const Event& event, std::string& out) {
-  PutU64(out, event.exchange_seq);
-  PutU64(out, event.account_report_seq);
-  PutU64(out, event.account);
-  PutU64(out, event.symbol);
-  PutU8(out, static_cast<uint8_t>(event.type));
-  PutU8(out, static_cast<uint8_t>(event.reason));
-  PutU8(out, static_cast<uint8_t>(event.side));
-  PutU8(out, static_cast<uint8_t>(event.order_type));
-  PutU8(out, event.maker ? 1 : 0);
-  PutU64(out, event.exchange_order_id);
-  PutI64(out, event.price_ticks);
-  PutI64(out, event.quantity_lots);
-  PutI64(out, event.filled_lots);
-  PutI64(out, event.leaves_lots);
-  PutU64(out, event.trade_id);
-  PutI64(out, event.fill_price_ticks);
-  PutI64(out, event.fill_lots);
-  PutI64(out, event.fee_minor);
-  PutI64(out, event.time_ns);
-  assert(event.client_order_id.size() <= system::kMaxClientOrderIdBytes);
-  PutU8(out, static_cast<uint8_t>(event.client_order_id.size()));
-  out.append(event.client_order_id);
+  Encoder encoder;
+  Encode(event, encoder);
+  out.append(encoder.data(), encoder.size());
 }
 
 EventHasher::EventHasher() : state_(XXH3_createState()) {
@@ -47,10 +68,9 @@ EventHasher::EventHasher() : state_(XXH3_createState()) {
 EventHasher::~EventHasher() { XXH3_freeState(state_); }
 
 void EventHasher::Add(const Event& event) {
-  thread_local std::string buffer;
-  buffer.clear();
-  EncodeCanonical(event, buffer);
-  XXH3_64bits_update(state_, buffer.data(), buffer.size());
+  Encoder encoder;
+  Encode(event, encoder);
+  XXH3_64bits_update(state_, encoder.data(), encoder.size());
 }
 
 uint64_t EventHasher::Digest() const { return XXH3_64bits_digest(state_); }
