@@ -24,7 +24,8 @@ constexpr size_t kOps = 1 << 20;
 constexpr uint32_t kAccounts = 8;
 
 // A seeded flow around a fixed fair price: 60% passive limits, 25% crossing
-// limits/IOCs, 15% cancels of an earlier order of the same account.
+// limits/IOCs (larger, so liquidity is consumed about as fast as it is added and
+// the book stays a realistic depth), 15% cancels of a recent order.
 std::vector<BenchOp> MakeFlow(uint64_t seed) {
   Random random(seed);
   std::vector<BenchOp> ops(kOps);
@@ -46,7 +47,7 @@ std::vector<BenchOp> MakeFlow(uint64_t seed) {
     op.order.type = cross && random.Below(2) == 0 ? system::OrderType::kImmediateOrCancel
                                                  : system::OrderType::kLimit;
     op.order.price_ticks = 10'000 + ((buy != cross) ? -offset : offset);
-    op.order.quantity_lots = random.Between(1, 10);
+    op.order.quantity_lots = random.Between(1, cross ? 40 : 10);  // keeps the book shallow
   }
   return ops;
 }
@@ -83,6 +84,7 @@ void BM_MatchingInProcess(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations());
   state.counters["trades"] = static_cast<double>(exchange->counters().trades);
+  state.counters["resting"] = static_cast<double>(exchange->book(0).OrderCount());
 }
 BENCHMARK(BM_MatchingInProcess)->Unit(benchmark::kNanosecond);
 
