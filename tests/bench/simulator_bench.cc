@@ -110,7 +110,7 @@ void BM_LoopbackRoundTrips(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations());
 }
-BENCHMARK(BM_LoopbackRoundTrips)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_LoopbackRoundTrips)->Unit(benchmark::kMicrosecond)->UseRealTime();
 
 }  // namespace
 }  // namespace crashdrill::simulator
