@@ -24,7 +24,9 @@ Frame ErrorReply(uint32_t request_id, const system::Status& status) {
 void ExchangeServer::Hello(Connection& connection, std::string_view payload, bool* malformed) {
   Reader reader(payload);
   const std::string name = reader.String(kMaxAccountNameBytes);
-  if (!reader.AtEnd() || name.empty()) {
+  const auto existing = exchange_->FindAccount(name);
+  const bool reserved = existing && !exchange_->account(*existing).keep_history;
+  if (!reader.AtEnd() || name.empty() || reserved) {  // fee and background accounts
     *malformed = true;
     return;
   }

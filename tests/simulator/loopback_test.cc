@@ -196,6 +196,13 @@ TEST(LoopbackProtocol, RequestBeforeHelloIsAProtocolError) {
             MessageType::kProtocolError);
 }
 
+TEST(LoopbackProtocol, HelloForTheFeeAccountIsRefused) {
+  ExchangeServer server(QuietServer());
+  ASSERT_TRUE(server.Start().ok());
+  EXPECT_EQ(FirstReplyType(SendRaw(server.port(), HelloFrame(kFeeAccountName))),
+            MessageType::kProtocolError);
+}
+
 TEST(LoopbackProtocol, MalformedPayloadIsAProtocolError) {
   ExchangeServer server(QuietServer());
   ASSERT_TRUE(server.Start().ok());
