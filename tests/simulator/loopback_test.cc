@@ -222,7 +222,7 @@ TEST(LoopbackProtocol, RandomAndTruncatedFramesNeverStopTheServer) {
   ExchangeServer server(QuietServer());
   ASSERT_TRUE(server.Start().ok());
   constexpr uint64_t kSeed = 20261123;
-  constexpr int kCases = 120;
+  constexpr int kCases = 500;
   Random random(kSeed);
   Writer order_writer;
   Encode(order_writer, Limit("f1", "ACME", Side::kBuy, 100, 1));
@@ -230,7 +230,14 @@ TEST(LoopbackProtocol, RandomAndTruncatedFramesNeverStopTheServer) {
   int replies = 0;
   for (int i = 0; i < kCases; ++i) {
     std::string bytes;
-    switch (random.Below(3)) {
+    switch (random.Below(4)) {
+      case 3: {  // a valid Hello, then a request of any type with a random payload
+        std::string payload(random.Below(64), '\0');
+        for (char& c : payload) c = static_cast<char>(random.Below(256));
+        bytes = HelloFrame("fuzz") +
+                RawFrame(static_cast<MessageType>(1 + random.Below(10)), std::move(payload));
+        break;
+      }
       case 0:  // a valid session cut anywhere
         bytes = valid.substr(0, random.Below(valid.size()));
         break;
