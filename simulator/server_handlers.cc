@@ -99,7 +99,12 @@ Frame ExchangeServer::HandleAccountRequest(AccountId account, const Frame& reque
     case MessageType::kQueryOpenOrders: {
       if (!reader.AtEnd()) break;
       auto orders = exchange_->OpenOrders(account);
-      if (orders.size() > kMaxItemsPerReply) orders.resize(kMaxItemsPerReply);
+      if (orders.size() > kMaxItemsPerReply) {  // never a silently truncated answer
+        return ErrorReply(id, system::Status::Error(
+                                  system::StatusCode::kFailedPrecondition, "query_open_orders",
+                                  exchange_->account(account).name,
+                                  "more open orders than one reply carries (2048)"));
+      }
       return Reply(MessageType::kOrders, id, EncodeList(orders));
     }
     case MessageType::kQueryOrder: {
