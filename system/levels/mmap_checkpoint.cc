@@ -3,9 +3,6 @@
 #include <cassert>
 #include <cstring>
 
-#define XXH_STATIC_LINKING_ONLY
-#include <xxhash.h>
-
 #include <fmt/format.h>
 
 #include "system/state/byte_codec.h"
@@ -29,12 +26,7 @@ void StoreU64(std::byte* p, uint64_t value) {
 
 // XXH3 over the slot's seq and length fields and its document bytes.
 uint64_t SlotChecksum(const std::byte* slot, uint64_t length) {
-  XXH3_state_t state;
-  XXH3_INITSTATE(&state);
-  XXH3_64bits_reset(&state);
-  XXH3_64bits_update(&state, slot, 16);
-  XXH3_64bits_update(&state, slot + MmapCheckpoint::kSlotHeaderBytes, length);
-  return XXH3_64bits_digest(&state);
+  return Checksum64(ByteSpan(slot, 16), ByteSpan(slot + MmapCheckpoint::kSlotHeaderBytes, length));
 }
 
 // The file header: magic, format version, slot size, then XXH3 of those 16 bytes.

@@ -1,7 +1,5 @@
 #include "system/levels/snapshot_store.h"
 
-#define XXH_STATIC_LINKING_ONLY
-#include <xxhash.h>
 #include <zstd.h>
 
 #include <algorithm>
@@ -22,15 +20,6 @@ constexpr uint32_t kMagic = 0x4E534443;  // "CDSN" as little-endian bytes
 constexpr uint32_t kFormatVersion = 1;
 constexpr size_t kHashedHeaderBytes = 32;
 
-uint64_t SnapshotChecksum(ByteSpan header_prefix, ByteSpan compressed) {
-  XXH3_state_t state;
-  XXH3_INITSTATE(&state);
-  XXH3_64bits_reset(&state);
-  XXH3_64bits_update(&state, header_prefix.data(), header_prefix.size());
-  XXH3_64bits_update(&state, compressed.data(), compressed.size());
-  return XXH3_64bits_digest(&state);
-}
-
 }  // namespace
 
 std::vector<std::byte> EncodeSnapshot(const EngineState& state, int zstd_level) {
@@ -48,7 +37,7 @@ std::vector<std::byte> EncodeSnapshot(const EngineState& state, int zstd_level) 
   w.U64(raw.size());
   w.U64(compressed);
   std::copy(w.buffer().begin(), w.buffer().end(), out.begin());
-  const uint64_t sum = SnapshotChecksum(ByteSpan(out).first(kHashedHeaderBytes),
+  const uint64_t sum = Checksum64(ByteSpan(out).first(kHashedHeaderBytes),
                                         ByteSpan(out).subspan(SnapshotStore::kHeaderBytes));
   for (int i = 0; i < 8; ++i) out[kHashedHeaderBytes + static_cast<size_t>(i)] =
       static_cast<std::byte>(sum >> (8 * i));
@@ -79,7 +68,7 @@ Result<EngineState> DecodeSnapshot(ByteSpan bytes, std::string_view source) {
                                           raw_bytes, compressed_bytes, bytes.size()));
   }
   const ByteSpan compressed = bytes.subspan(SnapshotStore::kHeaderBytes);
-  if (SnapshotChecksum(bytes.first(kHashedHeaderBytes), compressed) != stored_sum) {
+  if (Checksum64(bytes.first(kHashedHeaderBytes), compressed) != stored_sum) {
     return Status::Corruption(source, kHashedHeaderBytes, "snapshot.checksum",
                               "checksum mismatch");
   }

@@ -14,15 +14,6 @@ namespace {
 
 constexpr size_t kHashedHeaderBytes = 16;  // magic, version, kind, payload length
 
-uint64_t DocumentChecksum(ByteSpan header_prefix, ByteSpan payload) {
-  XXH3_state_t state;
-  XXH3_INITSTATE(&state);
-  XXH3_64bits_reset(&state);
-  XXH3_64bits_update(&state, header_prefix.data(), header_prefix.size());
-  XXH3_64bits_update(&state, payload.data(), payload.size());
-  return XXH3_64bits_digest(&state);
-}
-
 void PutBigEndian(std::vector<std::byte>& out, size_t at, uint64_t value) {
   for (int i = 0; i < 8; ++i) {
     out[at + static_cast<size_t>(i)] = static_cast<std::byte>(value >> (56 - 8 * i));
@@ -54,7 +45,7 @@ std::vector<std::byte> EncodeDocument(DocumentKind kind, uint16_t version, PutPa
       static_cast<std::byte>(payload_bytes >> (8 * i));
   const ByteSpan all(out);
   PutBigEndian(out, kHashedHeaderBytes,
-               DocumentChecksum(all.first(kHashedHeaderBytes), all.subspan(kDocumentHeaderBytes)));
+               Checksum64(all.first(kHashedHeaderBytes), all.subspan(kDocumentHeaderBytes)));
   return out;
 }
 
@@ -72,7 +63,7 @@ Result<DocumentHeader> OpenDocument(ByteSpan bytes, std::string_view source, Doc
         fmt::format("{} bytes follow the {}-byte payload", bytes.size() - kDocumentHeaderBytes -
                     header.payload_bytes, header.payload_bytes));
   }
-  const uint64_t actual = DocumentChecksum(bytes.first(kHashedHeaderBytes),
+  const uint64_t actual = Checksum64(bytes.first(kHashedHeaderBytes),
                                            bytes.subspan(kDocumentHeaderBytes));
   if (actual != header.checksum) {
     return Status::Corruption(source, kHashedHeaderBytes, "header.checksum",
@@ -85,6 +76,15 @@ Result<DocumentHeader> OpenDocument(ByteSpan bytes, std::string_view source, Doc
 }  // namespace
 
 uint64_t Checksum64(ByteSpan bytes) { return XXH3_64bits(bytes.data(), bytes.size()); }
+
+uint64_t Checksum64(ByteSpan first, ByteSpan second) {
+  XXH3_state_t state;
+  XXH3_INITSTATE(&state);
+  XXH3_64bits_reset(&state);
+  XXH3_64bits_update(&state, first.data(), first.size());
+  XXH3_64bits_update(&state, second.data(), second.size());
+  return XXH3_64bits_digest(&state);
+}
 
 Result<DocumentHeader> ReadDocumentHeader(ByteSpan bytes, std::string_view source) {
   if (bytes.size() < kDocumentHeaderBytes) {

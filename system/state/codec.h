@@ -50,7 +50,9 @@ Result<TradingState> DecodeTradingState(ByteSpan bytes, std::string_view source)
 // The same document, written into `out` (cleared first, capacity reused).
 void EncodeTradingStateInto(const TradingState& state, std::vector<std::byte>& out);
 
-// XXH3-64 of `bytes` (exposed for the levels' own framing).
+// XXH3-64 of `bytes`, and of `first` followed by `second` without copying
+// them together (a header prefix and a payload); exposed for the levels' framing.
 uint64_t Checksum64(ByteSpan bytes);
+uint64_t Checksum64(ByteSpan first, ByteSpan second);
 
 }  // namespace crashdrill::system

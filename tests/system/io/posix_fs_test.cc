@@ -1,5 +1,7 @@
 #include "system/io/posix_fs.h"
 
+#include "tests/support/temp_dir.h"
+
 #include <fiu-control.h>
 #include <fiu.h>
 #include <stdlib.h>
@@ -17,22 +19,17 @@ namespace {
 
 class PosixFsTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char pattern[] = "/tmp/crashdrill-posixfs-XXXXXX";
-    ASSERT_NE(mkdtemp(pattern), nullptr);
-    dir_ = pattern;
-  }
   void TearDown() override {
     fiu_disable("crashdrill/fs/write");
     fiu_disable("crashdrill/fs/write/short");
     fiu_disable("crashdrill/fs/sync");
     fiu_disable("crashdrill/fs/rename");
-    std::filesystem::remove_all(dir_);
   }
-  std::string Path(const char* name) const { return JoinPath(dir_, name); }
+  std::string Path(const char* name) const { return temp_.Join(name); }
 
+  testing::TempDir temp_;
+  const std::string& dir_ = temp_.path();
   PosixFs fs_;
-  std::string dir_;
 };
 
 void* Errno(int value) { return reinterpret_cast<void*>(static_cast<intptr_t>(value)); }

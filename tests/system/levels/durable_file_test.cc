@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include "system/io/posix_fs.h"
+#include "tests/support/temp_dir.h"
 #include "tests/system/state/golden_state.h"
 
 namespace crashdrill::system {
@@ -17,17 +18,10 @@ namespace {
 
 class DurableFileTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char pattern[] = "/tmp/crashdrill-l2-XXXXXX";
-    ASSERT_NE(mkdtemp(pattern), nullptr);
-    root_ = pattern;
-    dir_ = JoinPath(root_, "l2");
-  }
   void TearDown() override {
     for (const char* point : {"crashdrill/fs/write", "crashdrill/fs/sync", "crashdrill/fs/rename"}) {
       fiu_disable(point);
     }
-    std::filesystem::remove_all(root_);
   }
   EngineState StateWithSeq(Seq seq) const {
     EngineState state = testing::GoldenState();
@@ -35,9 +29,9 @@ class DurableFileTest : public ::testing::Test {
     return state;
   }
 
+  testing::TempDir temp_;
+  const std::string dir_ = temp_.Join("l2");
   PosixFs fs_;
-  std::string root_;
-  std::string dir_;
 };
 
 void* Errno(int value) { return reinterpret_cast<void*>(static_cast<intptr_t>(value)); }

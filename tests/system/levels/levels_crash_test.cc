@@ -75,6 +75,18 @@ TEST(LevelsCrashTest, L2KeepsEveryAcknowledgedVersionAcrossPowerLossAtEveryOpera
   }
 }
 
+// Writes states 1..6 to L1 until the disk halts; returns the newest acknowledged.
+Seq WriteL1States(SimDisk& disk, bool sync_each_write) {
+  Seq acknowledged = 0;
+  MmapCheckpoint l1(disk, {.path = "/l1", .slot_bytes = 8192, .sync_each_write = sync_each_write});
+  if (!l1.Open().ok()) return acknowledged;
+  for (Seq seq = 1; seq <= 6; ++seq) {
+    if (!l1.Write(EngineStateWithSeq(seq).trading).ok()) break;
+    acknowledged = seq;
+  }
+  return acknowledged;
+}
+
 // L1 with msync: an acknowledged write survives a power loss; a torn slot is
 // detected and the other slot used.
 TEST(LevelsCrashTest, L1WithSyncKeepsTheNewestAcknowledgedStateAcrossPowerLoss) {
@@ -82,16 +94,7 @@ TEST(LevelsCrashTest, L1WithSyncKeepsTheNewestAcknowledgedStateAcrossPowerLoss) 
     for (uint64_t seed : kSeeds) {
       const auto stats = SweepEveryOperation<Seq>(
           model, seed, CrashKind::kPowerLoss,
-          [](SimDisk& disk) {
-            Seq acknowledged = 0;
-            MmapCheckpoint l1(disk, {.path = "/l1", .slot_bytes = 8192, .sync_each_write = true});
-            if (!l1.Open().ok()) return acknowledged;
-            for (Seq seq = 1; seq <= 6; ++seq) {
-              if (!l1.Write(EngineStateWithSeq(seq).trading).ok()) break;
-              acknowledged = seq;
-            }
-            return acknowledged;
-          },
+          [](SimDisk& disk) { return WriteL1States(disk, /*sync_each_write=*/true); },
           [](SimDisk& disk, Seq acknowledged, uint64_t n) {
             MmapCheckpoint l1(disk, {.path = "/l1", .slot_bytes = 8192, .sync_each_write = true});
             Status opened = l1.Open();
@@ -112,16 +115,7 @@ TEST(LevelsCrashTest, L1WithSyncKeepsTheNewestAcknowledgedStateAcrossPowerLoss) 
 TEST(LevelsCrashTest, L1KeepsEveryWriteAcrossProcessCrash) {
   const auto stats = SweepEveryOperation<Seq>(
       testing::SweepModels().front(), 7, CrashKind::kProcessCrash,
-      [](SimDisk& disk) {
-        Seq acknowledged = 0;
-        MmapCheckpoint l1(disk, {.path = "/l1", .slot_bytes = 8192});
-        if (!l1.Open().ok()) return acknowledged;
-        for (Seq seq = 1; seq <= 6; ++seq) {
-          if (!l1.Write(EngineStateWithSeq(seq).trading).ok()) break;
-          acknowledged = seq;
-        }
-        return acknowledged;
-      },
+      [](SimDisk& disk) { return WriteL1States(disk, /*sync_each_write=*/false); },
       [](SimDisk& disk, Seq acknowledged, uint64_t n) {
         MmapCheckpoint l1(disk, {.path = "/l1", .slot_bytes = 8192});
         if (!l1.Open().ok() || acknowledged == 0) return;

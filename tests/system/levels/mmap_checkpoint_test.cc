@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "system/io/posix_fs.h"
+#include "tests/support/temp_dir.h"
 #include "tests/system/state/golden_state.h"
 
 namespace crashdrill::system {
@@ -14,13 +15,6 @@ namespace {
 
 class MmapCheckpointTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char pattern[] = "/tmp/crashdrill-l1-XXXXXX";
-    ASSERT_NE(mkdtemp(pattern), nullptr);
-    root_ = pattern;
-    path_ = JoinPath(root_, "l1");
-  }
-  void TearDown() override { std::filesystem::remove_all(root_); }
   static TradingState StateWithSeq(Seq seq) {
     TradingState state = testing::GoldenState().trading;
     state.state_seq = seq;
@@ -37,9 +31,9 @@ class MmapCheckpointTest : public ::testing::Test {
   }
   MmapCheckpointOptions Options() const { return {.path = path_, .slot_bytes = 8192}; }
 
+  testing::TempDir temp_;
+  const std::string path_ = temp_.Join("l1");
   PosixFs fs_;
-  std::string root_;
-  std::string path_;
 };
 
 TEST_F(MmapCheckpointTest, NewestWriteWins) {

@@ -8,6 +8,7 @@
 
 #include "system/io/posix_fs.h"
 #include "system/state/codec.h"
+#include "tests/support/temp_dir.h"
 #include "tests/system/state/golden_state.h"
 
 namespace crashdrill::system {
@@ -21,17 +22,9 @@ EngineState StateWithSeq(Seq seq) {
 
 class SnapshotStoreTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char pattern[] = "/tmp/crashdrill-snap-XXXXXX";
-    ASSERT_NE(mkdtemp(pattern), nullptr);
-    root_ = pattern;
-    dir_ = JoinPath(root_, "snapshots");
-  }
-  void TearDown() override { std::filesystem::remove_all(root_); }
-
+  testing::TempDir temp_;
+  const std::string dir_ = temp_.Join("snapshots");
   PosixFs fs_;
-  std::string root_;
-  std::string dir_;
 };
 
 TEST_F(SnapshotStoreTest, WrittenSnapshotReadsBackByItsSeq) {

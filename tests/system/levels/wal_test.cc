@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include "system/io/posix_fs.h"
+#include "tests/support/temp_dir.h"
 
 namespace crashdrill::system {
 namespace {
@@ -23,16 +24,9 @@ WalRecord Record(Seq seq, std::string payload = "payload") {
 
 class WalTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char pattern[] = "/tmp/crashdrill-wal-XXXXXX";
-    ASSERT_NE(mkdtemp(pattern), nullptr);
-    root_ = pattern;
-    dir_ = JoinPath(root_, "wal");
-  }
   void TearDown() override {
     fiu_disable("crashdrill/fs/sync");
     fiu_disable("crashdrill/fs/write");
-    std::filesystem::remove_all(root_);
   }
   WalOptions Options(uint64_t segment_bytes = 4096) const { return {dir_, segment_bytes}; }
 
@@ -70,9 +64,9 @@ class WalTest : public ::testing::Test {
     return segments->front().path;
   }
 
+  testing::TempDir temp_;
+  const std::string dir_ = temp_.Join("wal");
   PosixFs fs_;
-  std::string root_;
-  std::string dir_;
 };
 
 TEST_F(WalTest, AppendedRecordsReadBackInOrderAcrossSegments) {
