@@ -1,16 +1,23 @@
 #include "system/levels/atomic_file.h"
 
+#include <cassert>
+
 #include <fmt/format.h>
 
 namespace crashdrill::system {
-namespace {
-
-Status AtStep(Status status, std::string_view what, std::string_view step) {
+Status AnnotateStep(Status status, std::string_view what, std::string_view step) {
   if (!status.ok()) status.Annotate(fmt::format("{} step '{}' failed", what, step));
   return status;
 }
 
-}  // namespace
+Status KeepNewest(Fs& fs, const std::vector<std::string>& paths_oldest_first, size_t keep,
+                  std::string_view what) {
+  assert(keep >= 1);
+  for (size_t i = 0; i + keep < paths_oldest_first.size(); ++i) {
+    CD_RETURN_IF_ERROR(AnnotateStep(fs.Unlink(paths_oldest_first[i]), what, "retention"));
+  }
+  return Status::Ok();
+}
 
 Status WriteFileAtomically(Fs& fs, const std::string& dir, const std::string& name,
                            ByteSpan bytes, std::string_view what) {
@@ -19,15 +26,15 @@ Status WriteFileAtomically(Fs& fs, const std::string& dir, const std::string& na
   Status status = [&]() -> Status {
     CD_ASSIGN_OR_RETURN(std::unique_ptr<File> file,
                         fs.Open(temp_path, OpenOptions::CreateTruncate()));
-    CD_RETURN_IF_ERROR(AtStep(file->WriteAt(0, bytes), what, "write temp file"));
-    CD_RETURN_IF_ERROR(AtStep(file->Sync(), what, "sync temp file"));
-    return AtStep(fs.Rename(temp_path, final_path), what, "rename into place");
+    CD_RETURN_IF_ERROR(AnnotateStep(file->WriteAt(0, bytes), what, "write temp file"));
+    CD_RETURN_IF_ERROR(AnnotateStep(file->Sync(), what, "sync temp file"));
+    return AnnotateStep(fs.Rename(temp_path, final_path), what, "rename into place");
   }();
   if (!status.ok()) {
     fs.Unlink(temp_path).IgnoreError();  // frees the space; the first error is what matters
     return status;
   }
-  return AtStep(fs.SyncDir(dir), what, "sync directory")
+  return AnnotateStep(fs.SyncDir(dir), what, "sync directory")
       .Annotate(fmt::format("{} is in place but may not survive a power loss", final_path));
 }
 

@@ -13,13 +13,6 @@ namespace crashdrill::system {
 namespace {
 
 constexpr std::string_view kPrefix = "checkpoint_";
-
-// Adds "L2 <step>" in front of a failed step's message.
-Status AtStep(Status status, std::string_view step) {
-  if (!status.ok()) status.Annotate(fmt::format("L2 checkpoint step '{}' failed", step));
-  return status;
-}
-
 }  // namespace
 
 DurableFile::DurableFile(Fs& fs, DurableFileOptions options)
@@ -34,7 +27,8 @@ uint64_t DurableFile::ParseFileName(std::string_view name) {
 }
 
 Status DurableFile::Open() {
-  CD_RETURN_IF_ERROR(AtStep(MakeDurableDir(fs_, options_.dir), "make directory"));
+  CD_RETURN_IF_ERROR(
+      AnnotateStep(MakeDurableDir(fs_, options_.dir), "L2 checkpoint", "make directory"));
   CD_RETURN_IF_ERROR(RemoveUnpublishedTempFiles(fs_, options_.dir, kPrefix));
   CD_ASSIGN_OR_RETURN(std::vector<std::string> names, fs_.List(options_.dir));
   uint64_t newest = 0;
@@ -47,22 +41,16 @@ Result<uint64_t> DurableFile::Write(const EngineState& state) {
   assert(next_version_ != 0 && "DurableFile::Write before Open");
   const uint64_t version = next_version_++;  // never reused, even after a failure
   CD_RETURN_IF_ERROR(WriteVersion(version, EncodeEngineState(state)));
-  CD_RETURN_IF_ERROR(ApplyRetention(version));
+  // Retention runs only after `version` is durable, so it is the newest kept.
+  CD_ASSIGN_OR_RETURN(std::vector<L2Version> versions, ListVersions());
+  std::vector<std::string> paths;
+  for (const L2Version& v : versions) paths.push_back(v.path);
+  CD_RETURN_IF_ERROR(KeepNewest(fs_, paths, options_.versions_kept, "L2 checkpoint"));
   return version;
 }
 
 Status DurableFile::WriteVersion(uint64_t version, const std::vector<std::byte>& bytes) {
   return WriteFileAtomically(fs_, options_.dir, FileName(version), bytes, "L2 checkpoint");
-}
-
-Status DurableFile::ApplyRetention(uint64_t newest_durable) {
-  CD_ASSIGN_OR_RETURN(std::vector<L2Version> versions, ListVersions());
-  size_t kept = 0;
-  for (auto it = versions.rbegin(); it != versions.rend(); ++it) {
-    if (it->version > newest_durable || ++kept <= options_.versions_kept) continue;
-    CD_RETURN_IF_ERROR(AtStep(fs_.Unlink(it->path), "retention"));
-  }
-  return Status::Ok();
 }
 
 Result<std::vector<L2Version>> DurableFile::ListVersions() {

@@ -51,7 +51,6 @@ class DurableFile {
 
  private:
   Status WriteVersion(uint64_t version, const std::vector<std::byte>& bytes);
-  Status ApplyRetention(uint64_t newest_durable);
 
   Fs& fs_;
   DurableFileOptions options_;

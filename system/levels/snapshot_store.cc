@@ -106,12 +106,9 @@ Status SnapshotStore::Write(const EngineState& state) {
   CD_RETURN_IF_ERROR(
       WriteFileAtomically(fs_, options_.dir, FileName(state.state_seq()), bytes, "snapshot"));
   CD_ASSIGN_OR_RETURN(std::vector<SnapshotFile> files, List());
-  size_t kept = 0;
-  for (auto it = files.rbegin(); it != files.rend(); ++it) {
-    if (it->state_seq > state.state_seq() || ++kept <= options_.snapshots_kept) continue;
-    CD_RETURN_IF_ERROR(fs_.Unlink(it->path));
-  }
-  return Status::Ok();
+  std::vector<std::string> paths;
+  for (const SnapshotFile& file : files) paths.push_back(file.path);
+  return KeepNewest(fs_, paths, options_.snapshots_kept, "snapshot");
 }
 
 Result<std::vector<SnapshotFile>> SnapshotStore::List() {

@@ -4,12 +4,10 @@
 
 #include <fiu-control.h>
 #include <fiu.h>
-#include <stdlib.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdint>
-#include <filesystem>
 #include <string>
 
 #include <gtest/gtest.h>

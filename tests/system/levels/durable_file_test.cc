@@ -1,11 +1,9 @@
 #include "system/levels/durable_file.h"
 
 #include <fiu-control.h>
-#include <stdlib.h>
 
 #include <cerrno>
 #include <cstdint>
-#include <filesystem>
 
 #include <gtest/gtest.h>
 

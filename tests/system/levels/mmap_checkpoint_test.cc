@@ -1,9 +1,5 @@
 #include "system/levels/mmap_checkpoint.h"
 
-#include <stdlib.h>
-
-#include <filesystem>
-
 #include <gtest/gtest.h>
 
 #include "system/io/posix_fs.h"

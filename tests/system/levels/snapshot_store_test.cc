@@ -1,9 +1,5 @@
 #include "system/levels/snapshot_store.h"
 
-#include <stdlib.h>
-
-#include <filesystem>
-
 #include <gtest/gtest.h>
 
 #include "system/io/posix_fs.h"

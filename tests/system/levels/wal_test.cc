@@ -1,11 +1,9 @@
 #include "system/levels/wal.h"
 
 #include <fiu-control.h>
-#include <stdlib.h>
 
 #include <cerrno>
 #include <cstdint>
-#include <filesystem>
 #include <thread>
 
 #include <gtest/gtest.h>
