@@ -1,5 +1,6 @@
 #include "system/levels/mmap_checkpoint.h"
 
+#include <algorithm>
 #include <cassert>
 #include <cstring>
 
@@ -12,7 +13,10 @@ namespace crashdrill::system {
 namespace {
 
 constexpr uint32_t kL1Magic = 0x314C4443;  // "CDL1" as little-endian bytes
-constexpr uint32_t kL1FormatVersion = 1;
+// Version 2: the slot checksum covers the slot header and the document's
+// header, whose own checksum covers the payload (version 1 hashed the whole
+// document a second time).
+constexpr uint32_t kL1FormatVersion = 2;
 
 uint64_t LoadU64(const std::byte* p) {
   uint64_t value = 0;
@@ -24,9 +28,14 @@ void StoreU64(std::byte* p, uint64_t value) {
   for (int i = 0; i < 8; ++i) p[i] = static_cast<std::byte>(value >> (8 * i));
 }
 
-// XXH3 over the slot's seq and length fields and its document bytes.
+// XXH3 over the slot's seq and length fields and the document's header. The
+// document header carries the document's own XXH3 over its payload, so one
+// pass over the payload (made while encoding) protects every byte; decoding
+// verifies it.
 uint64_t SlotChecksum(const std::byte* slot, uint64_t length) {
-  return Checksum64(ByteSpan(slot, 16), ByteSpan(slot + MmapCheckpoint::kSlotHeaderBytes, length));
+  return Checksum64(ByteSpan(slot, 16),
+                    ByteSpan(slot + MmapCheckpoint::kSlotHeaderBytes,
+                             std::min<uint64_t>(length, kDocumentHeaderBytes)));
 }
 
 // The file header: magic, format version, slot size, then XXH3 of those 16 bytes.
@@ -35,7 +44,7 @@ std::vector<std::byte> FileHeader(uint64_t slot_bytes) {
   w.U32(kL1Magic);
   w.U32(kL1FormatVersion);
   w.U64(slot_bytes);
-  w.U64(Checksum64(w.buffer()));
+  w.U64(Checksum64(w.written()));
   return w.Take();
 }
 
@@ -65,7 +74,6 @@ Status MmapCheckpoint::Open() {
                            (!slots[1].state.ok() || slots[0].state_seq >= slots[1].state_seq);
   const bool any_valid = slots[0].state.ok() || slots[1].state.ok();
   next_slot_ = !any_valid ? 0 : (first_newer ? 1 : 0);
-  encode_buffer_.reserve(options_.slot_bytes);
   return Status::Ok();
 }
 
@@ -92,6 +100,13 @@ Status MmapCheckpoint::CheckFileHeader(File& file) {
     return Status::Corruption(options_.path, 0, magic_ok ? "header.checksum" : "header.magic",
                               "not a valid L1 checkpoint file header; the file is kept");
   }
+  const uint32_t version = r.U32("version");
+  if (version != kL1FormatVersion) {
+    return Status::Error(StatusCode::kFailedPrecondition, "open", options_.path,
+                         fmt::format("header.version: L1 file format version {}, this build "
+                                     "reads version {}; the file is kept",
+                                     version, kL1FormatVersion));
+  }
   return Status::Error(StatusCode::kFailedPrecondition, "open", options_.path,
                        fmt::format("L1 file has slots of {} bytes, configured {}",
                                    LoadU64(header.data() + 8), options_.slot_bytes));
@@ -104,20 +119,23 @@ MutableByteSpan MmapCheckpoint::Slot(int index) const {
 
 Status MmapCheckpoint::Write(const TradingState& state) {
   assert(region_ != nullptr && "MmapCheckpoint::Write before Open");
-  EncodeTradingStateInto(state, encode_buffer_);
-  const size_t needed = kSlotHeaderBytes + encode_buffer_.size();
+  std::byte* slot = Slot(next_slot_).data();
+  // Invalidate first, so a crash mid-encode cannot leave the old header over
+  // new bytes; then encode straight into the slot (no copy).
+  StoreU64(slot + 16, 0);
+  const size_t length = EncodeTradingStateInto(
+      state, MutableByteSpan(slot + kSlotHeaderBytes, options_.slot_bytes - kSlotHeaderBytes));
+  const size_t needed = kSlotHeaderBytes + length;
   if (needed > options_.slot_bytes) {
+    // The slot was invalidated and partly overwritten; the other slot still
+    // holds the newest valid copy, so the next write goes here again.
     return Status::Error(StatusCode::kFailedPrecondition, "write", options_.path,
                          fmt::format("state of {} bytes outgrows the {}-byte L1 slot", needed,
                                      options_.slot_bytes));
   }
-  std::byte* slot = Slot(next_slot_).data();
-  // Invalidate first, so a crash mid-copy cannot leave the old header over new bytes.
-  StoreU64(slot + 16, 0);
-  std::memcpy(slot + kSlotHeaderBytes, encode_buffer_.data(), encode_buffer_.size());
   StoreU64(slot, state.state_seq);
-  StoreU64(slot + 8, encode_buffer_.size());
-  StoreU64(slot + 16, SlotChecksum(slot, encode_buffer_.size()));
+  StoreU64(slot + 8, length);
+  StoreU64(slot + 16, SlotChecksum(slot, length));
   if (options_.sync_each_write) {
     CD_RETURN_IF_ERROR(region_->Sync(kFileHeaderBytes + static_cast<size_t>(next_slot_) *
                                          options_.slot_bytes, needed));
@@ -130,21 +148,30 @@ L1Slot MmapCheckpoint::ReadSlot(int index) const {
   L1Slot out;
   out.index = index;
   const std::byte* slot = Slot(index).data();
-  const std::string source = fmt::format("{}#slot{}", options_.path, index);
+  const std::string name = fmt::format("slot{}", index);
   out.state_seq = LoadU64(slot);
   const uint64_t length = LoadU64(slot + 8);
   const uint64_t stored = LoadU64(slot + 16);
   out.empty = out.state_seq == 0 && length == 0 && stored == 0;
   if (out.empty) return out;
   const uint64_t slot_offset = kFileHeaderBytes + static_cast<uint64_t>(index) * options_.slot_bytes;
+  const uint64_t document_offset = slot_offset + kSlotHeaderBytes;
   if (length > options_.slot_bytes - kSlotHeaderBytes) {
-    out.state = Status::Corruption(options_.path, slot_offset + 8, source + ".length",
+    out.state = Status::Corruption(options_.path, slot_offset + 8, name + ".length",
                                    fmt::format("length {} exceeds the slot", length));
-  } else if (SlotChecksum(slot, length) != stored) {
-    out.state = Status::Corruption(options_.path, slot_offset + 16, source + ".checksum",
+  } else if (stored == 0 || SlotChecksum(slot, length) != stored) {
+    out.state = Status::Corruption(options_.path, slot_offset + 16, name + ".checksum",
                                    "slot checksum mismatch (torn or corrupt slot)");
   } else {
-    out.state = DecodeTradingState(ByteSpan(slot + kSlotHeaderBytes, length), source);
+    // The document's own checksum covers its payload; its errors are restated
+    // in terms of the L1 file (offset in the file, field under the slot).
+    out.state = DecodeTradingState(ByteSpan(slot + kSlotHeaderBytes, length), options_.path);
+    if (!out.state.ok()) {
+      const Status& error = out.state.status();
+      out.state = Status::Corruption(
+          options_.path, document_offset + static_cast<uint64_t>(std::max<int64_t>(0, error.offset())),
+          name + ".document." + error.field(), error.message());
+    }
   }
   return out;
 }

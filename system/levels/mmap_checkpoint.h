@@ -1,7 +1,9 @@
 // L1 — the newest cheap copy of the critical trading state: one fixed-size
 // file, mapped once and pre-faulted, with two slots written alternately. Each
-// slot holds state_seq, length and an XXH3-64 over both and the encoded state,
-// so a torn slot is detected and the other slot used.
+// slot holds state_seq, length and an XXH3-64 over both and the encoded
+// document's header; that header carries the document's XXH3 over its payload.
+// So a torn slot is detected and the other slot used. The state is encoded
+// straight into the slot: no intermediate buffer and one pass of hashing.
 //
 // Durability contract: after Write() returns OK the state survives a process
 // crash; with sync_each_write (msync of the slot) it also survives a power
@@ -66,7 +68,6 @@ class MmapCheckpoint {
   MmapCheckpointOptions options_;
   std::unique_ptr<File> file_;
   std::unique_ptr<MappedRegion> region_;
-  std::vector<std::byte> encode_buffer_;
   int next_slot_ = 0;
 };
 

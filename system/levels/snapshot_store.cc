@@ -36,7 +36,8 @@ std::vector<std::byte> EncodeSnapshot(const EngineState& state, int zstd_level) 
   w.U64(state.state_seq());
   w.U64(raw.size());
   w.U64(compressed);
-  std::copy(w.buffer().begin(), w.buffer().end(), out.begin());
+  const std::vector<std::byte> header = w.Take();
+  std::copy(header.begin(), header.end(), out.begin());
   const uint64_t sum = Checksum64(ByteSpan(out).first(kHashedHeaderBytes),
                                         ByteSpan(out).subspan(SnapshotStore::kHeaderBytes));
   for (int i = 0; i < 8; ++i) out[kHashedHeaderBytes + static_cast<size_t>(i)] =

@@ -1,14 +1,27 @@
 #include "system/state/byte_codec.h"
 
 #include <algorithm>
+#include <cassert>
 
 #include <fmt/format.h>
 
 namespace crashdrill::system {
 
-void ByteWriter::String(std::string_view value) {
-  U32(static_cast<uint32_t>(value.size()));
-  Raw(AsBytes(value));
+bool ByteWriter::Grow(size_t bytes) {
+  if (fixed_ || dropped_ != 0) return false;
+  const size_t used = static_cast<size_t>(cursor_ - begin_);
+  owned_.resize(std::max<size_t>({64, 2 * owned_.size(), used + bytes}));
+  begin_ = owned_.data();
+  cursor_ = begin_ + used;
+  end_ = begin_ + owned_.size();
+  return true;
+}
+
+std::vector<std::byte> ByteWriter::Take() {
+  assert(!fixed_ && "ByteWriter::Take in fixed mode");
+  owned_.resize(static_cast<size_t>(cursor_ - begin_));
+  begin_ = cursor_ = end_ = nullptr;
+  return std::move(owned_);
 }
 
 bool ByteReader::Need(size_t bytes, const char* field) {

@@ -19,38 +19,96 @@
 
 namespace crashdrill::system {
 
+// Writes little-endian values at a cursor. Two modes:
+//  - growable (default): owns its buffer and doubles it as needed;
+//  - fixed: writes into caller-provided bytes (an L1 slot) and never grows.
+//    Running out of room is not an error here: the writer stops storing,
+//    keeps counting, and the caller compares size() with the room it gave.
+// Every store is one bounds check and one memcpy of a known size, because
+// the L1 hot path encodes the whole critical state on every write.
 class ByteWriter {
  public:
   ByteWriter() = default;
-  // Writes after what `buffer` holds, reusing its capacity (hot paths).
-  explicit ByteWriter(std::vector<std::byte>&& buffer) : buffer_(std::move(buffer)) {}
+  explicit ByteWriter(MutableByteSpan fixed)
+      : begin_(fixed.data()), cursor_(fixed.data()), end_(fixed.data() + fixed.size()),
+        fixed_(true) {}
+  ByteWriter(const ByteWriter&) = delete;
+  ByteWriter& operator=(const ByteWriter&) = delete;
 
-  void U8(uint8_t value) { buffer_.push_back(static_cast<std::byte>(value)); }
-  void U16(uint16_t value) { PutLittleEndian(value, 2); }
-  void U32(uint32_t value) { PutLittleEndian(value, 4); }
-  void U64(uint64_t value) { PutLittleEndian(value, 8); }
+  void U8(uint8_t value) { PutLittleEndian(value); }
+  void U16(uint16_t value) { PutLittleEndian(value); }
+  void U32(uint32_t value) { PutLittleEndian(value); }
+  void U64(uint64_t value) { PutLittleEndian(value); }
   void I64(int64_t value) { U64(static_cast<uint64_t>(value)); }
   void Bool(bool value) { U8(value ? 1 : 0); }
   // u32 length, then the bytes.
-  void String(std::string_view value);
+  void String(std::string_view value) {
+    U32(static_cast<uint32_t>(value.size()));
+    PutShort(value.data(), value.size());
+  }
   void Count(size_t count) { U32(static_cast<uint32_t>(count)); }
-  void Raw(ByteSpan bytes) { buffer_.insert(buffer_.end(), bytes.begin(), bytes.end()); }
+  void Raw(ByteSpan bytes) { Put(bytes.data(), bytes.size()); }
 
-  size_t size() const { return buffer_.size(); }
-  std::vector<std::byte>& buffer() { return buffer_; }
-  std::vector<std::byte> Take() { return std::move(buffer_); }
+  // Bytes written so far; in fixed mode, including those that did not fit.
+  size_t size() const { return static_cast<size_t>(cursor_ - begin_) + dropped_; }
+  // Fixed mode only: false once a store did not fit.
+  bool fits() const { return dropped_ == 0; }
+  // What was stored (all of it unless !fits()).
+  MutableByteSpan written() { return {begin_, static_cast<size_t>(cursor_ - begin_)}; }
+  // Growable mode only: the buffer, cut to size().
+  std::vector<std::byte> Take();
 
  private:
-  void PutLittleEndian(uint64_t value, int bytes) {
-    const size_t at = buffer_.size();
-    buffer_.resize(at + static_cast<size_t>(bytes));
-    if constexpr (std::endian::native == std::endian::little) {
-      std::memcpy(buffer_.data() + at, &value, static_cast<size_t>(bytes));
-    } else {
-      for (int i = 0; i < bytes; ++i) buffer_[at + static_cast<size_t>(i)] = static_cast<std::byte>(value >> (8 * i));
-    }
+  template <typename T>
+  void PutLittleEndian(T value) {
+    if constexpr (std::endian::native != std::endian::little) value = ByteSwap(value);
+    Put(&value, sizeof(T));
   }
-  std::vector<std::byte> buffer_;
+  template <typename T>
+  static T ByteSwap(T value) {
+    T out = 0;
+    for (size_t i = 0; i < sizeof(T); ++i) out = static_cast<T>((out << 8) | ((value >> (8 * i)) & 0xff));
+    return out;
+  }
+  void Put(const void* data, size_t bytes) {
+    if (static_cast<size_t>(end_ - cursor_) < bytes) [[unlikely]] {
+      if (!Grow(bytes)) {
+        dropped_ += bytes;
+        end_ = cursor_;  // nothing after a dropped store is stored either
+        return;
+      }
+    }
+    if (bytes != 0) std::memcpy(cursor_, data, bytes);
+    cursor_ += bytes;
+  }
+  // Put for the short strings that dominate the state (ids, symbols): up to 16
+  // bytes are copied with overlapping fixed-size moves, reading only [data,
+  // data + bytes), instead of a call into memcpy.
+  void PutShort(const char* data, size_t bytes) {
+    if (bytes > 16 || end_ - cursor_ < 16) return Put(data, bytes);
+    std::byte* out = cursor_;
+    if (bytes >= 8) {
+      std::memcpy(out, data, 8);
+      std::memcpy(out + bytes - 8, data + bytes - 8, 8);
+    } else if (bytes >= 4) {
+      std::memcpy(out, data, 4);
+      std::memcpy(out + bytes - 4, data + bytes - 4, 4);
+    } else if (bytes > 0) {
+      out[0] = static_cast<std::byte>(data[0]);
+      out[bytes / 2] = static_cast<std::byte>(data[bytes / 2]);
+      out[bytes - 1] = static_cast<std::byte>(data[bytes - 1]);
+    }
+    cursor_ = out + bytes;
+  }
+  // Makes room for `bytes` more; false in fixed mode (nothing more is stored).
+  bool Grow(size_t bytes);
+
+  std::vector<std::byte> owned_;
+  std::byte* begin_ = nullptr;
+  std::byte* cursor_ = nullptr;
+  std::byte* end_ = nullptr;
+  bool fixed_ = false;
+  size_t dropped_ = 0;
 };
 
 class ByteReader {

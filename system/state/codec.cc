@@ -14,7 +14,7 @@ namespace {
 
 constexpr size_t kHashedHeaderBytes = 16;  // magic, version, kind, payload length
 
-void PutBigEndian(std::vector<std::byte>& out, size_t at, uint64_t value) {
+void PutBigEndian(MutableByteSpan out, size_t at, uint64_t value) {
   for (int i = 0; i < 8; ++i) {
     out[at + static_cast<size_t>(i)] = static_cast<std::byte>(value >> (56 - 8 * i));
   }
@@ -26,27 +26,34 @@ uint64_t GetBigEndian(ByteSpan bytes, size_t at) {
   return value;
 }
 
-// Writes the payload with `put_payload`, then fills in the header in front of it.
+// Writes header and payload with `w`: the payload with `put_payload`, then the
+// header's length and checksum in front of it. Returns the document's size;
+// in fixed mode, a size beyond the room given means nothing usable was written.
 template <typename PutPayload>
-std::vector<std::byte> EncodeDocument(DocumentKind kind, uint16_t version, PutPayload put_payload,
-                                      std::vector<std::byte> reuse = {}) {
+size_t EncodeDocument(ByteWriter& w, DocumentKind kind, uint16_t version, PutPayload put_payload) {
   assert(version >= kSchemaVersionOldest && version <= kSchemaVersionCurrent);
-  reuse.clear();
-  ByteWriter w(std::move(reuse));
   w.U32(kDocumentMagic);
   w.U16(version);
   w.U16(static_cast<uint16_t>(kind));
   w.U64(0);  // payload length, filled in below
   w.U64(0);  // checksum, filled in below
   put_payload(w);
-  std::vector<std::byte> out = w.Take();
+  if (!w.fits()) return w.size();
+  const MutableByteSpan out = w.written();
   const uint64_t payload_bytes = out.size() - kDocumentHeaderBytes;
   for (int i = 0; i < 8; ++i) out[8 + static_cast<size_t>(i)] =
       static_cast<std::byte>(payload_bytes >> (8 * i));
   const ByteSpan all(out);
   PutBigEndian(out, kHashedHeaderBytes,
                Checksum64(all.first(kHashedHeaderBytes), all.subspan(kDocumentHeaderBytes)));
-  return out;
+  return out.size();
+}
+
+template <typename PutPayload>
+std::vector<std::byte> EncodeDocument(DocumentKind kind, uint16_t version, PutPayload put_payload) {
+  ByteWriter w;
+  EncodeDocument(w, kind, version, put_payload);
+  return w.Take();
 }
 
 // Checks header and checksum; returns the header and leaves the payload to the caller.
@@ -165,10 +172,10 @@ std::vector<std::byte> EncodeTradingState(const TradingState& state, uint16_t sc
                         [&](ByteWriter& w) { codec::Put(w, state, schema_version); });
 }
 
-void EncodeTradingStateInto(const TradingState& state, std::vector<std::byte>& out) {
-  out = EncodeDocument(
-      DocumentKind::kTradingState, kSchemaVersionCurrent,
-      [&](ByteWriter& w) { codec::Put(w, state, kSchemaVersionCurrent); }, std::move(out));
+size_t EncodeTradingStateInto(const TradingState& state, MutableByteSpan out) {
+  ByteWriter w(out);
+  return EncodeDocument(w, DocumentKind::kTradingState, kSchemaVersionCurrent,
+                        [&](ByteWriter& w) { codec::Put(w, state, kSchemaVersionCurrent); });
 }
 
 Result<TradingState> DecodeTradingState(ByteSpan bytes, std::string_view source) {

@@ -128,7 +128,7 @@ bool IsCritical(const StateUpdate& update) {
 std::string EncodeStateUpdate(const StateUpdate& update) {
   ByteWriter w;
   std::visit(Encoder{w}, update);
-  const auto& bytes = w.buffer();
+  const MutableByteSpan bytes = w.written();
   return std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size());
 }
 

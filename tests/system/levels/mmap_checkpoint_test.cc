@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "system/io/posix_fs.h"
+#include "system/state/codec.h"
 #include "tests/support/temp_dir.h"
 #include "tests/system/state/golden_state.h"
 
@@ -54,7 +57,28 @@ TEST_F(MmapCheckpointTest, TornNewestSlotFallsBackToTheOther) {
   const auto slots = l1.ReadSlots();
   EXPECT_TRUE(slots[1].state.status().IsCorruption());
   EXPECT_NE(slots[1].state.status().field().find("slot1"), std::string::npos);
+  // The error is stated in terms of the L1 file: its path and an offset in slot 1.
+  EXPECT_EQ(slots[1].state.status().path(), path_);
+  EXPECT_GE(slots[1].state.status().offset(),
+            static_cast<int64_t>(MmapCheckpoint::kFileHeaderBytes + 8192));
+  EXPECT_LT(slots[1].state.status().offset(),
+            static_cast<int64_t>(MmapCheckpoint::kFileHeaderBytes + 2 * 8192));
   EXPECT_EQ(*l1.ReadNewest(), StateWithSeq(1));
+}
+
+TEST_F(MmapCheckpointTest, OutgrowingWriteLeavesTheNewestCopyAndL1KeepsWorking) {
+  MmapCheckpoint l1(fs_, Options());
+  ASSERT_TRUE(l1.Open().ok());
+  ASSERT_TRUE(l1.Write(StateWithSeq(1)).ok());
+  ASSERT_TRUE(l1.Write(StateWithSeq(2)).ok());
+  TradingState big = StateWithSeq(3);
+  big.risk.halt_reason = std::string(10000, 'x');
+  Status status = l1.Write(big);
+  EXPECT_EQ(status.code(), StatusCode::kFailedPrecondition) << status.ToString();
+  EXPECT_EQ(*l1.ReadNewest(), StateWithSeq(2));
+  ASSERT_TRUE(l1.Write(StateWithSeq(4)).ok());
+  EXPECT_EQ(*l1.ReadNewest(), StateWithSeq(4));
+  EXPECT_EQ(l1.ReadSlots()[1].state_seq, 2u) << "the failed write must not move to the newest slot";
 }
 
 TEST_F(MmapCheckpointTest, ReopenKeepsStateAndWritesOverTheOlderSlot) {
@@ -101,6 +125,32 @@ TEST_F(MmapCheckpointTest, DifferentSlotSizeIsRefused) {
   MmapCheckpoint l1(fs_, {.path = path_, .slot_bytes = 16384});
   Status status = l1.Open();
   EXPECT_EQ(status.code(), StatusCode::kFailedPrecondition) << status.ToString();
+}
+
+TEST_F(MmapCheckpointTest, OtherFormatVersionIsRefusedNamingTheVersionAndTheFileKept) {
+  {
+    MmapCheckpoint l1(fs_, Options());
+    ASSERT_TRUE(l1.Open().ok());
+    ASSERT_TRUE(l1.Write(StateWithSeq(1)).ok());
+  }
+  // Rewrite the header as format version 1, with a valid header checksum.
+  auto file = fs_.Open(path_, OpenOptions::ReadWrite());
+  ASSERT_TRUE(file.ok());
+  std::vector<std::byte> header(24);
+  ASSERT_TRUE((*file)->ReadAt(0, header).ok());
+  header[4] = std::byte{1};
+  const uint64_t sum = Checksum64(ByteSpan(header).first(16));
+  for (int i = 0; i < 8; ++i) header[16 + i] = static_cast<std::byte>(sum >> (8 * i));
+  ASSERT_TRUE((*file)->WriteAt(0, header).ok());
+  MmapCheckpoint l1(fs_, Options());
+  Status status = l1.Open();
+  EXPECT_EQ(status.code(), StatusCode::kFailedPrecondition) << status.ToString();
+  EXPECT_NE(status.message().find("header.version"), std::string::npos) << status.ToString();
+  EXPECT_NE(status.message().find("version 1"), std::string::npos) << status.ToString();
+  auto bytes = ReadWholeFile(fs_, path_);
+  ASSERT_TRUE(bytes.ok());
+  ASSERT_GE(bytes->size(), header.size());
+  EXPECT_TRUE(std::equal(header.begin(), header.end(), bytes->begin())) << "the file is kept";
 }
 
 TEST_F(MmapCheckpointTest, SyncEachWriteSucceedsOnRealFiles) {
