@@ -40,6 +40,77 @@ Status CorruptionAt(const std::string& path, uint64_t offset, std::string detail
   return Status::Corruption(path, offset, "wal", detail);
 }
 
+// A window of a segment file, read in chunks into the reader's reused buffer:
+// replay touches each byte once, so reading a whole segment into fresh memory
+// would spend more on page faults than on parsing.
+class SegmentWindow {
+ public:
+  SegmentWindow(File& file, uint64_t size, size_t chunk_bytes,
+                std::unique_ptr<std::byte[]>& buffer, size_t& buffer_bytes)
+      : file_(file), size_(size), chunk_bytes_(std::max<size_t>(chunk_bytes, 1)),
+        buffer_(buffer), buffer_bytes_(buffer_bytes) {}
+
+  uint64_t size() const { return size_; }
+
+  // The bytes from `offset` to the end of the window, at least
+  // min(bytes, size() - offset) of them. The span is valid until the next call.
+  Result<ByteSpan> At(uint64_t offset, size_t bytes) {
+    const uint64_t want = std::min<uint64_t>(bytes, size_ - offset);
+    if (offset < start_ || offset + want > end_) {
+      const uint64_t load = std::min<uint64_t>(std::max<uint64_t>(want, chunk_bytes_),
+                                               size_ - offset);
+      if (load > buffer_bytes_) {
+        buffer_.reset(new std::byte[load]);  // default-initialised: no zero-fill
+        buffer_bytes_ = load;
+      }
+      start_ = end_ = offset;
+      CD_RETURN_IF_ERROR(ReadFully(file_, offset, MutableByteSpan(buffer_.get(), load)));
+      end_ = offset + load;
+    }
+    return ByteSpan(buffer_.get() + (offset - start_), end_ - offset);
+  }
+
+  // True if every byte from `offset` to the end of the segment is zero.
+  Result<bool> ZeroFrom(uint64_t offset) {
+    while (offset < size_) {
+      CD_ASSIGN_OR_RETURN(const ByteSpan bytes, At(offset, chunk_bytes_));
+      if (!AllZero(bytes)) return false;
+      offset += bytes.size();
+    }
+    return true;
+  }
+
+  // The bytes from `offset` to the end of the segment, in memory of their own
+  // (only for classifying where a log stops, which is rare).
+  Result<std::vector<std::byte>> Rest(uint64_t offset) {
+    std::vector<std::byte> rest(size_ - offset);
+    CD_RETURN_IF_ERROR(ReadFully(file_, offset, rest));
+    return rest;
+  }
+
+ private:
+  static Status ReadFully(File& file, uint64_t offset, MutableByteSpan out) {
+    size_t done = 0;
+    while (done < out.size()) {
+      CD_ASSIGN_OR_RETURN(size_t n, file.ReadAt(offset + done, out.subspan(done)));
+      if (n == 0) {
+        return Status::Error(StatusCode::kIoError, "read", file.path(),
+                             fmt::format("segment shrank while reading: no bytes at offset {}",
+                                         offset + done));
+      }
+      done += n;
+    }
+    return Status::Ok();
+  }
+
+  File& file_;
+  const uint64_t size_;
+  const size_t chunk_bytes_;
+  std::unique_ptr<std::byte[]>& buffer_;
+  size_t& buffer_bytes_;
+  uint64_t start_ = 0, end_ = 0;  // the window is [start_, end_) of the file
+};
+
 }  // namespace
 
 Result<std::vector<WalSegment>> WalReader::Segments() {
@@ -53,26 +124,6 @@ Result<std::vector<WalSegment>> WalReader::Segments() {
   std::sort(segments.begin(), segments.end(),
             [](const WalSegment& a, const WalSegment& b) { return a.first_seq < b.first_seq; });
   return segments;
-}
-
-Result<ByteSpan> WalReader::ReadSegmentBytes(const std::string& path) {
-  CD_ASSIGN_OR_RETURN(std::unique_ptr<File> file, fs_.Open(path, OpenOptions::Read()));
-  CD_ASSIGN_OR_RETURN(const uint64_t size, file->Size());
-  if (size > buffer_bytes_) {
-    buffer_.reset(new std::byte[size]);
-    buffer_bytes_ = size;
-  }
-  uint64_t done = 0;
-  while (done < size) {
-    CD_ASSIGN_OR_RETURN(size_t n, file->ReadAt(done, MutableByteSpan(buffer_.get() + done,
-                                                                      size - done)));
-    if (n == 0) {
-      return Status::Error(StatusCode::kIoError, "read", path,
-                           fmt::format("segment shrank while reading: {} of {} bytes", done, size));
-    }
-    done += n;
-  }
-  return ByteSpan(buffer_.get(), size);
 }
 
 Status WalReader::Read(Seq after_seq, const std::function<Status(const WalRecordView&)>& visit,
@@ -98,10 +149,14 @@ Status WalReader::Read(Seq after_seq, const std::function<Status(const WalRecord
 Status WalReader::ReadSegment(const WalSegment& segment, bool is_last, Seq after_seq,
                               const std::function<Status(const WalRecordView&)>& visit,
                               WalEnd& end, bool& stopped) {
-  CD_ASSIGN_OR_RETURN(const ByteSpan all, ReadSegmentBytes(segment.path));
+  CD_ASSIGN_OR_RETURN(std::unique_ptr<File> file, fs_.Open(segment.path, OpenOptions::Read()));
+  CD_ASSIGN_OR_RETURN(const uint64_t size, file->Size());
+  SegmentWindow window(*file, size, chunk_bytes_, buffer_, buffer_bytes_);
   end.segment = segment.path;
-  const std::optional<Seq> previous_last = ParseWalSegmentHeader(all);
+  CD_ASSIGN_OR_RETURN(const ByteSpan head, window.At(0, kWalSegmentHeaderBytes));
+  const std::optional<Seq> previous_last = ParseWalSegmentHeader(head);
   if (!previous_last) {
+    CD_ASSIGN_OR_RETURN(const std::vector<std::byte> all, window.Rest(0));
     const LaterFrames later = ScanAfter(all, kWalSegmentHeaderBytes);
     if (!is_last || later.valid > 0) {
       return CorruptionAt(segment.path, 0, "segment header is not valid", end);
@@ -125,14 +180,26 @@ Status WalReader::ReadSegment(const WalSegment& segment, bool is_last, Seq after
                         end);
   }
   uint64_t offset = kWalSegmentHeaderBytes;
-  while (offset < all.size()) {
-    const ParsedFrame frame = ParseWalFrame(all.subspan(offset));
+  while (offset < size) {
+    // The frame header, then the whole frame (or the rest of the segment).
+    CD_ASSIGN_OR_RETURN(ByteSpan bytes, window.At(offset, kWalFrameHeaderBytes));
+    if (bytes.size() >= kWalFrameHeaderBytes) {
+      uint32_t length = 0;
+      for (int i = 3; i >= 0; --i) length = (length << 8) | static_cast<uint32_t>(bytes[8 + i]);
+      if (length <= kWalPayloadBytesMax && WalFrameBytes(length) > bytes.size()) {
+        CD_ASSIGN_OR_RETURN(bytes, window.At(offset, WalFrameBytes(length)));
+      }
+    }
+    const ParsedFrame frame = ParseWalFrame(bytes);
     if (frame.status != FrameStatus::kValid) {
       end.offset = offset;
-      if (frame.status == FrameStatus::kEnd && AllZero(all.subspan(offset))) {
-        return Status::Ok();  // the unwritten, preallocated rest of the segment
+      if (frame.status == FrameStatus::kEnd) {
+        CD_ASSIGN_OR_RETURN(const bool zero, window.ZeroFrom(offset));
+        if (zero) return Status::Ok();  // the unwritten, preallocated rest of the segment
       }
-      const LaterFrames later = ScanAfter(all, offset + kWalAlignment);
+      CD_ASSIGN_OR_RETURN(const std::vector<std::byte> rest, window.Rest(offset));
+      LaterFrames later = ScanAfter(rest, kWalAlignment);
+      later.later_batch_offset += offset;
       const std::string what = frame.status == FrameStatus::kEnd
                                    ? std::string("zeroed frame header")
                                    : frame.problem;

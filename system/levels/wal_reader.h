@@ -32,7 +32,12 @@ struct WalSegment {
 
 class WalReader {
  public:
-  WalReader(Fs& fs, std::string dir) : fs_(fs), dir_(std::move(dir)) {}
+  static constexpr size_t kDefaultChunkBytes = 1 << 20;
+
+  // Segments are read `chunk_bytes` at a time (more for a frame that is
+  // larger); the result never depends on the chunk size.
+  WalReader(Fs& fs, std::string dir, size_t chunk_bytes = kDefaultChunkBytes)
+      : fs_(fs), dir_(std::move(dir)), chunk_bytes_(chunk_bytes) {}
 
   // Segments present, ascending by first state_seq.
   Result<std::vector<WalSegment>> Segments();
@@ -49,13 +54,12 @@ class WalReader {
                      const std::function<Status(const WalRecordView&)>& visit, WalEnd& end,
                      bool& stopped);
 
-  // Reads a whole segment into buffer_, reused across segments and reads:
-  // replay speed is dominated by memory, not by parsing.
-  Result<ByteSpan> ReadSegmentBytes(const std::string& path);
-
   Fs& fs_;
   std::string dir_;
-  std::unique_ptr<std::byte[]> buffer_;  // default-initialised: no zero-fill
+  size_t chunk_bytes_;
+  // The segment window's buffer (one chunk, or one frame if larger), reused
+  // across segments and reads. Record payloads passed to `visit` point into it.
+  std::unique_ptr<std::byte[]> buffer_;
   size_t buffer_bytes_ = 0;
 };
 
