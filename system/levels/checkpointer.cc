@@ -31,7 +31,7 @@ Status MultiLevelCheckpointer::Open(EngineState initial) {
   CD_RETURN_IF_ERROR(MakeDurableDir(fs_, JoinPath(dir, "l2")));
   l1_ = std::make_unique<MmapCheckpoint>(
       fs_, MmapCheckpointOptions{JoinPath(dir, "l1"), options_.l1_slot_bytes,
-                                 options_.l1_sync_each_write});
+                                 options_.l1_sync_each_write, options_.l1_verify_every});
   CD_RETURN_IF_ERROR(l1_->Open());
   for (size_t i = 0; i < kCheckpointTypeCount; ++i) {
     l2_[i] = std::make_unique<DurableFile>(
@@ -50,6 +50,7 @@ Status MultiLevelCheckpointer::Open(EngineState initial) {
                                      initial.state_seq()));
   }
   state_ = std::move(initial);
+  l1_changes_ = {};  // the first L1 write encodes the whole state
   const int64_t now = clock_.Mono();
   next_l1_ns_ = now + options_.l1_period_ns;
   next_l2_ns_ = now + options_.l2_period_ns;
@@ -62,7 +63,8 @@ Status MultiLevelCheckpointer::Commit(const StateUpdate& update) {
   const Seq seq = state_.state_seq() + 1;
   const TimeNs time_ns = clock_.Wall();
   EngineState next = state_;
-  Status status = ApplyStateUpdate(next, update, seq, time_ns);
+  TradingChanges changes;
+  Status status = ApplyStateUpdate(next, update, seq, time_ns, &changes);
   if (status.ok()) status = Validate(next, options_.validation, "update");
   if (status.ok() && IsCritical(update)) {
     status = wal_->Append({TypeOf(update), seq, time_ns, EncodeStateUpdate(update)});
@@ -73,6 +75,7 @@ Status MultiLevelCheckpointer::Commit(const StateUpdate& update) {
                                        RecordTypeName(TypeOf(update)), seq));
   }
   state_ = std::move(next);
+  l1_changes_.Merge(changes);
   ++stats_.commits;
   return Status::Ok();
 }
@@ -103,7 +106,9 @@ Status MultiLevelCheckpointer::Tick() {
   // Each due level runs once, then is next due a full period from now: a
   // stalled engine catches up with one write, not a burst.
   if (now >= next_l1_ns_) {
-    keep_first(Record(stats_.l1, l1_->Write(state_.trading)));
+    // The image absorbs the changes whether or not the slot write succeeds.
+    keep_first(Record(stats_.l1, l1_->Write(state_.trading, l1_changes_)));
+    l1_changes_ = {};
     next_l1_ns_ = now + options_.l1_period_ns;
   }
   if (now >= next_l2_ns_) {

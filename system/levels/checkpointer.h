@@ -46,6 +46,7 @@ struct CheckpointerOptions {
   int64_t archive_period_ns = 60 * 60 * kNanosPerSecond;
   size_t l1_slot_bytes = 4 << 20;
   bool l1_sync_each_write = false;
+  uint32_t l1_verify_every = 128;  // MmapCheckpointOptions::verify_every
   uint64_t wal_segment_bytes = 64ull << 20;
   size_t snapshots_kept = 2;
   // L2 versions kept per checkpoint type, indexed by CheckpointType.
@@ -102,6 +103,7 @@ class MultiLevelCheckpointer {
   std::array<std::unique_ptr<DurableFile>, kCheckpointTypeCount> l2_;
   std::unique_ptr<SnapshotStore> snapshots_;
   std::unique_ptr<Wal> wal_;
+  TradingChanges l1_changes_;  // committed since the last L1 write
   int64_t next_l1_ns_ = 0, next_l2_ns_ = 0, next_snapshot_ns_ = 0, next_archive_ns_ = 0;
   CheckpointerStats stats_;
 };

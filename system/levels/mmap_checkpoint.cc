@@ -8,14 +8,14 @@
 
 #include "system/state/byte_codec.h"
 #include "system/state/codec.h"
+#include "system/state/trading_image.h"
 
 namespace crashdrill::system {
 namespace {
 
 constexpr uint32_t kL1Magic = 0x314C4443;  // "CDL1" as little-endian bytes
-// Version 2: the slot checksum covers the slot header and the document's
-// header, whose own checksum covers the payload (version 1 hashed the whole
-// document a second time).
+// Version 2: a slot holds a TradingImage (entry by entry, refreshed
+// incrementally) instead of a whole encoded state document.
 constexpr uint32_t kL1FormatVersion = 2;
 
 uint64_t LoadU64(const std::byte* p) {
@@ -28,14 +28,9 @@ void StoreU64(std::byte* p, uint64_t value) {
   for (int i = 0; i < 8; ++i) p[i] = static_cast<std::byte>(value >> (8 * i));
 }
 
-// XXH3 over the slot's seq and length fields and the document's header. The
-// document header carries the document's own XXH3 over its payload, so one
-// pass over the payload (made while encoding) protects every byte; decoding
-// verifies it.
-uint64_t SlotChecksum(const std::byte* slot, uint64_t length) {
-  return Checksum64(ByteSpan(slot, 16),
-                    ByteSpan(slot + MmapCheckpoint::kSlotHeaderBytes,
-                             std::min<uint64_t>(length, kDocumentHeaderBytes)));
+// XXH3 over the slot's seq and length fields and the image.
+uint64_t SlotChecksum(const std::byte* slot, ByteSpan image) {
+  return Checksum64(ByteSpan(slot, 16), image);
 }
 
 // The file header: magic, format version, slot size, then XXH3 of those 16 bytes.
@@ -118,24 +113,40 @@ MutableByteSpan MmapCheckpoint::Slot(int index) const {
 }
 
 Status MmapCheckpoint::Write(const TradingState& state) {
+  image_.Reset(state);
+  writes_since_verify_ = 0;
+  return WriteImage(state.state_seq);
+}
+
+Status MmapCheckpoint::Write(const TradingState& state, const TradingChanges& changes) {
+  image_.Refresh(state, changes);
+  Status drift;
+  if (options_.verify_every != 0 && ++writes_since_verify_ >= options_.verify_every) {
+    writes_since_verify_ = 0;
+    drift = image_.Verify(state);
+    // A change the bookkeeping missed: write the whole state, then say so.
+    if (!drift.ok()) image_.Reset(state);
+  }
+  CD_RETURN_IF_ERROR(WriteImage(state.state_seq));
+  return drift;
+}
+
+Status MmapCheckpoint::WriteImage(Seq state_seq) {
   assert(region_ != nullptr && "MmapCheckpoint::Write before Open");
-  std::byte* slot = Slot(next_slot_).data();
-  // Invalidate first, so a crash mid-encode cannot leave the old header over
-  // new bytes; then encode straight into the slot (no copy).
-  StoreU64(slot + 16, 0);
-  const size_t length = EncodeTradingStateInto(
-      state, MutableByteSpan(slot + kSlotHeaderBytes, options_.slot_bytes - kSlotHeaderBytes));
-  const size_t needed = kSlotHeaderBytes + length;
+  const ByteSpan image = image_.bytes();
+  const size_t needed = kSlotHeaderBytes + image.size();
   if (needed > options_.slot_bytes) {
-    // The slot was invalidated and partly overwritten; the other slot still
-    // holds the newest valid copy, so the next write goes here again.
     return Status::Error(StatusCode::kFailedPrecondition, "write", options_.path,
                          fmt::format("state of {} bytes outgrows the {}-byte L1 slot", needed,
                                      options_.slot_bytes));
   }
-  StoreU64(slot, state.state_seq);
-  StoreU64(slot + 8, length);
-  StoreU64(slot + 16, SlotChecksum(slot, length));
+  std::byte* slot = Slot(next_slot_).data();
+  // Invalidate first, so a crash mid-copy cannot leave the old header over new bytes.
+  StoreU64(slot + 16, 0);
+  std::memcpy(slot + kSlotHeaderBytes, image.data(), image.size());
+  StoreU64(slot, state_seq);
+  StoreU64(slot + 8, image.size());
+  StoreU64(slot + 16, SlotChecksum(slot, image));
   if (options_.sync_each_write) {
     CD_RETURN_IF_ERROR(region_->Sync(kFileHeaderBytes + static_cast<size_t>(next_slot_) *
                                          options_.slot_bytes, needed));
@@ -155,23 +166,26 @@ L1Slot MmapCheckpoint::ReadSlot(int index) const {
   out.empty = out.state_seq == 0 && length == 0 && stored == 0;
   if (out.empty) return out;
   const uint64_t slot_offset = kFileHeaderBytes + static_cast<uint64_t>(index) * options_.slot_bytes;
-  const uint64_t document_offset = slot_offset + kSlotHeaderBytes;
   if (length > options_.slot_bytes - kSlotHeaderBytes) {
     out.state = Status::Corruption(options_.path, slot_offset + 8, name + ".length",
                                    fmt::format("length {} exceeds the slot", length));
-  } else if (stored == 0 || SlotChecksum(slot, length) != stored) {
+    return out;
+  }
+  const ByteSpan image(slot + kSlotHeaderBytes, length);
+  if (stored == 0 || SlotChecksum(slot, image) != stored) {
     out.state = Status::Corruption(options_.path, slot_offset + 16, name + ".checksum",
                                    "slot checksum mismatch (torn or corrupt slot)");
-  } else {
-    // The document's own checksum covers its payload; its errors are restated
-    // in terms of the L1 file (offset in the file, field under the slot).
-    out.state = DecodeTradingState(ByteSpan(slot + kSlotHeaderBytes, length), options_.path);
-    if (!out.state.ok()) {
-      const Status& error = out.state.status();
-      out.state = Status::Corruption(
-          options_.path, document_offset + static_cast<uint64_t>(std::max<int64_t>(0, error.offset())),
-          name + ".document." + error.field(), error.message());
-    }
+    return out;
+  }
+  out.state = DecodeTradingImage(image, options_.path, slot_offset + kSlotHeaderBytes);
+  if (!out.state.ok()) {
+    const Status& error = out.state.status();
+    out.state = Status::Corruption(options_.path, static_cast<uint64_t>(error.offset()),
+                                   name + "." + error.field(), error.message());
+  } else if (out.state->state_seq != out.state_seq) {
+    out.state = Status::Corruption(options_.path, slot_offset, name + ".state_seq",
+                                   fmt::format("slot header says state_seq {}, the image {}",
+                                               out.state_seq, out.state->state_seq));
   }
   return out;
 }

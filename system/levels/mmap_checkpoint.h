@@ -1,9 +1,9 @@
 // L1 — the newest cheap copy of the critical trading state: one fixed-size
 // file, mapped once and pre-faulted, with two slots written alternately. Each
-// slot holds state_seq, length and an XXH3-64 over both and the encoded
-// document's header; that header carries the document's XXH3 over its payload.
-// So a torn slot is detected and the other slot used. The state is encoded
-// straight into the slot: no intermediate buffer and one pass of hashing.
+// slot holds state_seq, length and an XXH3-64 over both and a TradingImage of
+// the state, so a torn slot is detected and the other slot used. The image is
+// kept in memory and refreshed entry by entry from the changes since the last
+// write, so a write is a copy and a checksum, not a re-encoding of the state.
 //
 // Durability contract: after Write() returns OK the state survives a process
 // crash; with sync_each_write (msync of the slot) it also survives a power
@@ -18,6 +18,8 @@
 #include <vector>
 
 #include "system/io/fs.h"
+#include "system/state/state_update.h"
+#include "system/state/trading_image.h"
 #include "system/state/trading_state.h"
 
 namespace crashdrill::system {
@@ -26,6 +28,10 @@ struct MmapCheckpointOptions {
   std::string path;
   size_t slot_bytes = 1 << 20;  // payload capacity of each slot, incl. its 24-byte header
   bool sync_each_write = false;
+  // Every Nth incremental write first decodes the image and compares it with
+  // the state (0: never). A difference is a bug in change tracking: the whole
+  // state is written and the write returns kInternal naming the difference.
+  uint32_t verify_every = 128;
 };
 
 // What one slot holds, valid or not (for recovery and `inspect`).
@@ -49,9 +55,12 @@ class MmapCheckpoint {
   // corruption: the file is kept for inspection and L1 stays closed.
   Status Open();
 
-  // Encodes `state` into the slot not holding the newest valid copy.
-  // REQUIRES: Open() returned OK.
+  // Writes `state` into the slot not holding the newest valid copy, encoding
+  // every entry afresh. REQUIRES: Open() returned OK.
   Status Write(const TradingState& state);
+  // The same, re-encoding only what `changes` names: the changes made to the
+  // state since the previous Write (of either kind) of this object.
+  Status Write(const TradingState& state, const TradingChanges& changes);
 
   // Both slots as they are now.
   std::array<L1Slot, 2> ReadSlots() const;
@@ -61,6 +70,7 @@ class MmapCheckpoint {
  private:
   MutableByteSpan Slot(int index) const;
   L1Slot ReadSlot(int index) const;
+  Status WriteImage(Seq state_seq);
   Status InitializeFile(File& file);
   Status CheckFileHeader(File& file);
 
@@ -69,6 +79,8 @@ class MmapCheckpoint {
   std::unique_ptr<File> file_;
   std::unique_ptr<MappedRegion> region_;
   int next_slot_ = 0;
+  TradingImage image_;
+  uint32_t writes_since_verify_ = 0;
 };
 
 }  // namespace crashdrill::system

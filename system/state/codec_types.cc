@@ -121,6 +121,34 @@ void GetFill(ByteReader& r, Fill& f) {
   f.exchange_time_ns = r.I64("exchange_time_ns");
 }
 
+void PutPosition(ByteWriter& w, const Position& p) {
+  w.String(p.symbol);
+  w.I64(p.quantity_lots);
+  w.I64(p.cost_minor);
+  w.I64(p.realized_pnl_minor);
+}
+
+void GetPosition(ByteReader& r, Position& p) {
+  p.symbol = r.String("symbol");
+  p.quantity_lots = r.I64("quantity_lots");
+  p.cost_minor = r.I64("cost_minor");
+  p.realized_pnl_minor = r.I64("realized_pnl_minor");
+}
+
+void PutBalance(ByteWriter& w, const Balance& b) {
+  w.String(b.venue);
+  w.String(b.currency);
+  w.I64(b.total_minor);
+  w.I64(b.available_minor);
+}
+
+void GetBalance(ByteReader& r, Balance& b) {
+  b.venue = r.String("venue");
+  b.currency = r.String("currency");
+  b.total_minor = r.I64("total_minor");
+  b.available_minor = r.I64("available_minor");
+}
+
 void PutRisk(ByteWriter& w, const RiskState& risk) {
   PutIntMap(w, risk.exposure_lots);
   PutIntMap(w, risk.limit_usage_bp);
@@ -147,23 +175,13 @@ void GetRisk(ByteReader& r, RiskState& risk) {
 void Put(ByteWriter& w, const TradingState& s, uint16_t version) {
   w.String(s.account_id);
   w.Count(s.positions.size());
-  for (const auto& [symbol, p] : s.positions) {
-    w.String(p.symbol);
-    w.I64(p.quantity_lots);
-    w.I64(p.cost_minor);
-    w.I64(p.realized_pnl_minor);
-  }
+  for (const auto& [symbol, p] : s.positions) PutPosition(w, p);
   PutOrders(w, s.open_orders);
   PutOrders(w, s.pending_orders);
   w.Count(s.recent_fills.size());
   for (const Fill& fill : s.recent_fills) PutFill(w, fill);
   w.Count(s.balances.size());
-  for (const auto& [key, b] : s.balances) {
-    w.String(b.venue);
-    w.String(b.currency);
-    w.I64(b.total_minor);
-    w.I64(b.available_minor);
-  }
+  for (const auto& [key, b] : s.balances) PutBalance(w, b);
   PutRisk(w, s.risk);
   w.I64(s.realized_pnl_minor);
   w.I64(s.unrealized_pnl_minor);
@@ -178,12 +196,7 @@ void Get(ByteReader& r, TradingState& s, uint16_t version) {
   s.account_id = r.String("account_id");
   GetKeyedValues(r, "positions", kPositionBytesMin, s.positions,
                  [](const Position& p) { return p.symbol; },
-                 [&r](Position& p) {
-                   p.symbol = r.String("symbol");
-                   p.quantity_lots = r.I64("quantity_lots");
-                   p.cost_minor = r.I64("cost_minor");
-                   p.realized_pnl_minor = r.I64("realized_pnl_minor");
-                 });
+                 [&r](Position& p) { GetPosition(r, p); });
   GetOrders(r, "open_orders", s.open_orders);
   GetOrders(r, "pending_orders", s.pending_orders);
   {
@@ -200,12 +213,7 @@ void Get(ByteReader& r, TradingState& s, uint16_t version) {
   }
   GetKeyedValues(r, "balances", kBalanceBytesMin, s.balances,
                  [](const Balance& b) { return BalanceKey(b.venue, b.currency); },
-                 [&r](Balance& b) {
-                   b.venue = r.String("venue");
-                   b.currency = r.String("currency");
-                   b.total_minor = r.I64("total_minor");
-                   b.available_minor = r.I64("available_minor");
-                 });
+                 [&r](Balance& b) { GetBalance(r, b); });
   GetRisk(r, s.risk);
   s.realized_pnl_minor = r.I64("realized_pnl_minor");
   s.unrealized_pnl_minor = r.I64("unrealized_pnl_minor");

@@ -13,6 +13,10 @@ void PutOrder(ByteWriter& w, const Order& o);
 void GetOrder(ByteReader& r, Order& o);
 void PutFill(ByteWriter& w, const Fill& f);
 void GetFill(ByteReader& r, Fill& f);
+void PutPosition(ByteWriter& w, const Position& p);
+void GetPosition(ByteReader& r, Position& p);
+void PutBalance(ByteWriter& w, const Balance& b);
+void GetBalance(ByteReader& r, Balance& b);
 void PutRisk(ByteWriter& w, const RiskState& risk);
 void GetRisk(ByteReader& r, RiskState& risk);
 

@@ -5,6 +5,7 @@
 // replaying the WAL over a snapshot rebuilds exactly the state that was live.
 #pragma once
 
+#include <set>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -90,10 +91,26 @@ std::string EncodeStateUpdate(const StateUpdate& update);
 Result<StateUpdate> DecodeStateUpdate(RecordType type, std::string_view payload,
                                       std::string_view source);
 
+// The entries of a TradingState that updates changed, by key, so a copy kept
+// entry by entry (the L1 image) re-encodes only those. The scalar fields
+// (seqs, P&L, risk flags) are not listed: such a copy always rewrites them.
+struct TradingChanges {
+  std::set<std::string> orders;    // client_order_id, in open or pending orders (or removed)
+  std::set<std::string> symbols;   // in positions, risk.exposure_lots, risk.limit_usage_bp
+  std::set<std::string> balances;  // BalanceKey
+  size_t fills_appended = 0;       // pushed onto recent_fills (older ones may have dropped)
+
+  void Merge(const TradingChanges& other);
+  bool empty() const {
+    return orders.empty() && symbols.empty() && balances.empty() && fills_appended == 0;
+  }
+};
+
 // Applies `update` in place as the change numbered `state_seq` made at
 // `time_ns`. An update that does not fit is kFailedPrecondition and leaves
-// `state` exactly as it was.
+// `state` exactly as it was. When `changes` is given, every entry the update
+// changed is added to it (nothing is added when the update is refused).
 Status ApplyStateUpdate(EngineState& state, const StateUpdate& update, Seq state_seq,
-                        TimeNs time_ns);
+                        TimeNs time_ns, TradingChanges* changes = nullptr);
 
 }  // namespace crashdrill::system

@@ -55,7 +55,7 @@ void AddPnl(RiskState& risk, Minor pnl) {
       std::max(risk.max_drawdown_minor, risk.peak_pnl_minor - risk.daily_pnl_minor);
 }
 
-Status ApplyFill(TradingState& t, const FillReceived& update) {
+Status ApplyFill(TradingState& t, const FillReceived& update, TradingChanges* changes) {
   const Fill& fill = update.fill;
   // Checks first: a refused fill changes nothing.
   auto open = t.open_orders.find(fill.client_order_id);
@@ -78,6 +78,12 @@ Status ApplyFill(TradingState& t, const FillReceived& update) {
   }
   Order& order = open->second;
   const std::string venue = order.venue;
+  if (changes != nullptr) {
+    changes->orders.insert(fill.client_order_id);
+    changes->symbols.insert(fill.symbol);
+    changes->balances.insert(BalanceKey(venue, update.currency));
+    ++changes->fills_appended;
+  }
   order.filled_lots += fill.quantity_lots;
   if (order.filled_lots == order.quantity_lots) t.open_orders.erase(open);
 
@@ -101,7 +107,14 @@ Status ApplyFill(TradingState& t, const FillReceived& update) {
 
 struct Applier {
   EngineState& e;
+  TradingChanges* changes;  // may be null
   TradingState& t = e.trading;
+
+  // Every check of an update comes before its first change, so a key is
+  // noted only once the update is sure to apply.
+  void Note(std::set<std::string> TradingChanges::*keys, const std::string& key) {
+    if (changes != nullptr) (changes->*keys).insert(key);
+  }
 
   Status operator()(const OrderSubmitted& u) {
     if (t.open_orders.contains(u.order.client_order_id) ||
@@ -110,6 +123,7 @@ struct Applier {
                            "submit of a client order id already in use");
     }
     t.pending_orders[u.order.client_order_id] = u.order;
+    Note(&TradingChanges::orders, u.order.client_order_id);
     return Status::Ok();
   }
   Status operator()(const OrderAcknowledged& u) {
@@ -118,6 +132,7 @@ struct Applier {
     it->second.exchange_order_id = u.exchange_order_id;
     t.open_orders[u.client_order_id] = it->second;
     t.pending_orders.erase(it);
+    Note(&TradingChanges::orders, u.client_order_id);
     t.last_exchange_seq = std::max(t.last_exchange_seq, u.exchange_seq);
     return Status::Ok();
   }
@@ -125,6 +140,7 @@ struct Applier {
     if (t.pending_orders.erase(u.client_order_id) == 0) {
       return DoesNotFit("reject", u.client_order_id);
     }
+    Note(&TradingChanges::orders, u.client_order_id);
     t.last_exchange_seq = std::max(t.last_exchange_seq, u.exchange_seq);
     return Status::Ok();
   }
@@ -132,18 +148,21 @@ struct Applier {
     auto it = t.open_orders.find(u.client_order_id);
     if (it == t.open_orders.end()) return DoesNotFit("cancel request", u.client_order_id);
     it->second.cancel_requested = true;
+    Note(&TradingChanges::orders, u.client_order_id);
     return Status::Ok();
   }
   Status operator()(const CancelAcknowledged& u) {
     if (t.open_orders.erase(u.client_order_id) == 0) {
       return DoesNotFit("cancel ack", u.client_order_id);
     }
+    Note(&TradingChanges::orders, u.client_order_id);
     t.last_exchange_seq = std::max(t.last_exchange_seq, u.exchange_seq);
     return Status::Ok();
   }
-  Status operator()(const FillReceived& u) { return ApplyFill(t, u); }
+  Status operator()(const FillReceived& u) { return ApplyFill(t, u, changes); }
   Status operator()(const PositionSet& u) {
     t.positions[u.position.symbol] = u.position;
+    Note(&TradingChanges::symbols, u.position.symbol);
     if (u.position.quantity_lots == 0) {
       t.risk.exposure_lots.erase(u.position.symbol);
     } else {
@@ -153,6 +172,7 @@ struct Applier {
   }
   Status operator()(const BalanceSet& u) {
     t.balances[BalanceKey(u.balance.venue, u.balance.currency)] = u.balance;
+    Note(&TradingChanges::balances, BalanceKey(u.balance.venue, u.balance.currency));
     return Status::Ok();
   }
   Status operator()(const RiskHalted& u) {
@@ -178,14 +198,21 @@ struct Applier {
 
 }  // namespace
 
+void TradingChanges::Merge(const TradingChanges& other) {
+  orders.insert(other.orders.begin(), other.orders.end());
+  symbols.insert(other.symbols.begin(), other.symbols.end());
+  balances.insert(other.balances.begin(), other.balances.end());
+  fills_appended += other.fills_appended;
+}
+
 Status ApplyStateUpdate(EngineState& state, const StateUpdate& update, Seq state_seq,
-                        TimeNs time_ns) {
+                        TimeNs time_ns, TradingChanges* changes) {
   if (state_seq <= state.trading.state_seq) {
     return Status::Error(StatusCode::kFailedPrecondition, "apply", "",
                          fmt::format("update {} is not after state_seq {}", state_seq,
                                      state.trading.state_seq));
   }
-  CD_RETURN_IF_ERROR(std::visit(Applier{state}, update));
+  CD_RETURN_IF_ERROR(std::visit(Applier{state, changes}, update));
   if (std::holds_alternative<RiskHalted>(update)) state.trading.risk.halted_at_ns = time_ns;
   state.trading.state_seq = state_seq;
   state.trading.last_update_ns = time_ns;

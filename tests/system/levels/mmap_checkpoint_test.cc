@@ -153,6 +153,40 @@ TEST_F(MmapCheckpointTest, OtherFormatVersionIsRefusedNamingTheVersionAndTheFile
   EXPECT_TRUE(std::equal(header.begin(), header.end(), bytes->begin())) << "the file is kept";
 }
 
+TEST_F(MmapCheckpointTest, IncrementalWritesReadBackAsTheState) {
+  EngineState engine = testing::GoldenState();
+  MmapCheckpoint l1(fs_, {.path = path_, .slot_bytes = 16384, .verify_every = 1});
+  ASSERT_TRUE(l1.Open().ok());
+  ASSERT_TRUE(l1.Write(engine.trading).ok());
+  const std::string id = engine.trading.open_orders.begin()->first;
+  TradingChanges changes;
+  ASSERT_TRUE(ApplyStateUpdate(engine, CancelRequested{id}, engine.state_seq() + 1, 5, &changes).ok());
+  ASSERT_TRUE(ApplyStateUpdate(engine, CancelAcknowledged{id, engine.trading.last_exchange_seq + 1},
+                               engine.state_seq() + 1, 6, &changes).ok());
+  Status written = l1.Write(engine.trading, changes);
+  ASSERT_TRUE(written.ok()) << written.ToString();
+  EXPECT_EQ(*l1.ReadNewest(), engine.trading);
+  MmapCheckpoint reopened(fs_, {.path = path_, .slot_bytes = 16384});
+  ASSERT_TRUE(reopened.Open().ok());
+  EXPECT_EQ(*reopened.ReadNewest(), engine.trading);
+  // A new object has no image yet: its first incremental write encodes everything.
+  ASSERT_TRUE(ApplyStateUpdate(engine, RiskHalted{"test"}, engine.state_seq() + 1, 7).ok());
+  ASSERT_TRUE(reopened.Write(engine.trading, TradingChanges{}).ok());
+  EXPECT_EQ(*reopened.ReadNewest(), engine.trading);
+}
+
+TEST_F(MmapCheckpointTest, MissedChangeIsReportedAndTheSlotStillHoldsTheState) {
+  EngineState engine = testing::GoldenState();
+  MmapCheckpoint l1(fs_, {.path = path_, .slot_bytes = 16384, .verify_every = 1});
+  ASSERT_TRUE(l1.Open().ok());
+  ASSERT_TRUE(l1.Write(engine.trading).ok());
+  const std::string id = engine.trading.open_orders.begin()->first;
+  ASSERT_TRUE(ApplyStateUpdate(engine, CancelRequested{id}, engine.state_seq() + 1, 5).ok());
+  Status written = l1.Write(engine.trading, TradingChanges{});  // the change was not collected
+  EXPECT_EQ(written.code(), StatusCode::kInternal) << written.ToString();
+  EXPECT_EQ(*l1.ReadNewest(), engine.trading) << "the whole state is written instead";
+}
+
 TEST_F(MmapCheckpointTest, SyncEachWriteSucceedsOnRealFiles) {
   MmapCheckpoint l1(fs_, {.path = path_, .slot_bytes = 8192, .sync_each_write = true});
   ASSERT_TRUE(l1.Open().ok());
