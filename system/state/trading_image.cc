@@ -144,10 +144,10 @@ void TradingImage::Reset(const TradingState& state) {
   scalars_ = {};
   PutScalars(state);
   auto put_all = [&](Index& index, uint8_t tag, const auto& map, auto put) {
-    for (const auto& [key, value] : map) {
+    for (const auto& entry : map) {  // (clang 14 cannot capture structured bindings)
       Extent extent;
-      Place(&extent, tag, [&](ByteWriter& w) { put(w, key, value); });
-      index.emplace(key, extent);
+      Place(&extent, tag, [&](ByteWriter& w) { put(w, entry.first, entry.second); });
+      index.emplace(entry.first, extent);
     }
   };
   auto order = [](ByteWriter& w, const std::string&, const Order& o) { codec::PutOrder(w, o); };
