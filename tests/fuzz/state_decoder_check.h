@@ -8,6 +8,7 @@
 #include <string>
 
 #include "system/state/codec.h"
+#include "system/state/trading_image.h"
 #include "system/state/validation.h"
 #include "tests/system/state/codec_test_util.h"
 
@@ -57,6 +58,24 @@ inline std::string CheckStateDecoders(system::ByteSpan input) {
   if (problem.empty()) {
     problem = CheckOneDecoder(doc, "DecodeTradingState(sealed)", DecodeTradingState,
                               encode_trading);
+  }
+  if (!problem.empty()) return problem;
+  // The L1 image decoder, on the input as it is and behind a valid image
+  // header (the image has no checksum of its own: the L1 slot holds it).
+  const auto decode_image = [](ByteSpan bytes, std::string_view source) {
+    return DecodeTradingImage(bytes, source, 0);
+  };
+  const auto encode_image = [](const TradingState& s) {
+    TradingImage image;
+    image.Reset(s);
+    return std::vector<std::byte>(image.bytes().begin(), image.bytes().end());
+  };
+  problem = CheckOneDecoder(input, "DecodeTradingImage", decode_image, encode_image);
+  if (problem.empty()) {
+    std::vector<std::byte> image = encode_image(TradingState{});
+    image.resize(8);
+    image.insert(image.end(), input.begin() + 1, input.end());
+    problem = CheckOneDecoder(image, "DecodeTradingImage(headed)", decode_image, encode_image);
   }
   return problem;
 }
