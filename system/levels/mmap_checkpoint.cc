@@ -123,6 +123,7 @@ Status MmapCheckpoint::Write(const TradingState& state, const TradingChanges& ch
   Status drift;
   if (options_.verify_every != 0 && ++writes_since_verify_ >= options_.verify_every) {
     writes_since_verify_ = 0;
+    ++verifications_;
     drift = image_.Verify(state);
     // A change the bookkeeping missed: write the whole state, then say so.
     if (!drift.ok()) image_.Reset(state);

@@ -62,6 +62,9 @@ class MmapCheckpoint {
   // state since the previous Write (of either kind) of this object.
   Status Write(const TradingState& state, const TradingChanges& changes);
 
+  // Incremental writes that verified the image against the state.
+  uint64_t verifications() const { return verifications_; }
+
   // Both slots as they are now.
   std::array<L1Slot, 2> ReadSlots() const;
   // The valid slot with the highest state_seq; kNotFound when neither is valid.
@@ -81,6 +84,7 @@ class MmapCheckpoint {
   int next_slot_ = 0;
   TradingImage image_;
   uint32_t writes_since_verify_ = 0;
+  uint64_t verifications_ = 0;
 };
 
 }  // namespace crashdrill::system
