@@ -48,6 +48,11 @@ void AppendWalFrame(const WalRecord& record, Seq batch_first_seq, std::vector<st
   Store(frame, XXH3_64bits(frame + 8, covered), 8);
 }
 
+size_t WalFrameBytesClaimed(ByteSpan header) {
+  const uint32_t length = static_cast<uint32_t>(Load(header.data() + 8, 4));
+  return length > kWalPayloadBytesMax ? kWalFrameHeaderBytes : WalFrameBytes(length);
+}
+
 ParsedFrame ParseWalFrame(ByteSpan bytes) {
   ParsedFrame out;
   if (bytes.size() < kWalFrameHeaderBytes) {

@@ -75,6 +75,12 @@ struct ParsedFrame {
   size_t frame_bytes = 0;     // when kValid
   std::string problem;        // when kBad
 };
+// The bytes the frame whose header starts `header` claims to occupy: header,
+// payload and padding, or just the header when its length is out of bounds.
+// For reading in chunks: ParseWalFrame needs that many bytes (or the rest of
+// the segment). REQUIRES: header.size() >= kWalFrameHeaderBytes.
+size_t WalFrameBytesClaimed(ByteSpan header);
+
 // Parses the frame at the start of `bytes` (which may run to the segment end).
 ParsedFrame ParseWalFrame(ByteSpan bytes);
 

@@ -183,12 +183,8 @@ Status WalReader::ReadSegment(const WalSegment& segment, bool is_last, Seq after
   while (offset < size) {
     // The frame header, then the whole frame (or the rest of the segment).
     CD_ASSIGN_OR_RETURN(ByteSpan bytes, window.At(offset, kWalFrameHeaderBytes));
-    if (bytes.size() >= kWalFrameHeaderBytes) {
-      uint32_t length = 0;
-      for (int i = 3; i >= 0; --i) length = (length << 8) | static_cast<uint32_t>(bytes[8 + i]);
-      if (length <= kWalPayloadBytesMax && WalFrameBytes(length) > bytes.size()) {
-        CD_ASSIGN_OR_RETURN(bytes, window.At(offset, WalFrameBytes(length)));
-      }
+    if (bytes.size() >= kWalFrameHeaderBytes && WalFrameBytesClaimed(bytes) > bytes.size()) {
+      CD_ASSIGN_OR_RETURN(bytes, window.At(offset, WalFrameBytesClaimed(bytes)));
     }
     const ParsedFrame frame = ParseWalFrame(bytes);
     if (frame.status != FrameStatus::kValid) {

@@ -44,7 +44,7 @@ class ByteWriter {
   // u32 length, then the bytes.
   void String(std::string_view value) {
     U32(static_cast<uint32_t>(value.size()));
-    PutShort(value.data(), value.size());
+    Put(value.data(), value.size());
   }
   void Count(size_t count) { U32(static_cast<uint32_t>(count)); }
   void Raw(ByteSpan bytes) { Put(bytes.data(), bytes.size()); }
@@ -80,25 +80,6 @@ class ByteWriter {
     }
     if (bytes != 0) std::memcpy(cursor_, data, bytes);
     cursor_ += bytes;
-  }
-  // Put for the short strings that dominate the state (ids, symbols): up to 16
-  // bytes are copied with overlapping fixed-size moves, reading only [data,
-  // data + bytes), instead of a call into memcpy.
-  void PutShort(const char* data, size_t bytes) {
-    if (bytes > 16 || end_ - cursor_ < 16) return Put(data, bytes);
-    std::byte* out = cursor_;
-    if (bytes >= 8) {
-      std::memcpy(out, data, 8);
-      std::memcpy(out + bytes - 8, data + bytes - 8, 8);
-    } else if (bytes >= 4) {
-      std::memcpy(out, data, 4);
-      std::memcpy(out + bytes - 4, data + bytes - 4, 4);
-    } else if (bytes > 0) {
-      out[0] = static_cast<std::byte>(data[0]);
-      out[bytes / 2] = static_cast<std::byte>(data[bytes / 2]);
-      out[bytes - 1] = static_cast<std::byte>(data[bytes - 1]);
-    }
-    cursor_ = out + bytes;
   }
   // Makes room for `bytes` more; false in fixed mode (nothing more is stored).
   bool Grow(size_t bytes);

@@ -26,34 +26,25 @@ uint64_t GetBigEndian(ByteSpan bytes, size_t at) {
   return value;
 }
 
-// Writes header and payload with `w`: the payload with `put_payload`, then the
-// header's length and checksum in front of it. Returns the document's size;
-// in fixed mode, a size beyond the room given means nothing usable was written.
+// Writes the payload with `put_payload`, then fills in the header in front of it.
 template <typename PutPayload>
-size_t EncodeDocument(ByteWriter& w, DocumentKind kind, uint16_t version, PutPayload put_payload) {
+std::vector<std::byte> EncodeDocument(DocumentKind kind, uint16_t version, PutPayload put_payload) {
   assert(version >= kSchemaVersionOldest && version <= kSchemaVersionCurrent);
+  ByteWriter w;
   w.U32(kDocumentMagic);
   w.U16(version);
   w.U16(static_cast<uint16_t>(kind));
   w.U64(0);  // payload length, filled in below
   w.U64(0);  // checksum, filled in below
   put_payload(w);
-  if (!w.fits()) return w.size();
-  const MutableByteSpan out = w.written();
+  std::vector<std::byte> out = w.Take();
   const uint64_t payload_bytes = out.size() - kDocumentHeaderBytes;
   for (int i = 0; i < 8; ++i) out[8 + static_cast<size_t>(i)] =
       static_cast<std::byte>(payload_bytes >> (8 * i));
   const ByteSpan all(out);
   PutBigEndian(out, kHashedHeaderBytes,
                Checksum64(all.first(kHashedHeaderBytes), all.subspan(kDocumentHeaderBytes)));
-  return out.size();
-}
-
-template <typename PutPayload>
-std::vector<std::byte> EncodeDocument(DocumentKind kind, uint16_t version, PutPayload put_payload) {
-  ByteWriter w;
-  EncodeDocument(w, kind, version, put_payload);
-  return w.Take();
+  return out;
 }
 
 // Checks header and checksum; returns the header and leaves the payload to the caller.
@@ -170,12 +161,6 @@ Result<EngineState> DecodeEngineState(ByteSpan bytes, std::string_view source) {
 std::vector<std::byte> EncodeTradingState(const TradingState& state, uint16_t schema_version) {
   return EncodeDocument(DocumentKind::kTradingState, schema_version,
                         [&](ByteWriter& w) { codec::Put(w, state, schema_version); });
-}
-
-size_t EncodeTradingStateInto(const TradingState& state, MutableByteSpan out) {
-  ByteWriter w(out);
-  return EncodeDocument(w, DocumentKind::kTradingState, kSchemaVersionCurrent,
-                        [&](ByteWriter& w) { codec::Put(w, state, kSchemaVersionCurrent); });
 }
 
 Result<TradingState> DecodeTradingState(ByteSpan bytes, std::string_view source) {

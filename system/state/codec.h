@@ -47,10 +47,6 @@ Result<EngineState> DecodeEngineState(ByteSpan bytes, std::string_view source);
 std::vector<std::byte> EncodeTradingState(const TradingState& state,
                                           uint16_t schema_version = kSchemaVersionCurrent);
 Result<TradingState> DecodeTradingState(ByteSpan bytes, std::string_view source);
-// The same document, written straight into `out` (an L1 slot) with no
-// intermediate buffer. Returns the document's size; when that exceeds
-// out.size() the document did not fit and `out` holds nothing usable.
-size_t EncodeTradingStateInto(const TradingState& state, MutableByteSpan out);
 
 // XXH3-64 of `bytes`, and of `first` followed by `second` without copying
 // them together (a header prefix and a payload); exposed for the levels' framing.
