@@ -36,7 +36,6 @@ Result<RebuiltState> RebuildAsOf(Fs& fs, SnapshotStore& snapshots, const std::st
   WalEnd end;
   Status replay_error;
   Status read = reader.Read(out.snapshot_seq, [&](const WalRecordView& record) -> Status {
-    if (record.state_seq > target_seq) return Status::Ok();
     const std::string source = fmt::format("{} state_seq {}", wal_dir, record.state_seq);
     auto update = DecodeStateUpdate(record.type, record.payload, source);
     if (!update.ok()) return update.status();
@@ -46,7 +45,7 @@ Result<RebuiltState> RebuildAsOf(Fs& fs, SnapshotStore& snapshots, const std::st
     }
     ++out.records_replayed;
     return Status::Ok();
-  }, end);
+  }, end, /*until_seq=*/target_seq);
   CD_RETURN_IF_ERROR(read);
   if (end.starts_after_seq > out.snapshot_seq) {
     return Status::Error(StatusCode::kNotFound, "rebuild", wal_dir,

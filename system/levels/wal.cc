@@ -3,6 +3,7 @@
 #include "system/levels/atomic_file.h"
 
 #include <algorithm>
+#include <limits>
 
 #include <fmt/format.h>
 
@@ -16,59 +17,78 @@ Status Wal::Open(WalEnd* end_out) {
   CD_RETURN_IF_ERROR(MakeDurableDir(fs_, options_.dir));
   WalReader reader(fs_, options_.dir);
   WalEnd end;
-  CD_RETURN_IF_ERROR(reader.Read(end.last_seq, [](const WalRecordView&) { return Status::Ok(); },
-                                 end));
+  // Only the tail matters here: older segments were synced to their end
+  // before the next one was created, so the reader starts at the last one.
+  CD_RETURN_IF_ERROR(reader.Read(std::numeric_limits<Seq>::max(),
+                                 [](const WalRecordView&) { return Status::Ok(); }, end));
   if (end_out != nullptr) *end_out = end;
   if (end.kind == WalEnd::Kind::kTornTail) CD_RETURN_IF_ERROR(RepairTornTail(end));
   segment_.reset();
   if (!end.segment.empty()) {
     CD_ASSIGN_OR_RETURN(segment_, fs_.Open(end.segment, OpenOptions::ReadWrite()));
     append_offset_ = std::max<uint64_t>(end.offset, kWalSegmentHeaderBytes);
+    // What was read may be only in the page cache (a process crash keeps
+    // unsynced writes readable until a power loss takes them): make durable
+    // the tail adopted as the log, and every segment's directory entry, before
+    // anything is acknowledged after it or a new segment chains from it.
+    CD_RETURN_IF_ERROR(segment_->Sync());
+    CD_RETURN_IF_ERROR(fs_.SyncDir(options_.dir));
   }
   last_durable_seq_ = last_queued_seq_ = end.last_seq;
+  dirty_tail_bytes_ = 0;
   failed_ = Status::Ok();
   open_ = true;
   return Status::Ok();
 }
 
+// Zero-fills what a torn batch left after the append point — every byte up to
+// the last non-zero one the reader saw, so no stale frame of it can follow a
+// later record — a chunk at a time, then syncs.
 Status Wal::RepairTornTail(const WalEnd& end) {
-  CD_ASSIGN_OR_RETURN(std::vector<std::byte> bytes, ReadWholeFile(fs_, end.segment));
   CD_ASSIGN_OR_RETURN(std::unique_ptr<File> file, fs_.Open(end.segment, OpenOptions::ReadWrite()));
   if (end.offset == 0) {  // torn while being created: lay it out again
     CD_RETURN_IF_ERROR(file->Allocate(0, options_.segment_bytes));
     CD_RETURN_IF_ERROR(file->WriteAt(0, WalSegmentHeader(end.last_seq)));
   }
-  const uint64_t from = std::max<uint64_t>(end.offset, kWalSegmentHeaderBytes);
-  uint64_t last_nonzero = from;
-  for (uint64_t i = from; i < bytes.size(); ++i) {
-    if (bytes[i] != std::byte{0}) last_nonzero = i + 1;
-  }
-  if (last_nonzero > from) {
-    const std::vector<std::byte> zeros(last_nonzero - from);
-    CD_RETURN_IF_ERROR(file->WriteAt(from, zeros));
+  constexpr uint64_t kChunkBytes = 1 << 20;
+  uint64_t from = std::max<uint64_t>(end.offset, kWalSegmentHeaderBytes);
+  if (from < end.dirty_end) {
+    const std::vector<std::byte> zeros(std::min(kChunkBytes, end.dirty_end - from));
+    for (; from < end.dirty_end; from += zeros.size()) {
+      const size_t length = static_cast<size_t>(std::min<uint64_t>(zeros.size(),
+                                                                   end.dirty_end - from));
+      CD_RETURN_IF_ERROR(file->WriteAt(from, ByteSpan(zeros.data(), length)));
+    }
   }
   CD_RETURN_IF_ERROR(file->Sync());
   return end.offset == 0 ? fs_.SyncDir(options_.dir) : Status::Ok();
 }
 
 Status Wal::Append(const WalRecord& record) {
+  return AppendBatch(std::span<const WalRecord>(&record, 1));
+}
+
+Status Wal::AppendBatch(std::span<const WalRecord> records) {
   std::unique_lock lock(mu_);
-  if (record.state_seq <= last_queued_seq_) {
-    return Status::InvalidArgument(
-        "wal append", fmt::format("state_seq {} is not above {}", record.state_seq,
-                                  last_queued_seq_));
+  Seq previous = last_queued_seq_;
+  for (const WalRecord& record : records) {
+    if (record.state_seq <= previous) {
+      return Status::InvalidArgument(
+          "wal append", fmt::format("state_seq {} is not above {}", record.state_seq, previous));
+    }
+    previous = record.state_seq;
   }
-  return Enqueue(record, lock);
+  return Enqueue(records, lock);
 }
 
 Result<Seq> Wal::AppendNext(RecordType type, TimeNs time_ns, std::string_view payload) {
   std::unique_lock lock(mu_);
   const WalRecord record{type, last_queued_seq_ + 1, time_ns, std::string(payload)};
-  CD_RETURN_IF_ERROR(Enqueue(record, lock));
+  CD_RETURN_IF_ERROR(Enqueue(std::span<const WalRecord>(&record, 1), lock));
   return record.state_seq;
 }
 
-Status Wal::Enqueue(const WalRecord& record, std::unique_lock<std::mutex>& lock) {
+Status Wal::Enqueue(std::span<const WalRecord> records, std::unique_lock<std::mutex>& lock) {
   if (!open_) {
     return Status::Error(StatusCode::kFailedPrecondition, "wal append", options_.dir,
                          "the WAL is not open");
@@ -77,23 +97,31 @@ Status Wal::Enqueue(const WalRecord& record, std::unique_lock<std::mutex>& lock)
     Status refused = failed_;
     return refused.Annotate("WAL refuses appends after a failed sync until it is reopened");
   }
-  if (record.payload.size() > kWalPayloadBytesMax ||
-      kWalSegmentHeaderBytes + WalFrameBytes(record.payload.size()) > options_.segment_bytes) {
-    return Status::InvalidArgument(
-        "wal append", fmt::format("a {}-byte record cannot fit in a segment",
-                                  record.payload.size()));
+  if (records.empty()) return Status::Ok();
+  for (const WalRecord& record : records) {
+    if (record.payload.size() > kWalPayloadBytesMax ||
+        kWalSegmentHeaderBytes + WalFrameBytes(record.payload.size()) > options_.segment_bytes) {
+      return Status::InvalidArgument(
+          "wal append", fmt::format("a {}-byte record cannot fit in a segment",
+                                    record.payload.size()));
+    }
   }
-  last_queued_seq_ = record.state_seq;
-  Waiter waiter{&record, Status::Ok(), false};
-  pending_.push_back(&waiter);
-  while (!waiter.done) {
+  last_queued_seq_ = records.back().state_seq;
+  std::vector<Waiter> waiters;
+  waiters.reserve(records.size());
+  for (const WalRecord& record : records) waiters.push_back(Waiter{&record, Status::Ok(), false});
+  for (Waiter& waiter : waiters) pending_.push_back(&waiter);
+  while (!waiters.back().done) {
     if (leader_active_) {
       durable_cv_.wait(lock);
     } else {
       LeadOneBatch(lock);
     }
   }
-  return waiter.status;
+  for (const Waiter& waiter : waiters) {
+    if (!waiter.status.ok()) return waiter.status;
+  }
+  return Status::Ok();
 }
 
 void Wal::LeadOneBatch(std::unique_lock<std::mutex>& lock) {
@@ -107,11 +135,24 @@ void Wal::LeadOneBatch(std::unique_lock<std::mutex>& lock) {
     status = WriteBatch(batch, sync_failed);
     lock.lock();
     if (sync_failed) failed_ = status;
-    if (status.ok()) stats_.records += batch.size();
   }
+  // A record a completed Sync covers is acknowledged even when a later part
+  // of its batch failed (a batch that rotated segments is synced in parts).
   for (Waiter* waiter : batch) {
-    waiter->status = status;
+    const bool durable = status.ok() || waiter->record->state_seq <= last_durable_seq_;
+    waiter->status = durable ? Status::Ok() : status;
     waiter->done = true;
+    if (durable) stats_.records += 1;
+  }
+  if (!status.ok()) {
+    // The failed records' seqs are free again, so appends that were queued
+    // behind them (numbered after them) fail too rather than leave a gap.
+    for (Waiter* waiter : pending_) {
+      waiter->status = Status(status).Annotate("queued behind a batch that failed");
+      waiter->done = true;
+    }
+    pending_.clear();
+    last_queued_seq_ = last_durable_seq_;
   }
   leader_active_ = false;
   durable_cv_.notify_all();
@@ -143,11 +184,13 @@ Status Wal::WriteBatch(const std::vector<Waiter*>& batch, bool& sync_failed) {
   return status;
 }
 
+// Writes the buffered frames at the append point — extended with zeros over
+// what an earlier failed write may have left there, even when nothing is
+// buffered (before a rotation leaves this segment) — and syncs.
 Status Wal::FlushAndSync(bool& sync_failed) {
-  if (buffer_.empty()) return Status::Ok();
+  if (buffer_.empty() && dirty_tail_bytes_ == 0) return Status::Ok();
   const size_t frames_bytes = buffer_.size();
   if (dirty_tail_bytes_ > frames_bytes) {
-    // Cover what a failed write may have left behind, so no stale frame follows ours.
     const uint64_t room = options_.segment_bytes - append_offset_;
     buffer_.resize(std::min<uint64_t>(dirty_tail_bytes_, room));
   }
@@ -157,7 +200,7 @@ Status Wal::FlushAndSync(bool& sync_failed) {
     return synced;
   }
   append_offset_ += frames_bytes;
-  last_durable_seq_ = buffer_last_seq_;
+  if (frames_bytes > 0) last_durable_seq_ = buffer_last_seq_;
   dirty_tail_bytes_ = 0;
   std::lock_guard stats_lock(mu_);
   stats_.syncs += 1;

@@ -7,14 +7,17 @@
 // the WAL refuses all further appends until it is reopened: the kernel may
 // have dropped the dirty pages, so retrying the Sync would acknowledge data
 // that is gone (Linux fsync semantics). A failed write (e.g. kNoSpace) fails
-// only its batch; the next batch overwrites and zero-covers what it left.
-// Open() repairs a torn tail (zero-fills it and syncs) before the first append,
-// and refuses a corrupt log rather than append after damage.
+// only its batch and the appends queued behind it, and frees their state_seqs
+// for the next append; the next write zero-covers what it left, in the same
+// segment. Open() makes durable what it adopts and repairs a torn tail
+// (zero-fills every byte the torn batch left, and syncs) before the first
+// append, and refuses a corrupt log rather than append after damage.
 #pragma once
 
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -41,13 +44,20 @@ class Wal {
   Wal(Fs& fs, WalOptions options);
   ~Wal();
 
-  // Reads the log, repairs a torn tail and positions the append point; `end`
-  // (optional) receives how the log ended. kCorruption: nothing is changed.
+  // Reads the tail of the log (the last segment; the one before too if the
+  // last one's header is torn), repairs a torn tail, syncs the tail segment and
+  // the directory so everything it adopts is durable, and positions the append
+  // point; `end` (optional) receives how the log ended. kCorruption: nothing
+  // is changed. Damage in older segments is found by whoever replays them.
   Status Open(WalEnd* end = nullptr);
 
   // Appends `record` and returns once it is durable. Thread-safe.
   // REQUIRES: record.state_seq is above every earlier record's (else kInvalidArgument).
   Status Append(const WalRecord& record);
+  // Appends `records` (state_seqs ascending, above every earlier record's) as
+  // one group commit and returns once all are durable. On failure none of
+  // them is acknowledged (a prefix may still be read back after a crash).
+  Status AppendBatch(std::span<const WalRecord> records);
   // Appends with state_seq = last + 1, returning it once durable. Thread-safe.
   Result<Seq> AppendNext(RecordType type, TimeNs time_ns, std::string_view payload);
 
@@ -65,7 +75,7 @@ class Wal {
     Status status;
     bool done = false;
   };
-  Status Enqueue(const WalRecord& record, std::unique_lock<std::mutex>& lock);
+  Status Enqueue(std::span<const WalRecord> records, std::unique_lock<std::mutex>& lock);
   void LeadOneBatch(std::unique_lock<std::mutex>& lock);
   // Leader only (one at a time, without mu_): writes, rotates and syncs a batch.
   // Sets `sync_failed` when the failure was a Sync (the WAL is then poisoned).

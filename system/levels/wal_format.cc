@@ -15,7 +15,8 @@ namespace {
 
 constexpr std::string_view kSegmentPrefix = "wal_";
 constexpr uint32_t kSegmentMagic = 0x4C574443;  // "CDWL" as little-endian bytes
-constexpr uint32_t kSegmentFormatVersion = 1;
+// Version 2: the frame checksum covers the padding too (version 1 left it out).
+constexpr uint32_t kSegmentFormatVersion = 2;
 
 uint64_t Load(const std::byte* p, int bytes) {
   uint64_t value = 0;
@@ -44,8 +45,7 @@ void AppendWalFrame(const WalRecord& record, Seq batch_first_seq, std::vector<st
   Store(frame + 24, static_cast<uint64_t>(record.time_ns), 8);
   Store(frame + 32, batch_first_seq, 8);
   std::memcpy(frame + kWalFrameHeaderBytes, record.payload.data(), record.payload.size());
-  const size_t covered = kWalFrameHeaderBytes - 8 + record.payload.size();
-  Store(frame, XXH3_64bits(frame + 8, covered), 8);
+  Store(frame, XXH3_64bits(frame + 8, WalFrameBytes(record.payload.size()) - 8), 8);
 }
 
 size_t WalFrameBytesClaimed(ByteSpan header) {
@@ -75,7 +75,7 @@ ParsedFrame ParseWalFrame(ByteSpan bytes) {
     out.problem = fmt::format("record type {} is not a known type", type);
   } else if (length > kWalPayloadBytesMax || WalFrameBytes(length) > bytes.size()) {
     out.problem = fmt::format("payload length {} runs past the segment", length);
-  } else if (XXH3_64bits(frame + 8, kWalFrameHeaderBytes - 8 + length) != checksum) {
+  } else if (XXH3_64bits(frame + 8, WalFrameBytes(length) - 8) != checksum) {
     out.problem = "checksum mismatch";
   } else {
     out.status = FrameStatus::kValid;

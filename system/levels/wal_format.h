@@ -1,10 +1,10 @@
 // The WAL's on-disk format. A segment file `wal_<first state_seq>` is
 // preallocated and zero-filled. It opens with a 32-byte header — u64 XXH3 of
-// the next 24 bytes, u32 magic "CDWL", u32 format version, u64 the last
+// the next 24 bytes, u32 magic "CDWL", u32 format version (2), u64 the last
 // state_seq of the previous segment (0 for the first), u64 zero — written and
 // synced before any record. Records follow at 8-byte-aligned offsets as frames:
 //
-//   u64 checksum   XXH3-64 over every following byte of the frame
+//   u64 checksum   XXH3-64 over every following byte of the frame, padding included
 //   u32 length     payload bytes
 //   u8  type       RecordType, never 0
 //   u8[3] zero

@@ -1,6 +1,7 @@
 #include "system/levels/wal_reader.h"
 
 #include <algorithm>
+#include <array>
 
 #include <fmt/format.h>
 
@@ -15,11 +16,19 @@ struct LaterFrames {
   size_t valid = 0;              // valid frames found after the stop point
   bool later_batch = false;      // one of them starts a batch
   uint64_t later_batch_offset = 0;
+  uint64_t nonzero_end = 0;      // one past the last non-zero byte (0 if none)
 };
 
-// Valid frames at aligned offsets after `from` in `bytes`.
+// Valid frames at aligned offsets after `from` in `bytes`, and where the
+// non-zero bytes end.
 LaterFrames ScanAfter(ByteSpan bytes, uint64_t from) {
   LaterFrames out;
+  for (uint64_t at = bytes.size(); at > 0; --at) {
+    if (bytes[at - 1] != std::byte{0}) {
+      out.nonzero_end = at;
+      break;
+    }
+  }
   for (uint64_t at = from; at + kWalFrameHeaderBytes <= bytes.size(); at += kWalAlignment) {
     if (bytes[at] == std::byte{0} && AllZero(bytes.subspan(at, 8))) continue;  // fast skip
     const ParsedFrame frame = ParseWalFrame(bytes.subspan(at));
@@ -127,13 +136,24 @@ Result<std::vector<WalSegment>> WalReader::Segments() {
 }
 
 Status WalReader::Read(Seq after_seq, const std::function<Status(const WalRecordView&)>& visit,
-                       WalEnd& end) {
+                       WalEnd& end, Seq until_seq) {
   end = WalEnd{};
+  until_seq_ = until_seq;
   CD_ASSIGN_OR_RETURN(std::vector<WalSegment> segments, Segments());
-  for (size_t i = 0; i < segments.size(); ++i) {
+  // A segment whose successor starts at or below after_seq + 1 holds nothing
+  // to visit: start at the one that may hold after_seq + 1, unless its header
+  // is not valid (then the log before it decides where the log ends).
+  size_t first = 0;
+  while (first + 1 < segments.size() && segments[first + 1].first_seq - 1 <= after_seq) ++first;
+  if (first > 0) {
+    CD_ASSIGN_OR_RETURN(const bool valid, HeaderIsValid(segments[first]));
+    if (!valid) --first;
+  }
+  for (size_t i = first; i < segments.size(); ++i) {
     bool stopped = false;
     CD_RETURN_IF_ERROR(
         ReadSegment(segments[i], i + 1 == segments.size(), after_seq, visit, end, stopped));
+    if (stopped && end.reached_until) return Status::Ok();
     if (stopped && i + 1 < segments.size()) {
       // A later segment is created only after this one was synced to its end.
       return CorruptionAt(end.segment, end.offset,
@@ -144,6 +164,13 @@ Status WalReader::Read(Seq after_seq, const std::function<Status(const WalRecord
     if (stopped) return Status::Ok();
   }
   return Status::Ok();
+}
+
+Result<bool> WalReader::HeaderIsValid(const WalSegment& segment) {
+  CD_ASSIGN_OR_RETURN(std::unique_ptr<File> file, fs_.Open(segment.path, OpenOptions::Read()));
+  std::array<std::byte, kWalSegmentHeaderBytes> head{};
+  CD_ASSIGN_OR_RETURN(const size_t n, file->ReadAt(0, head));
+  return n == head.size() && ParseWalSegmentHeader(head).has_value();
 }
 
 Status WalReader::ReadSegment(const WalSegment& segment, bool is_last, Seq after_seq,
@@ -163,13 +190,15 @@ Status WalReader::ReadSegment(const WalSegment& segment, bool is_last, Seq after
     }
     end.kind = WalEnd::Kind::kTornTail;  // crashed while creating the segment
     end.offset = 0;
+    end.dirty_end = later.nonzero_end;
     end.detail = "segment header torn while the segment was created";
     stopped = true;
     return Status::Ok();
   }
   if (end.last_seq == 0 && segment.first_seq > 0 && end.starts_after_seq == 0 &&
       *previous_last > 0) {
-    // The oldest segment left: older ones were dropped once a snapshot covered them.
+    // The oldest segment read: older ones were dropped once a snapshot covered
+    // them, or hold nothing after after_seq.
     end.starts_after_seq = *previous_last;
     end.last_seq = *previous_last;
   }
@@ -196,6 +225,7 @@ Status WalReader::ReadSegment(const WalSegment& segment, bool is_last, Seq after
       CD_ASSIGN_OR_RETURN(const std::vector<std::byte> rest, window.Rest(offset));
       LaterFrames later = ScanAfter(rest, kWalAlignment);
       later.later_batch_offset += offset;
+      end.dirty_end = offset + later.nonzero_end;
       const std::string what = frame.status == FrameStatus::kEnd
                                    ? std::string("zeroed frame header")
                                    : frame.problem;
@@ -220,6 +250,12 @@ Status WalReader::ReadSegment(const WalSegment& segment, bool is_last, Seq after
     if (record.state_seq > after_seq) CD_RETURN_IF_ERROR(visit(record));
     end.last_seq = record.state_seq;
     offset += frame.frame_bytes;
+    if (record.state_seq >= until_seq_) {
+      end.offset = offset;
+      end.reached_until = true;
+      stopped = true;
+      return Status::Ok();
+    }
   }
   end.offset = offset;  // the segment is exactly full
   return Status::Ok();

@@ -89,14 +89,15 @@ TEST(CheckpointerTest, UpdateThatBreaksAnInvariantIsRefused) {
 
 TEST(CheckpointerTest, WalSyncFailureRefusesTheCommit) {
   faults::FaultPlan plan{1, {faults::FaultEntry{
-                               faults::Trigger{.on = faults::TriggerOn::kSync, .nth = 1,
+                               faults::Trigger{.on = faults::TriggerOn::kSync, .nth = 2,
                                                .path_glob = "/state/wal/wal_*"},
                                faults::Fault{.kind = faults::FaultKind::kSyncFailure}}}};
   SimDisk disk({.plan = plan});
   SimClock clock;
   MultiLevelCheckpointer checkpointer(disk, clock, Options());
   ASSERT_TRUE(checkpointer.Open({}).ok());
-  // The first sync of a segment is its creation; the record's own sync is the second.
+  // The first sync of a segment is its creation (a failure there fails only
+  // that commit: the segment is made again); the record's own sync is the second.
   Status status = checkpointer.Commit(OrderSubmitted{BuyOrder("a")});
   for (int i = 0; i < 2 && status.ok(); ++i) {
     status = checkpointer.Commit(OrderSubmitted{BuyOrder("b" + std::to_string(i))});

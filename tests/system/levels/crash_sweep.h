@@ -1,9 +1,15 @@
 // Exhaustive crash sweeps over SimDisk (SQLite's method): run a workload on a
 // fresh disk that crashes at its N-th operation, for N = 1, 2, ... until a run
 // finishes before the crash point, and check what survives after each crash.
+// The two-crash sweep goes on after the restart — reopen, new work, crash
+// again — because what Open adopts after a crash only fails on the second.
 #pragma once
 
+#include <array>
 #include <cstdio>
+#include <utility>
+
+#include <gtest/gtest.h>
 #include <string>
 #include <vector>
 
@@ -51,6 +57,84 @@ SweepStats SweepEveryOperation(const faults::CrashModel& model, uint64_t seed,
     stats.lost_writes += counts[static_cast<size_t>(faults::Probe::kWriteLost)];
     ++stats.crash_points;
     check(disk, acknowledged, n);
+  }
+}
+
+// The two lives of a multi-crash sweep case: `life(disk, 0)` runs until the
+// first crash, `life(disk, 1)` reopens what it left, does new work (records,
+// states or versions the first life never made) and runs until the second.
+struct CrashPoints {
+  uint64_t first_op = 0;   // the first crash fires at this operation of the disk
+  uint64_t second_op = 0;  // the second at this one (0: the second life ended first)
+  faults::CrashModel model;
+  faults::FaultPlan plan;  // both crashes and any other fault of the case
+
+  // How to run this one case again, for failure messages.
+  std::string Describe() const {
+    return "crash at op " + std::to_string(first_op) + ", restart, " +
+           (second_op == 0 ? std::string("no second crash")
+                           : "crash again at op " + std::to_string(second_op)) +
+           "; model {sector " + std::to_string(model.sector_bytes) + ", " +
+           faults::DirSyncModeName(model.dir_sync) + (model.safe_append ? ", safe append" : "") +
+           (model.reorder_unsynced_writes ? ", reordering" : "") +
+           "}; plan " + faults::SerializeFaultPlan(plan);
+  }
+};
+
+// Multi-crash sweep: crash at every operation i of the first life, restart,
+// and crash again at every `stride`-th operation j of the second life (on the
+// same disk: one plan with two crash triggers, plus `faults`, e.g. a full disk
+// at some write), then call `check(disk, acknowledged, points)` with what each
+// life had acknowledged. Every case reruns its whole history from the seed, so
+// the plan printed with a failure replays it alone.
+template <typename Acknowledged, typename Life, typename Check>
+SweepStats SweepTwoCrashes(const faults::CrashModel& model, uint64_t seed,
+                           faults::CrashKind first, faults::CrashKind second, Life life,
+                           Check check, const std::vector<faults::FaultEntry>& faults = {},
+                           uint64_t stride = 1) {
+  SweepStats stats;
+  const auto crash_at = [](uint64_t nth, faults::CrashKind kind) {
+    return faults::FaultEntry{faults::Trigger{.on = faults::TriggerOn::kAnyOp, .nth = nth},
+                              faults::Fault{.kind = faults::FaultKind::kCrash, .crash_kind = kind}};
+  };
+  for (uint64_t i = 1;; ++i) {
+    for (uint64_t j = 1;; j += stride) {
+      CrashPoints points{i, i + j, model, faults::FaultPlan{seed, faults}};
+      points.plan.entries.push_back(crash_at(i, first));
+      points.plan.entries.push_back(crash_at(i + j, second));
+      // When the second life ends before operation i + j, the case runs again
+      // without the second crash and what it left is checked (a life that
+      // could not reopen the level ends early, and the check says so).
+      bool second_life_ended = false;
+      for (int attempt = 0; attempt < 2; ++attempt) {
+        faults::SimDisk disk(
+            {.model = model, .capacity_bytes = 1ull << 30, .seed = seed, .plan = points.plan});
+        std::array<Acknowledged, 2> acknowledged{};
+        acknowledged[0] = life(disk, 0);
+        if (!disk.halted()) return stats;  // the first life ended before operation i
+        faults::Rng first_rng(faults::Mix64(seed ^ (i << 20)));
+        disk.Crash(first, first_rng);
+        acknowledged[1] = life(disk, 1);
+        if (disk.halted()) {
+          faults::Rng second_rng(faults::Mix64(seed ^ (i << 20) ^ (j << 40) ^ 1));
+          disk.Crash(second, second_rng);
+          const auto& counts = disk.trace().counts();
+          stats.torn_writes += counts[static_cast<size_t>(faults::Probe::kTornPrefix)] +
+                               counts[static_cast<size_t>(faults::Probe::kTornArbitrary)];
+          stats.lost_writes += counts[static_cast<size_t>(faults::Probe::kWriteLost)];
+          ++stats.crash_points;
+        } else if (attempt == 0) {
+          points.second_op = 0;
+          points.plan.entries.pop_back();
+          second_life_ended = true;
+          continue;
+        }
+        check(disk, acknowledged, points);
+        if (::testing::Test::HasFatalFailure()) return stats;
+        break;
+      }
+      if (second_life_ended) break;
+    }
   }
 }
 

@@ -120,6 +120,38 @@ TEST(PointInTimeTest, CorruptSnapshotIsSkippedForAnOlderOne) {
   EXPECT_EQ(rebuilt->skipped.front().path(), files.back().path);
 }
 
+// A rebuild stops at its target: damage in records after it does not matter.
+TEST(PointInTimeTest, DamageAfterTheTargetDoesNotStopTheRebuild) {
+  const auto history = ScriptedHistory(kRecords);
+  SimDisk disk({});
+  ASSERT_TRUE(disk.MakeDir("/state").ok());
+  Wal wal(disk, {.dir = "/state/wal", .segment_bytes = 512});
+  ASSERT_TRUE(wal.Open().ok());
+  for (Seq seq = 1; seq <= kRecords; ++seq) {
+    const StateUpdate update = ScriptedUpdate(seq);
+    ASSERT_TRUE(
+        wal.Append({TypeOf(update), seq, static_cast<TimeNs>(seq), EncodeStateUpdate(update)}).ok());
+  }
+  SnapshotStore snapshots(disk, {.dir = "/state/snapshots"});
+  ASSERT_TRUE(snapshots.Open().ok());
+  constexpr Seq kTarget = 5;
+  auto segments = WalReader(disk, "/state/wal").Segments();
+  ASSERT_TRUE(segments.ok());
+  ASSERT_GE(segments->size(), 4u);
+  const WalSegment& damaged = (*segments)[segments->size() - 2];  // not the last: corruption
+  ASSERT_GT(damaged.first_seq, kTarget + 1) << "the damage must lie after the target";
+  ASSERT_TRUE(disk.CorruptAtRest(damaged.path, faults::FaultKind::kZeroSector).ok());
+  ASSERT_TRUE(disk.CorruptAtRest(damaged.path, faults::FaultKind::kBitFlip).ok());
+  WalEnd end;
+  ASSERT_TRUE(WalReader(disk, "/state/wal").Read(0, [](const WalRecordView&) {
+    return Status::Ok();
+  }, end).IsCorruption()) << "the damage must be visible to a whole read";
+  auto rebuilt = RebuildAsOf(disk, snapshots, "/state/wal", kTarget);
+  ASSERT_TRUE(rebuilt.ok()) << rebuilt.status().ToString();
+  EXPECT_EQ(rebuilt->state, history[kTarget]);
+  EXPECT_EQ(rebuilt->records_replayed, kTarget);
+}
+
 TEST(PointInTimeTest, NoCrashPointOfSnapshottingAndTruncationLosesTheState) {
   const auto history = ScriptedHistory(kRecords);
   for (const auto& model : testing::SweepModels()) {

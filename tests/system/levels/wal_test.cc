@@ -177,6 +177,62 @@ TEST_F(WalTest, TornFrameFollowedByFramesOfTheSameBatchIsATornTail) {
   EXPECT_EQ(end.discarded_frames, 2u);
 }
 
+// Records 3..5 were one batch that a power loss tore at 3 while 4 and 5
+// landed. The repair must clear all of it: a later record 3 of the same size
+// ends exactly where stale 4 starts, and 4 was never acknowledged.
+TEST_F(WalTest, TornBatchIsClearedWholeSoNoStaleFrameFollowsTheNextRecord) {
+  std::vector<size_t> offsets;
+  WriteSegment({{Record(1), 1}, {Record(2), 2}, {Record(3), 3}, {Record(4), 3}, {Record(5), 3}},
+               &offsets);
+  Overwrite(OnlySegment(), offsets[2] + 3, 1, std::byte{0x77});
+  Wal wal(fs_, Options());
+  ASSERT_TRUE(wal.Open().ok());
+  ASSERT_EQ(wal.last_seq(), 2u);
+  const WalRecord replacement = Record(3, "PAYLOAD");  // the size of the torn record 3
+  ASSERT_EQ(WalFrameBytes(replacement.payload.size()), WalFrameBytes(Record(3).payload.size()));
+  ASSERT_TRUE(wal.Append(replacement).ok());
+  std::vector<WalRecord> records;
+  WalEnd end;
+  ASSERT_TRUE(ReadAll(records, end).ok());
+  ASSERT_EQ(records.size(), 3u) << "a stale frame of the torn batch came back";
+  EXPECT_EQ(records[2], replacement);
+}
+
+// A failed write frees its seq: the same seq is appended next, with other
+// content, and nothing of the failed record is read back.
+TEST_F(WalTest, NoSpaceFreesTheSeqForTheNextAppend) {
+  Wal wal(fs_, Options());
+  ASSERT_TRUE(wal.Open().ok());
+  ASSERT_TRUE(wal.Append(Record(1)).ok());
+  ASSERT_EQ(fiu_enable("crashdrill/fs/write", 1, Errno(ENOSPC), 0), 0);
+  Status failed = wal.Append(Record(2, std::string(300, 'y')));
+  fiu_disable("crashdrill/fs/write");
+  ASSERT_TRUE(failed.IsNoSpace()) << failed.ToString();
+  EXPECT_EQ(wal.last_seq(), 1u);
+  const Status retried = wal.Append(Record(2, "retry"));
+  ASSERT_TRUE(retried.ok()) << retried.ToString();
+  auto next = wal.AppendNext(RecordType::kFillReceived, 0, "next");
+  ASSERT_TRUE(next.ok()) << next.status().ToString();
+  EXPECT_EQ(*next, 3u);
+  std::vector<WalRecord> records;
+  WalEnd end;
+  ASSERT_TRUE(ReadAll(records, end).ok());
+  ASSERT_EQ(records.size(), 3u);
+  EXPECT_EQ(records[1], Record(2, "retry"));
+  EXPECT_EQ(end.kind, WalEnd::Kind::kClean);
+}
+
+// wal_format.h: the checksum covers every byte after it, padding included.
+TEST(WalFormatTest, NonZeroPaddingFailsTheFrameChecksum) {
+  std::vector<std::byte> bytes;
+  AppendWalFrame(Record(1, "x"), 1, bytes);  // 1 payload byte, 7 of padding
+  ASSERT_EQ(ParseWalFrame(bytes).status, FrameStatus::kValid);
+  bytes.back() = std::byte{0x55};
+  const ParsedFrame frame = ParseWalFrame(bytes);
+  EXPECT_EQ(frame.status, FrameStatus::kBad);
+  EXPECT_EQ(frame.problem, "checksum mismatch");
+}
+
 TEST_F(WalTest, SyncFailureFailsTheAppendAndRefusesMoreUntilReopened) {
   Wal wal(fs_, Options());
   ASSERT_TRUE(wal.Open().ok());
