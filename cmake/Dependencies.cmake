@@ -17,4 +17,14 @@ if(CRASHDRILL_BUILD_TESTS)
 endif()
 if(CRASHDRILL_BUILD_BENCH)
   find_package(benchmark CONFIG REQUIRED)
+  # Optional peer the WAL benchmark compares with (librocksdb-dev); SQLite, also
+  # a peer, is required above for the L4 archive. pkg-config links the shared
+  # library; RocksDB's CMake config would link the static one and find five
+  # more compression and flag libraries first.
+  pkg_check_modules(ROCKSDB QUIET IMPORTED_TARGET rocksdb)
+  if(ROCKSDB_FOUND)
+    message(STATUS "crashdrill_bench: RocksDB ${ROCKSDB_VERSION} found, measured as a peer")
+  else()
+    message(STATUS "crashdrill_bench: RocksDB not found (librocksdb-dev), not measured")
+  endif()
 endif()

@@ -1,60 +1,38 @@
-// Levels against the machine's own limits, measured in the same run (DESIGN
-// §11): every figure is reported next to its floor and as a ratio to it.
-//   floor_memcpy_xxh3   memcpy + XXH3 of the encoded state (L1's floor)
+// L1, L2 and snapshots against the machine's own limits, measured in the same
+// run (DESIGN §11): every figure is reported next to its floor and as a ratio.
+//   floor_memcpy_xxh3    memcpy + XXH3 of the encoded state (L1's floor)
 //   floor_atomic_replace write, fdatasync, rename, fsync dir (L2's floor)
-//   floor_fdatasync     pwrite + fdatasync of one record into a preallocated
-//                       file (the WAL's floor): a data sync, not a metadata sync
-// Sync benchmarks refuse tmpfs, where fsync costs nothing and proves nothing.
+// The WAL's benchmarks are in wal_bench.cc. Sync benchmarks refuse tmpfs and
+// ramfs, where fsync costs nothing and proves nothing.
 // CRASHDRILL_BENCH_DIR chooses the directory (default: ./crashdrill-bench).
 #define XXH_STATIC_LINKING_ONLY
 #include <xxhash.h>
 
 #include <benchmark/benchmark.h>
 #include <fcntl.h>
-#include <linux/magic.h>
 #include <sys/resource.h>
-#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
-#include <filesystem>
-#include <thread>
 #include <vector>
 
 #include "system/io/posix_fs.h"
 #include "system/levels/durable_file.h"
 #include "system/levels/mmap_checkpoint.h"
-#include "system/levels/point_in_time.h"
 #include "system/levels/snapshot_store.h"
-#include "system/levels/wal.h"
 #include "system/state/codec.h"
 #include "system/state/state_update.h"
 #include "system/state/trading_image.h"
+#include "tests/bench/bench_support.h"
 
 namespace crashdrill::system {
 namespace {
 
-std::string BenchDir(const std::string& name) {
-  const char* root = std::getenv("CRASHDRILL_BENCH_DIR");
-  const std::string dir = JoinPath(root != nullptr ? root : "crashdrill-bench", name);
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  return dir;
-}
-
-// Skips the benchmark (with the reason) when `dir` is on tmpfs.
-bool RefuseTmpfs(benchmark::State& state, const std::string& dir) {
-  struct statfs fs {};
-  if (statfs(dir.c_str(), &fs) == 0 && fs.f_type == TMPFS_MAGIC) {
-    state.SkipWithError("refusing to measure sync cost on tmpfs: set CRASHDRILL_BENCH_DIR");
-    return true;
-  }
-  return false;
-}
+using bench::BenchDir;
+using bench::RefuseVolatileFs;
 
 // 100 positions and 1,000 open orders: a typical critical state.
 TradingState TypicalCriticalState() {
@@ -123,6 +101,7 @@ double MemcpyXxh3FloorUs(size_t bytes, int rounds) {
   return latencies.Percentile(0.5);
 }
 
+// Aborts on a failed step: a floor that fails silently would look fast.
 double AtomicReplaceFloorUs(const std::string& dir, size_t bytes, int rounds) {
   std::vector<char> data(bytes, 'x');
   Latencies latencies;
@@ -130,35 +109,14 @@ double AtomicReplaceFloorUs(const std::string& dir, size_t bytes, int rounds) {
     latencies.us.push_back(TimeUs([&] {
       const std::string temp = dir + "/floor.tmp", final_path = dir + "/floor";
       const int fd = ::open(temp.c_str(), O_CREAT | O_TRUNC | O_WRONLY, 0644);
-      if (::write(fd, data.data(), data.size()) != static_cast<ssize_t>(data.size())) std::abort();
-      fdatasync(fd);
-      close(fd);
-      rename(temp.c_str(), final_path.c_str());
-      const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
-      fsync(dfd);
-      close(dfd);
-    }));
-  }
-  return latencies.Percentile(0.5);
-}
-
-double FdatasyncFloorUs(const std::string& dir, size_t bytes, int rounds) {
-  const std::string path = dir + "/floor-wal";
-  const int fd = ::open(path.c_str(), O_CREAT | O_TRUNC | O_RDWR, 0644);
-  posix_fallocate(fd, 0, static_cast<off_t>(bytes) * (rounds + 1));
-  fsync(fd);
-  std::vector<char> data(bytes, 'r');
-  Latencies latencies;
-  for (int i = 0; i < rounds; ++i) {
-    latencies.us.push_back(TimeUs([&] {
-      if (pwrite(fd, data.data(), bytes, static_cast<off_t>(bytes) * i) !=
-          static_cast<ssize_t>(bytes)) {
+      if (fd < 0 || ::write(fd, data.data(), data.size()) != static_cast<ssize_t>(data.size()) ||
+          fdatasync(fd) != 0 || close(fd) != 0 || rename(temp.c_str(), final_path.c_str()) != 0) {
         std::abort();
       }
-      fdatasync(fd);
+      const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
+      if (dfd < 0 || fsync(dfd) != 0 || close(dfd) != 0) std::abort();
     }));
   }
-  close(fd);
   return latencies.Percentile(0.5);
 }
 
@@ -268,7 +226,7 @@ BENCHMARK(BM_L1WriteTypicalStateFullEncode)->Iterations(1000)->Unit(benchmark::k
 
 void BM_L2WriteTypicalState(benchmark::State& state) {
   const std::string dir = BenchDir("l2");
-  if (RefuseTmpfs(state, dir)) return;
+  if (RefuseVolatileFs(state, dir)) return;
   PosixFs fs;
   EngineState engine;
   engine.trading = TypicalCriticalState();
@@ -284,98 +242,7 @@ void BM_L2WriteTypicalState(benchmark::State& state) {
 }
 BENCHMARK(BM_L2WriteTypicalState)->Iterations(100)->Unit(benchmark::kMicrosecond);
 
-// --- WAL --------------------------------------------------------------------
-
-const std::string kFillPayload = EncodeStateUpdate(FillReceived{
-    Fill{.exchange_seq = 1, .trade_id = 2, .client_order_id = "c-100001", .symbol = "SYM1",
-         .price_ticks = 4'800, .quantity_lots = 3, .fee_minor = 4},
-    "USD"});
-
-void BM_WalAppendSingleWriter(benchmark::State& state) {
-  const std::string dir = BenchDir("wal-single");
-  if (RefuseTmpfs(state, dir)) return;
-  PosixFs fs;
-  Wal wal(fs, {.dir = dir + "/wal"});
-  if (!wal.Open().ok()) return state.SkipWithError("WAL open failed");
-  Latencies latencies;
-  for (auto _ : state) {
-    latencies.us.push_back(TimeUs([&] {
-      benchmark::DoNotOptimize(wal.AppendNext(RecordType::kFillReceived, 0, kFillPayload));
-    }));
-  }
-  state.counters["record_bytes"] = static_cast<double>(WalFrameBytes(kFillPayload.size()));
-  Report(state, latencies, FdatasyncFloorUs(dir, WalFrameBytes(kFillPayload.size()), 300));
-}
-BENCHMARK(BM_WalAppendSingleWriter)->Iterations(300)->Unit(benchmark::kMicrosecond);
-
-void BM_WalGroupCommit(benchmark::State& state) {
-  const int threads = static_cast<int>(state.range(0));
-  const std::string dir = BenchDir("wal-group-" + std::to_string(threads));
-  if (RefuseTmpfs(state, dir)) return;
-  PosixFs fs;
-  const double floor_us = FdatasyncFloorUs(dir, WalFrameBytes(kFillPayload.size()), 200);
-  Wal wal(fs, {.dir = dir + "/wal"});
-  if (!wal.Open().ok()) return state.SkipWithError("WAL open failed");
-  constexpr int kPerThread = 400;
-  double seconds = 0;
-  for (auto _ : state) {
-    std::vector<std::thread> pool;
-    seconds += TimeUs([&] {
-      for (int t = 0; t < threads; ++t) {
-        pool.emplace_back([&] {
-          for (int i = 0; i < kPerThread; ++i) {
-            (void)wal.AppendNext(RecordType::kFillReceived, 0, kFillPayload);
-          }
-        });
-      }
-      for (auto& thread : pool) thread.join();
-    }) / 1e6;
-  }
-  const WalStats stats = wal.stats();
-  const double records_per_s = static_cast<double>(stats.records) / seconds;
-  const double floor_per_s = 1e6 / floor_us;
-  state.counters["records_per_s"] = records_per_s;
-  state.counters["records_per_sync"] = static_cast<double>(stats.records) / stats.syncs;
-  state.counters["floor_fdatasync_per_s"] = floor_per_s;
-  state.counters["ratio_to_floor"] = records_per_s / floor_per_s;
-}
-BENCHMARK(BM_WalGroupCommit)->Arg(1)->Arg(4)->Arg(16)->Iterations(1)->UseRealTime()
-    ->Unit(benchmark::kMillisecond);
-
-// --- recovery speed ------------------------------------------------------------
-
-void BM_WalReplayOneMillionRecords(benchmark::State& state) {
-  const std::string dir = BenchDir("wal-replay");
-  PosixFs fs;
-  constexpr Seq kRecords = 1'000'000;
-  {
-    // Written without a sync per record: this measures reading, not writing.
-    std::vector<std::byte> segment = WalSegmentHeader(0);
-    for (Seq seq = 1; seq <= kRecords; ++seq) {
-      AppendWalFrame({RecordType::kFillReceived, seq, 0, kFillPayload}, seq, segment);
-    }
-    auto file = fs.Open(dir + "/" + WalSegmentName(1), OpenOptions::CreateNew());
-    if (!file.ok() || !(*file)->WriteAt(0, segment).ok()) return state.SkipWithError("setup");
-  }
-  uint64_t records = 0;
-  for (auto _ : state) {
-    WalReader reader(fs, dir);
-    WalEnd end;
-    uint64_t seen = 0;
-    Status read = reader.Read(0, [&](const WalRecordView& record) {
-      auto update = DecodeStateUpdate(record.type, record.payload, "bench");
-      benchmark::DoNotOptimize(update);
-      ++seen;
-      return Status::Ok();
-    }, end);
-    if (!read.ok() || seen != kRecords) return state.SkipWithError("replay failed");
-    records += seen;
-  }
-  state.counters["records_per_s"] =
-      benchmark::Counter(static_cast<double>(records), benchmark::Counter::kIsRate);
-}
-BENCHMARK(BM_WalReplayOneMillionRecords)->Iterations(3)->UseRealTime()
-    ->Unit(benchmark::kMillisecond);
+// --- snapshots -----------------------------------------------------------------
 
 void BM_SnapshotLoad(benchmark::State& state) {
   const std::string dir = BenchDir("snapshot");
