@@ -60,6 +60,11 @@ class File {
   // Reserves [offset, offset+length) on the device (posix_fallocate) so later
   // writes inside it cannot fail with kNoSpace and do not change the size's metadata.
   virtual Status Allocate(uint64_t offset, uint64_t length) = 0;
+  // An offset from which the file reads as zeros to its end: past its last
+  // data extent, when the rest is holes or preallocated space never written
+  // (SEEK_DATA/SEEK_HOLE). Only a hint for not reading zeros: a file system
+  // that cannot tell answers the size, as this default does.
+  virtual Result<uint64_t> ZerosFrom() { return Size(); }
   // Maps [offset, offset+length). REQUIRES: the file is at least that long.
   virtual Result<std::unique_ptr<MappedRegion>> Map(uint64_t offset, size_t length) = 0;
 };
@@ -145,6 +150,7 @@ class FileWrapper : public File {
   Status Allocate(uint64_t offset, uint64_t length) override {
     return target_->Allocate(offset, length);
   }
+  Result<uint64_t> ZerosFrom() override { return target_->ZerosFrom(); }
   Result<std::unique_ptr<MappedRegion>> Map(uint64_t offset, size_t length) override {
     return target_->Map(offset, length);
   }

@@ -86,8 +86,10 @@ class SegmentWindow {
   Result<ByteSpan> At(uint64_t offset, size_t bytes) {
     const uint64_t want = std::min<uint64_t>(bytes, size_ - offset);
     if (offset < start_ || offset + want > end_) {
-      const uint64_t load = std::min<uint64_t>(std::max<uint64_t>(want, chunk_bytes_),
-                                               size_ - offset);
+      // A chunk, but not into what the file system says was never written.
+      const uint64_t chunk = std::max<uint64_t>(
+          want, std::min<uint64_t>(chunk_bytes_, zeros_from_ > offset ? zeros_from_ - offset : 0));
+      const uint64_t load = std::min<uint64_t>(chunk, size_ - offset);
       if (load > buffer_bytes_) {
         buffer_.reset(new std::byte[load]);  // default-initialised: no zero-fill
         buffer_bytes_ = load;
@@ -100,21 +102,32 @@ class SegmentWindow {
   }
 
   // True if every byte from `offset` to the end of the segment is zero.
+  // What the file system reports as never written is not read.
   Result<bool> ZeroFrom(uint64_t offset) {
-    while (offset < size_) {
+    while (offset < zeros_from_) {
       CD_ASSIGN_OR_RETURN(const ByteSpan bytes, At(offset, chunk_bytes_));
-      if (!AllZero(bytes)) return false;
-      offset += bytes.size();
+      const size_t length = static_cast<size_t>(std::min<uint64_t>(bytes.size(), zeros_from_ - offset));
+      if (!AllZero(bytes.first(length))) return false;
+      offset += length;
     }
     return true;
   }
 
   // The bytes from `offset` to the end of the segment, in memory of their own
-  // (only for classifying where a log stops, which is rare).
+  // (only for classifying where a log stops, once per crash), up to where the
+  // file system reports only zeros follow.
   Result<std::vector<std::byte>> Rest(uint64_t offset) {
-    std::vector<std::byte> rest(size_ - offset);
+    std::vector<std::byte> rest(zeros_from_ > offset ? zeros_from_ - offset : 0);
     CD_RETURN_IF_ERROR(ReadFully(file_, offset, rest));
     return rest;
+  }
+
+  // Asks the file system, before anything is read (read-ahead would make
+  // unwritten space look written), where the written part of the file ends.
+  Status FindZeros() {
+    CD_ASSIGN_OR_RETURN(const uint64_t zeros_from, file_.ZerosFrom());
+    zeros_from_ = std::min(zeros_from, size_);
+    return Status::Ok();
   }
 
  private:
@@ -138,6 +151,7 @@ class SegmentWindow {
   std::unique_ptr<std::byte[]>& buffer_;
   size_t& buffer_bytes_;
   uint64_t start_ = 0, end_ = 0;  // the window is [start_, end_) of the file
+  uint64_t zeros_from_ = size_;   // every byte from here on reads as zero
 };
 
 }  // namespace
@@ -199,6 +213,7 @@ Status WalReader::ReadSegment(const WalSegment& segment, bool is_last, Seq after
   CD_ASSIGN_OR_RETURN(std::unique_ptr<File> file, fs_.Open(segment.path, OpenOptions::Read()));
   CD_ASSIGN_OR_RETURN(const uint64_t size, file->Size());
   SegmentWindow window(*file, size, chunk_bytes_, buffer_, buffer_bytes_);
+  CD_RETURN_IF_ERROR(window.FindZeros());
   end.segment = segment.path;
   CD_ASSIGN_OR_RETURN(const ByteSpan head, window.At(0, kWalSegmentHeaderBytes));
   const std::optional<Seq> previous_last = ParseWalSegmentHeader(head);

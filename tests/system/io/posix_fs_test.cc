@@ -10,6 +10,8 @@
 #include <cstdint>
 #include <string>
 
+#include <algorithm>
+
 #include <gtest/gtest.h>
 
 namespace crashdrill::system {
@@ -67,6 +69,25 @@ TEST_F(PosixFsTest, RenameListUnlinkAndSyncDir) {
   EXPECT_EQ(*names, std::vector<std::string>{"final"});
   ASSERT_TRUE(fs_.Unlink(Path("final")).ok());
   EXPECT_FALSE(*fs_.Exists(Path("final")));
+}
+
+// ZerosFrom may point past zeros only: never before the last data.
+TEST_F(PosixFsTest, ZerosFromLiesPastTheLastDataOfAPreallocatedFile) {
+  constexpr uint64_t kSize = 8 << 20, kLater = 3 << 20;
+  auto file = fs_.Open(Path("p"), OpenOptions::CreateNew());
+  ASSERT_TRUE(file.ok());
+  ASSERT_TRUE((*file)->Allocate(0, kSize).ok());
+  const std::vector<std::byte> data(10, std::byte{0x5a});
+  ASSERT_TRUE((*file)->WriteAt(0, data).ok());
+  ASSERT_TRUE((*file)->WriteAt(kLater, data).ok());
+  ASSERT_TRUE((*file)->Sync().ok());
+  auto zeros_from = (*file)->ZerosFrom();
+  ASSERT_TRUE(zeros_from.ok()) << zeros_from.status().ToString();
+  EXPECT_GE(*zeros_from, kLater + data.size()) << "data would be skipped";
+  EXPECT_LE(*zeros_from, kSize);
+  std::vector<std::byte> rest(kSize - *zeros_from);
+  ASSERT_EQ(*(*file)->ReadAt(*zeros_from, rest), rest.size());
+  EXPECT_TRUE(std::all_of(rest.begin(), rest.end(), [](std::byte b) { return b == std::byte{0}; }));
 }
 
 TEST_F(PosixFsTest, MapStoresAreVisibleThroughReads) {
