@@ -76,13 +76,20 @@ TEST(LevelsCrashTest, L2KeepsEveryAcknowledgedVersionAcrossPowerLossAtEveryOpera
 }
 
 // Writes states 1..6 to L1 until the disk halts; returns the newest acknowledged.
+// After each write the engine does its other I/O (here a write to another
+// file), as it does between L1 periods: stores into the map are no disk
+// operation, so without it no crash point would follow an acknowledged write
+// unless the write itself msyncs, and a sweep could not see a missing msync.
 Seq WriteL1States(SimDisk& disk, bool sync_each_write) {
   Seq acknowledged = 0;
   MmapCheckpoint l1(disk, {.path = "/l1", .slot_bytes = 8192, .sync_each_write = sync_each_write});
   if (!l1.Open().ok()) return acknowledged;
+  auto other = disk.Open("/other", OpenOptions::CreateOrOpen());
+  if (!other.ok()) return acknowledged;
   for (Seq seq = 1; seq <= 6; ++seq) {
     if (!l1.Write(EngineStateWithSeq(seq).trading).ok()) break;
     acknowledged = seq;
+    if (!(*other)->WriteAt(seq * 64, AsBytes("the engine's other I/O")).ok()) break;
   }
   return acknowledged;
 }

@@ -187,11 +187,93 @@ TEST_F(MmapCheckpointTest, MissedChangeIsReportedAndTheSlotStillHoldsTheState) {
   EXPECT_EQ(*l1.ReadNewest(), engine.trading) << "the whole state is written instead";
 }
 
-TEST_F(MmapCheckpointTest, SyncEachWriteSucceedsOnRealFiles) {
-  MmapCheckpoint l1(fs_, {.path = path_, .slot_bytes = 8192, .sync_each_write = true});
+// Records every msync made through the regions it maps, so a test on real
+// files can see what a power loss would keep (no real file can lose power).
+class MsyncRecordingFs : public FsWrapper {
+ public:
+  struct Range {
+    size_t offset = 0;  // in the file (every L1 map starts at offset 0)
+    size_t length = 0;
+  };
+  using FsWrapper::FsWrapper;
+  const std::vector<Range>& msyncs() const { return msyncs_; }
+
+  Result<std::unique_ptr<File>> Open(const std::string& path, OpenOptions options) override {
+    CD_ASSIGN_OR_RETURN(std::unique_ptr<File> file, target()->Open(path, options));
+    return std::unique_ptr<File>(new RecordingFile(std::move(file), &msyncs_));
+  }
+
+ private:
+  class RecordingRegion : public MappedRegion {
+   public:
+    RecordingRegion(std::unique_ptr<MappedRegion> target, uint64_t offset,
+                    std::vector<Range>* msyncs)
+        : target_(std::move(target)), offset_(offset), msyncs_(msyncs) {}
+    MutableByteSpan data() override { return target_->data(); }
+    Status Sync(size_t offset, size_t length) override {
+      msyncs_->push_back({static_cast<size_t>(offset_) + offset, length});
+      return target_->Sync(offset, length);
+    }
+
+   private:
+    std::unique_ptr<MappedRegion> target_;
+    uint64_t offset_;
+    std::vector<Range>* msyncs_;
+  };
+  class RecordingFile : public FileWrapper {
+   public:
+    RecordingFile(std::unique_ptr<File> target, std::vector<Range>* msyncs)
+        : FileWrapper(std::move(target)), msyncs_(msyncs) {}
+    Result<std::unique_ptr<MappedRegion>> Map(uint64_t offset, size_t length) override {
+      CD_ASSIGN_OR_RETURN(std::unique_ptr<MappedRegion> region, target()->Map(offset, length));
+      return std::unique_ptr<MappedRegion>(new RecordingRegion(std::move(region), offset, msyncs_));
+    }
+
+   private:
+    std::vector<Range>* msyncs_;
+  };
+  std::vector<Range> msyncs_;
+};
+
+// With sync_each_write a Write returns OK only after an msync covering every
+// byte the slot now uses: its header and the whole image.
+TEST_F(MmapCheckpointTest, SyncEachWriteMsyncsEveryByteOfTheSlotItWrote) {
+  MsyncRecordingFs fs(&fs_);
+  MmapCheckpoint l1(fs, {.path = path_, .slot_bytes = 8192, .sync_each_write = true});
+  ASSERT_TRUE(l1.Open().ok());
+  for (Seq seq = 3; seq <= 4; ++seq) {
+    const size_t before = fs.msyncs().size();
+    ASSERT_TRUE(l1.Write(StateWithSeq(seq)).ok());
+    const size_t slot_offset = MmapCheckpoint::kFileHeaderBytes + (seq - 3) * 8192;
+    auto file = fs_.Open(path_, OpenOptions::Read());
+    ASSERT_TRUE(file.ok());
+    std::vector<std::byte> length_field(8);
+    ASSERT_TRUE((*file)->ReadAt(slot_offset + 8, length_field).ok());
+    uint64_t image_bytes = 0;
+    for (int i = 7; i >= 0; --i) image_bytes = image_bytes << 8 | static_cast<uint8_t>(length_field[i]);
+    const size_t used_end = slot_offset + MmapCheckpoint::kSlotHeaderBytes + image_bytes;
+    ASSERT_GT(image_bytes, 0u);
+    const bool covered = std::any_of(
+        fs.msyncs().begin() + static_cast<std::ptrdiff_t>(before), fs.msyncs().end(),
+        [&](const MsyncRecordingFs::Range& r) {
+          return r.offset <= slot_offset && r.offset + r.length >= used_end;
+        });
+    EXPECT_TRUE(covered) << "write of state_seq " << seq << " did not msync [" << slot_offset
+                         << ", " << used_end << ")";
+  }
+  EXPECT_EQ(*l1.ReadNewest(), StateWithSeq(4));
+}
+
+// Without it a Write is a copy into the map and nothing more: the option is
+// what buys the power-loss guarantee, and what costs the msync.
+TEST_F(MmapCheckpointTest, WithoutSyncEachWriteAWriteNeverMsyncs) {
+  MsyncRecordingFs fs(&fs_);
+  MmapCheckpoint l1(fs, {.path = path_, .slot_bytes = 8192});
   ASSERT_TRUE(l1.Open().ok());
   ASSERT_TRUE(l1.Write(StateWithSeq(3)).ok());
-  EXPECT_EQ(*l1.ReadNewest(), StateWithSeq(3));
+  ASSERT_TRUE(l1.Write(StateWithSeq(4)).ok());
+  EXPECT_TRUE(fs.msyncs().empty());
+  EXPECT_EQ(*l1.ReadNewest(), StateWithSeq(4));
 }
 
 }  // namespace
