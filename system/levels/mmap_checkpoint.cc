@@ -17,6 +17,7 @@ constexpr uint32_t kL1Magic = 0x314C4443;  // "CDL1" as little-endian bytes
 // Version 2: a slot holds a TradingImage (entry by entry, refreshed
 // incrementally) instead of a whole encoded state document.
 constexpr uint32_t kL1FormatVersion = 2;
+constexpr size_t kHeaderFieldBytes = 24;  // magic, version, slot size, checksum
 
 uint64_t LoadU64(const std::byte* p) {
   uint64_t value = 0;
@@ -52,17 +53,18 @@ MmapCheckpoint::MmapCheckpoint(Fs& fs, MmapCheckpointOptions options)
 
 MmapCheckpoint::~MmapCheckpoint() = default;
 
+uint64_t MmapCheckpoint::FileBytes() const { return kFileHeaderBytes + 2 * options_.slot_bytes; }
+
+uint64_t MmapCheckpoint::SlotOffset(int index) const {
+  return kFileHeaderBytes + static_cast<uint64_t>(index) * options_.slot_bytes;
+}
+
 Status MmapCheckpoint::Open() {
-  const uint64_t file_bytes = kFileHeaderBytes + 2 * options_.slot_bytes;
   CD_ASSIGN_OR_RETURN(bool exists, fs_.Exists(options_.path));
   CD_ASSIGN_OR_RETURN(std::unique_ptr<File> file,
                       fs_.Open(options_.path, OpenOptions::CreateOrOpen()));
-  if (exists) {
-    CD_RETURN_IF_ERROR(CheckFileHeader(*file));
-  } else {
-    CD_RETURN_IF_ERROR(InitializeFile(*file));
-  }
-  CD_ASSIGN_OR_RETURN(region_, file->Map(0, file_bytes));
+  CD_RETURN_IF_ERROR(PrepareFile(*file, exists));
+  CD_ASSIGN_OR_RETURN(region_, file->Map(0, FileBytes()));
   file_ = std::move(file);
   const auto slots = ReadSlots();
   const bool first_newer = slots[0].state.ok() &&
@@ -72,25 +74,84 @@ Status MmapCheckpoint::Open() {
   return Status::Ok();
 }
 
-Status MmapCheckpoint::InitializeFile(File& file) {
+// Decides what the file at the path is before anything maps it: a file
+// shorter than the layout must never be mapped (a store past its end is
+// SIGBUS on a real file), and only a file that holds nothing of value, or
+// whose valid slots stay where they are, may be written here.
+Status MmapCheckpoint::PrepareFile(File& file, bool existed) {
+  CD_ASSIGN_OR_RETURN(const uint64_t size, file.Size());
+  report_ = {.found = L1Found::kNoFile, .file_bytes = size};
+  std::vector<std::byte> header(kHeaderFieldBytes);  // zeros past the end of the file
+  if (size > 0) CD_RETURN_IF_ERROR(file.ReadAt(0, header).status());
+  const std::vector<std::byte> expected = FileHeader(options_.slot_bytes);
+  const size_t present = static_cast<size_t>(std::min<uint64_t>(size, header.size()));
+  const bool own =
+      present > 0 && std::equal(header.begin(), header.begin() + present, expected.begin());
+  const bool blank =
+      std::all_of(header.begin(), header.end(), [](std::byte b) { return b == std::byte{0}; });
+  if (own && size >= FileBytes()) {
+    report_.found = L1Found::kComplete;
+    // A crash may have left all of it in the page cache only: adopt it durably.
+    CD_RETURN_IF_ERROR(file.Allocate(0, FileBytes()));
+    return MakeDurable(file);
+  }
+  const Status header_status = own || blank ? Status::Ok() : CheckFileHeader(header);
+  if (!header_status.ok() && !header_status.IsCorruption()) return header_status;
+  CD_ASSIGN_OR_RETURN(const auto slots, ReadSlotsUnmapped(file, size));
+  const L1Slot* newest = nullptr;
+  for (const L1Slot& slot : slots) {
+    if (slot.state.ok() && (newest == nullptr || slot.state_seq > newest->state_seq)) {
+      newest = &slot;
+    }
+  }
+  if (newest == nullptr && !header_status.ok()) return header_status;  // not known to be ours
+  if (existed) {
+    report_.found = newest == nullptr ? L1Found::kUnfinished : L1Found::kDamagedWithValidSlot;
+    report_.finding = Finding(header_status, size, newest);
+  }
+  return CompleteFile(file, size);
+}
+
+// What was wrong with an existing file that was not complete, and what Open
+// does about it.
+Status MmapCheckpoint::Finding(const Status& header_status, uint64_t size,
+                               const L1Slot* newest) const {
+  Status finding =
+      !header_status.ok() ? header_status
+      : size < FileBytes()
+          ? Status::Corruption(
+                options_.path, size, "file.size",
+                fmt::format("the file is {} bytes, the layout {}", size, FileBytes()))
+          : Status::Corruption(options_.path, 0, "header", "the header reads as zeros");
+  finding.Annotate(newest == nullptr
+                       ? std::string("no slot holds a valid state: initialised again")
+                       : fmt::format("slot {} holds state_seq {}: header and size restored, "
+                                     "both slots kept as they were",
+                                     newest->index, newest->state_seq));
+  return finding;
+}
+
+// Gives the file its reserved full size and its header, leaving the slots'
+// bytes as they are, and makes all of it durable with its directory entry.
+Status MmapCheckpoint::CompleteFile(File& file, uint64_t size) {
   // Reserve every byte now so later stores into the map cannot hit a full disk.
-  const uint64_t file_bytes = kFileHeaderBytes + 2 * options_.slot_bytes;
-  CD_RETURN_IF_ERROR(file.Allocate(0, file_bytes));
-  CD_RETURN_IF_ERROR(file.Truncate(file_bytes));
+  CD_RETURN_IF_ERROR(file.Allocate(0, FileBytes()));
+  if (size < FileBytes()) CD_RETURN_IF_ERROR(file.Truncate(FileBytes()));
   CD_RETURN_IF_ERROR(file.WriteAt(0, FileHeader(options_.slot_bytes)));
+  return MakeDurable(file);
+}
+
+Status MmapCheckpoint::MakeDurable(File& file) {
   CD_RETURN_IF_ERROR(file.Sync());
   return fs_.SyncDir(ParentDir(options_.path));
 }
 
-Status MmapCheckpoint::CheckFileHeader(File& file) {
-  std::vector<std::byte> header(24);
-  CD_ASSIGN_OR_RETURN(size_t read, file.ReadAt(0, header));
-  const std::vector<std::byte> expected = FileHeader(options_.slot_bytes);
-  if (read == header.size() && header == expected) return Status::Ok();
+// Corruption for a damaged header; kFailedPrecondition for a valid header of
+// another format version or slot size. REQUIRES: header.size() == kHeaderFieldBytes.
+Status MmapCheckpoint::CheckFileHeader(ByteSpan header) const {
   ByteReader r(header, options_.path, 0);
-  const bool magic_ok = read >= 4 && r.U32("magic") == kL1Magic;
-  const bool sum_ok = read == header.size() &&
-                      LoadU64(header.data() + 16) == Checksum64(ByteSpan(header).first(16));
+  const bool magic_ok = r.U32("magic") == kL1Magic;
+  const bool sum_ok = LoadU64(header.data() + 16) == Checksum64(header.first(16));
   if (!magic_ok || !sum_ok) {
     return Status::Corruption(options_.path, 0, magic_ok ? "header.checksum" : "header.magic",
                               "not a valid L1 checkpoint file header; the file is kept");
@@ -107,9 +168,22 @@ Status MmapCheckpoint::CheckFileHeader(File& file) {
                                    LoadU64(header.data() + 8), options_.slot_bytes));
 }
 
+// Both slots read with ReadAt (bytes past the end of the file read as zeros).
+Result<std::array<L1Slot, 2>> MmapCheckpoint::ReadSlotsUnmapped(File& file, uint64_t size) const {
+  std::array<L1Slot, 2> slots;
+  std::vector<std::byte> bytes(options_.slot_bytes);
+  for (int index = 0; index < 2; ++index) {
+    std::fill(bytes.begin(), bytes.end(), std::byte{0});
+    if (SlotOffset(index) < size) {
+      CD_RETURN_IF_ERROR(file.ReadAt(SlotOffset(index), bytes).status());
+    }
+    slots[static_cast<size_t>(index)] = DecodeSlot(bytes, index);
+  }
+  return slots;
+}
+
 MutableByteSpan MmapCheckpoint::Slot(int index) const {
-  return region_->data().subspan(kFileHeaderBytes + static_cast<size_t>(index) * options_.slot_bytes,
-                                 options_.slot_bytes);
+  return region_->data().subspan(SlotOffset(index), options_.slot_bytes);
 }
 
 Status MmapCheckpoint::Write(const TradingState& state) {
@@ -149,24 +223,26 @@ Status MmapCheckpoint::WriteImage(Seq state_seq) {
   StoreU64(slot + 8, image.size());
   StoreU64(slot + 16, SlotChecksum(slot, image));
   if (options_.sync_each_write) {
-    CD_RETURN_IF_ERROR(region_->Sync(kFileHeaderBytes + static_cast<size_t>(next_slot_) *
-                                         options_.slot_bytes, needed));
+    CD_RETURN_IF_ERROR(region_->Sync(SlotOffset(next_slot_), needed));
   }
   next_slot_ = 1 - next_slot_;
   return Status::Ok();
 }
 
-L1Slot MmapCheckpoint::ReadSlot(int index) const {
+L1Slot MmapCheckpoint::ReadSlot(int index) const { return DecodeSlot(Slot(index), index); }
+
+L1Slot MmapCheckpoint::DecodeSlot(ByteSpan slot_bytes, int index) const {
+  assert(slot_bytes.size() == options_.slot_bytes);
   L1Slot out;
   out.index = index;
-  const std::byte* slot = Slot(index).data();
+  const std::byte* slot = slot_bytes.data();
   const std::string name = fmt::format("slot{}", index);
   out.state_seq = LoadU64(slot);
   const uint64_t length = LoadU64(slot + 8);
   const uint64_t stored = LoadU64(slot + 16);
   out.empty = out.state_seq == 0 && length == 0 && stored == 0;
   if (out.empty) return out;
-  const uint64_t slot_offset = kFileHeaderBytes + static_cast<uint64_t>(index) * options_.slot_bytes;
+  const uint64_t slot_offset = SlotOffset(index);
   if (length > options_.slot_bytes - kSlotHeaderBytes) {
     out.state = Status::Corruption(options_.path, slot_offset + 8, name + ".length",
                                    fmt::format("length {} exceeds the slot", length));

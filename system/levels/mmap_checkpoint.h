@@ -9,6 +9,11 @@
 // crash; with sync_each_write (msync of the slot) it also survives a power
 // loss. A crash in the middle of Write() leaves the other slot as it was.
 // A state that outgrows a slot is an error at write time, never truncated.
+// Open() makes durable everything it adopts (file data, size and directory
+// entry) before it returns, so what a crash left in the page cache cannot
+// vanish under a later acknowledged write. No crash, however many and
+// wherever they hit, leaves a file Open refuses: it refuses only a damaged
+// header over slots with no valid state, and another format or slot size.
 #pragma once
 
 #include <array>
@@ -34,6 +39,23 @@ struct MmapCheckpointOptions {
   uint32_t verify_every = 128;
 };
 
+// What Open found at the path, and so what it did.
+enum class L1Found : uint8_t {
+  kNoFile,      // nothing: created the file
+  kComplete,    // a complete L1 file: adopted as it was
+  kUnfinished,  // an initialisation a crash cut short (blank or own header, or short), and
+                // no valid slot: initialised it again
+  kDamagedWithValidSlot,  // a lost or damaged header or a short file, but a slot holds a
+                          // valid state: header and size restored in place, slots kept as they were
+};
+
+// For `inspect`, the recovery report and tests.
+struct L1OpenReport {
+  L1Found found = L1Found::kNoFile;
+  uint64_t file_bytes = 0;  // the size Open found
+  Status finding;           // what was wrong with the file; OK for kNoFile and kComplete
+};
+
 // What one slot holds, valid or not (for recovery and `inspect`).
 struct L1Slot {
   int index = 0;
@@ -50,10 +72,16 @@ class MmapCheckpoint {
   explicit MmapCheckpoint(Fs& fs, MmapCheckpointOptions options);
   ~MmapCheckpoint();
 
-  // Creates and sizes the file (or checks an existing one's header), maps it and
-  // learns which slot holds the newest valid state. A corrupt file header is
-  // corruption: the file is kept for inspection and L1 stays closed.
+  // Creates and sizes the file (or checks an existing one), makes it durable,
+  // maps it and learns which slot holds the newest valid state. Never maps a
+  // file shorter than the layout. A file a crash left unfinished (blank or own
+  // header, or short) is initialised again when no slot holds a valid state;
+  // when one does, its header and size are restored and every slot kept
+  // (open_report() says so). Refused, the file kept for inspection and L1
+  // closed: a damaged header with no valid slot (corruption), another format
+  // version or slot size (kFailedPrecondition).
   Status Open();
+  const L1OpenReport& open_report() const { return report_; }
 
   // Writes `state` into the slot not holding the newest valid copy, encoding
   // every entry afresh. REQUIRES: Open() returned OK.
@@ -71,17 +99,26 @@ class MmapCheckpoint {
   Result<TradingState> ReadNewest() const;
 
  private:
+  uint64_t FileBytes() const;
+  uint64_t SlotOffset(int index) const;
   MutableByteSpan Slot(int index) const;
+  // Decodes a slot's bytes (from the map, or read from a file not mapped yet).
+  L1Slot DecodeSlot(ByteSpan slot, int index) const;
   L1Slot ReadSlot(int index) const;
   Status WriteImage(Seq state_seq);
-  Status InitializeFile(File& file);
-  Status CheckFileHeader(File& file);
+  Status PrepareFile(File& file, bool existed);
+  Status CompleteFile(File& file, uint64_t size);
+  Status MakeDurable(File& file);
+  Status CheckFileHeader(ByteSpan header) const;
+  Status Finding(const Status& header_status, uint64_t size, const L1Slot* newest) const;
+  Result<std::array<L1Slot, 2>> ReadSlotsUnmapped(File& file, uint64_t size) const;
 
   Fs& fs_;
   MmapCheckpointOptions options_;
   std::unique_ptr<File> file_;
   std::unique_ptr<MappedRegion> region_;
   int next_slot_ = 0;
+  L1OpenReport report_;
   TradingImage image_;
   uint32_t writes_since_verify_ = 0;
   uint64_t verifications_ = 0;

@@ -1,8 +1,15 @@
 #include "system/levels/mmap_checkpoint.h"
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <functional>
+#include <optional>
 
 #include "system/io/posix_fs.h"
 #include "system/state/codec.h"
@@ -187,11 +194,267 @@ TEST_F(MmapCheckpointTest, MissedChangeIsReportedAndTheSlotStillHoldsTheState) {
   EXPECT_EQ(*l1.ReadNewest(), engine.trading) << "the whole state is written instead";
 }
 
-TEST_F(MmapCheckpointTest, SyncEachWriteSucceedsOnRealFiles) {
-  MmapCheckpoint l1(fs_, {.path = path_, .slot_bytes = 8192, .sync_each_write = true});
+// Records every msync made through the regions it maps, so a test on real
+// files can see what a power loss would keep (no real file can lose power).
+class MsyncRecordingFs : public FsWrapper {
+ public:
+  struct Range {
+    size_t offset = 0;  // in the file (every L1 map starts at offset 0)
+    size_t length = 0;
+  };
+  using FsWrapper::FsWrapper;
+  const std::vector<Range>& msyncs() const { return msyncs_; }
+
+  Result<std::unique_ptr<File>> Open(const std::string& path, OpenOptions options) override {
+    CD_ASSIGN_OR_RETURN(std::unique_ptr<File> file, target()->Open(path, options));
+    return std::unique_ptr<File>(new RecordingFile(std::move(file), &msyncs_));
+  }
+
+ private:
+  class RecordingRegion : public MappedRegion {
+   public:
+    RecordingRegion(std::unique_ptr<MappedRegion> target, uint64_t offset,
+                    std::vector<Range>* msyncs)
+        : target_(std::move(target)), offset_(offset), msyncs_(msyncs) {}
+    MutableByteSpan data() override { return target_->data(); }
+    Status Sync(size_t offset, size_t length) override {
+      msyncs_->push_back({static_cast<size_t>(offset_) + offset, length});
+      return target_->Sync(offset, length);
+    }
+
+   private:
+    std::unique_ptr<MappedRegion> target_;
+    uint64_t offset_;
+    std::vector<Range>* msyncs_;
+  };
+  class RecordingFile : public FileWrapper {
+   public:
+    RecordingFile(std::unique_ptr<File> target, std::vector<Range>* msyncs)
+        : FileWrapper(std::move(target)), msyncs_(msyncs) {}
+    Result<std::unique_ptr<MappedRegion>> Map(uint64_t offset, size_t length) override {
+      CD_ASSIGN_OR_RETURN(std::unique_ptr<MappedRegion> region, target()->Map(offset, length));
+      return std::unique_ptr<MappedRegion>(new RecordingRegion(std::move(region), offset, msyncs_));
+    }
+
+   private:
+    std::vector<Range>* msyncs_;
+  };
+  std::vector<Range> msyncs_;
+};
+
+// With sync_each_write a Write returns OK only after an msync covering every
+// byte the slot now uses: its header and the whole image.
+TEST_F(MmapCheckpointTest, SyncEachWriteMsyncsEveryByteOfTheSlotItWrote) {
+  MsyncRecordingFs fs(&fs_);
+  MmapCheckpoint l1(fs, {.path = path_, .slot_bytes = 8192, .sync_each_write = true});
+  ASSERT_TRUE(l1.Open().ok());
+  for (Seq seq = 3; seq <= 4; ++seq) {
+    const size_t before = fs.msyncs().size();
+    ASSERT_TRUE(l1.Write(StateWithSeq(seq)).ok());
+    const size_t slot_offset = MmapCheckpoint::kFileHeaderBytes + (seq - 3) * 8192;
+    auto file = fs_.Open(path_, OpenOptions::Read());
+    ASSERT_TRUE(file.ok());
+    std::vector<std::byte> length_field(8);
+    ASSERT_TRUE((*file)->ReadAt(slot_offset + 8, length_field).ok());
+    uint64_t image_bytes = 0;
+    for (int i = 7; i >= 0; --i) {
+      image_bytes = image_bytes << 8 | static_cast<uint8_t>(length_field[i]);
+    }
+    const size_t used_end = slot_offset + MmapCheckpoint::kSlotHeaderBytes + image_bytes;
+    ASSERT_GT(image_bytes, 0u);
+    const bool covered = std::any_of(
+        fs.msyncs().begin() + static_cast<std::ptrdiff_t>(before), fs.msyncs().end(),
+        [&](const MsyncRecordingFs::Range& r) {
+          return r.offset <= slot_offset && r.offset + r.length >= used_end;
+        });
+    EXPECT_TRUE(covered) << "write of state_seq " << seq << " did not msync [" << slot_offset
+                         << ", " << used_end << ")";
+  }
+  EXPECT_EQ(*l1.ReadNewest(), StateWithSeq(4));
+}
+
+// Without it a Write is a copy into the map and nothing more: the option is
+// what buys the power-loss guarantee, and what costs the msync.
+TEST_F(MmapCheckpointTest, WithoutSyncEachWriteAWriteNeverMsyncs) {
+  MsyncRecordingFs fs(&fs_);
+  MmapCheckpoint l1(fs, {.path = path_, .slot_bytes = 8192});
   ASSERT_TRUE(l1.Open().ok());
   ASSERT_TRUE(l1.Write(StateWithSeq(3)).ok());
-  EXPECT_EQ(*l1.ReadNewest(), StateWithSeq(3));
+  ASSERT_TRUE(l1.Write(StateWithSeq(4)).ok());
+  EXPECT_TRUE(fs.msyncs().empty());
+  EXPECT_EQ(*l1.ReadNewest(), StateWithSeq(4));
+}
+
+// What a crash, or a crash of an earlier build that initialised L1 in place,
+// can leave in the file: a short file and sectors that read as zeros.
+struct DamagedFile {
+  const char* name = "";
+  std::optional<uint64_t> size;                       // truncated to this; unset: full size
+  std::vector<std::pair<uint64_t, uint64_t>> zeroed;  // [offset, +length) read as zeros
+  bool scribbled_header = false;                      // header bytes flipped (not a crash)
+  // Expected outcome: Open refuses with this code, or opens finding `found`
+  // with this newest state_seq (0: no valid slot).
+  std::optional<StatusCode> refused;
+  L1Found found = L1Found::kComplete;
+  Seq newest = 0;
+};
+
+// Runs `body` in a forked child and returns what went wrong there ("" when
+// nothing did): a map past the end of a real file is SIGBUS on first touch,
+// and that must fail this test, not kill the test process.
+std::string RunInChild(const std::function<std::string()>& body) {
+  int pipe_fds[2];
+  if (pipe(pipe_fds) != 0) return std::string("pipe: ") + std::strerror(errno);
+  std::fflush(nullptr);
+  const pid_t pid = fork();
+  if (pid < 0) return std::string("fork: ") + std::strerror(errno);
+  if (pid == 0) {
+    close(pipe_fds[0]);
+    const std::string problem = body();
+    if (!problem.empty()) {
+      [[maybe_unused]] const ssize_t written = write(pipe_fds[1], problem.data(), problem.size());
+    }
+    _exit(problem.empty() ? 0 : 1);
+  }
+  close(pipe_fds[1]);
+  std::string problem;
+  char buffer[512];
+  for (ssize_t n; (n = read(pipe_fds[0], buffer, sizeof buffer)) > 0;) problem.append(buffer, n);
+  close(pipe_fds[0]);
+  int status = 0;
+  if (waitpid(pid, &status, 0) != pid) return std::string("waitpid: ") + std::strerror(errno);
+  if (WIFSIGNALED(status)) {
+    return "the child was killed by signal " + std::to_string(WTERMSIG(status)) + " (" +
+           strsignal(WTERMSIG(status)) + ")";
+  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    return problem.empty() ? "the child exited with " + std::to_string(WEXITSTATUS(status))
+                           : problem;
+  }
+  return problem;
+}
+
+// Opens the damaged file, reads both slots, and goes on writing; "" when all
+// of it went as `c` expects. Runs in the child.
+std::string OpenDamagedFile(Fs& fs, const std::string& path, const DamagedFile& c,
+                            const std::vector<std::byte>& bytes_before) {
+  const MmapCheckpointOptions options{.path = path, .slot_bytes = 8192};
+  MmapCheckpoint l1(fs, options);
+  const Status opened = l1.Open();
+  if (c.refused.has_value()) {
+    if (opened.ok() || opened.code() != *c.refused) {
+      return "expected a refusal, got " + opened.ToString();
+    }
+    if (opened.path() != path) return "the refusal does not name the file: " + opened.ToString();
+    const auto bytes_after = ReadWholeFile(fs, path);
+    if (!bytes_after.ok() || *bytes_after != bytes_before) return "a refused file was changed";
+    return "";
+  }
+  if (!opened.ok()) return "Open refused: " + opened.ToString();
+  if (l1.open_report().found != c.found) {
+    return "Open found kind " + std::to_string(static_cast<int>(l1.open_report().found)) +
+           ", expected " + std::to_string(static_cast<int>(c.found)) +
+           "; finding: " + l1.open_report().finding.ToString();
+  }
+  if (c.found != L1Found::kComplete && l1.open_report().finding.path() != path) {
+    return "the finding does not name the file: " + l1.open_report().finding.ToString();
+  }
+  const auto slots = l1.ReadSlots();  // touches every byte the map holds
+  const auto newest = l1.ReadNewest();
+  const Seq newest_seq = newest.ok() ? newest->state_seq : 0;
+  if (newest_seq != c.newest) {
+    return "newest valid slot holds state_seq " + std::to_string(newest_seq) + ", expected " +
+           std::to_string(c.newest) + " (" + slots[0].state.status().ToString() + "; " +
+           slots[1].state.status().ToString() + ")";
+  }
+  TradingState expected = testing::GoldenState().trading;
+  expected.state_seq = c.newest;
+  if (newest.ok() && *newest != expected) return "the newest slot does not read back as written";
+  expected.state_seq = 9;
+  if (Status written = l1.Write(expected); !written.ok()) return "Write: " + written.ToString();
+  MmapCheckpoint reopened(fs, options);
+  if (Status again = reopened.Open(); !again.ok()) return "reopen: " + again.ToString();
+  if (reopened.open_report().found != L1Found::kComplete) return "the reopen found it unfinished";
+  const auto read = reopened.ReadNewest();
+  if (!read.ok() || *read != expected) return "the write after Open did not read back";
+  return "";
+}
+
+// On real files, every damaged file a crash (or an earlier build's crash in
+// the middle of initialising L1 in place) can leave either opens with the
+// right newest slot, or is refused naming the file, with the file unchanged.
+// Never a SIGBUS: Open never maps a file shorter than its layout.
+TEST_F(MmapCheckpointTest, DamagedOrShortFileOpensWithItsNewestValidSlotOrIsRefusedNeverSigbus) {
+  constexpr uint64_t kSlot0 = MmapCheckpoint::kFileHeaderBytes;
+  constexpr uint64_t kSlot1 = MmapCheckpoint::kFileHeaderBytes + 8192;
+  constexpr uint64_t kLayout = MmapCheckpoint::kFileHeaderBytes + 2 * 8192;
+  using enum L1Found;
+  const std::vector<DamagedFile> cases = {
+      {.name = "empty", .size = 0, .found = kUnfinished},
+      {.name = "one byte", .size = 1, .found = kUnfinished},
+      {.name = "header field less one byte", .size = 23, .found = kUnfinished},
+      {.name = "header block less one byte", .size = kSlot0 - 1, .found = kUnfinished},
+      {.name = "cut in slot 0", .size = kSlot0 + 300, .found = kUnfinished},
+      {.name = "cut in slot 1", .size = kSlot1 + 300, .found = kDamagedWithValidSlot, .newest = 1},
+      {.name = "one byte short", .size = kLayout - 1, .found = kDamagedWithValidSlot, .newest = 2},
+      {.name = "header zeroed", .zeroed = {{0, 512}}, .found = kDamagedWithValidSlot, .newest = 2},
+      {.name = "header and slot 1 zeroed",
+       .zeroed = {{0, 512}, {kSlot1, 512}},
+       .found = kDamagedWithValidSlot,
+       .newest = 1},
+      {.name = "header and both slots zeroed",
+       .zeroed = {{0, 4096}, {kSlot0, 512}, {kSlot1, 512}},
+       .found = kUnfinished},
+      {.name = "header zeroed, cut in slot 1",
+       .size = kSlot1 + 300,
+       .zeroed = {{0, 512}},
+       .found = kDamagedWithValidSlot,
+       .newest = 1},
+      {.name = "slot 1 zeroed", .zeroed = {{kSlot1, 512}}, .found = kComplete, .newest = 1},
+      {.name = "slot 0 zeroed, one byte short",
+       .size = kLayout - 1,
+       .zeroed = {{kSlot0, 512}},
+       .found = kDamagedWithValidSlot,
+       .newest = 2},
+      {.name = "header scribbled",
+       .scribbled_header = true,
+       .found = kDamagedWithValidSlot,
+       .newest = 2},
+      {.name = "header scribbled, both slots zeroed",
+       .zeroed = {{kSlot0, 512}, {kSlot1, 512}},
+       .scribbled_header = true,
+       .refused = StatusCode::kCorruption},
+      {.name = "header scribbled, cut in slot 0",
+       .size = kSlot0 + 300,
+       .scribbled_header = true,
+       .refused = StatusCode::kCorruption},
+  };
+  for (const DamagedFile& c : cases) {
+    SCOPED_TRACE(c.name);
+    ASSERT_TRUE(std::filesystem::remove(path_) || !std::filesystem::exists(path_));
+    {
+      MmapCheckpoint l1(fs_, Options());
+      ASSERT_TRUE(l1.Open().ok());
+      ASSERT_TRUE(l1.Write(StateWithSeq(1)).ok());  // slot 0
+      ASSERT_TRUE(l1.Write(StateWithSeq(2)).ok());  // slot 1
+    }
+    if (c.scribbled_header) Scribble(2);
+    {
+      auto file = fs_.Open(path_, OpenOptions::ReadWrite());
+      ASSERT_TRUE(file.ok());
+      for (const auto& [offset, length] : c.zeroed) {
+        ASSERT_TRUE((*file)->WriteAt(offset, std::vector<std::byte>(length)).ok());
+      }
+      if (c.size.has_value()) {
+        ASSERT_TRUE((*file)->Truncate(*c.size).ok());
+      }
+    }
+    const auto bytes_before = ReadWholeFile(fs_, path_);
+    ASSERT_TRUE(bytes_before.ok());
+    const std::string problem =
+        RunInChild([&] { return OpenDamagedFile(fs_, path_, c, *bytes_before); });
+    EXPECT_EQ(problem, "");
+  }
 }
 
 }  // namespace
