@@ -247,6 +247,40 @@ void SweepCheckpointer(CrashKind first, CrashKind second,
   }
 }
 
+// The checkpointer truncates the WAL only up to its OLDEST retained snapshot
+// (snapshot_store.h), so when the newest snapshot is corrupt the state is
+// rebuilt from the older one through the WAL the checkpointer itself kept.
+TEST(CheckpointerMultiCrashTest, CorruptNewestSnapshotRebuildsFromTheOlderThroughKeptWal) {
+  SimDisk disk({});
+  faults::SimClock clock;
+  MultiLevelCheckpointer checkpointer(disk, clock, Options());
+  ASSERT_TRUE(checkpointer.Open({}).ok());
+  std::vector<EngineState> history = {EngineState{}};
+  for (int k = 0; k < 60; ++k) {
+    ASSERT_TRUE(checkpointer.Commit(LifeUpdate(k / 30, k % 30)).ok()) << "commit " << k;
+    history.push_back(checkpointer.state());
+    clock.Advance(25 * kNanosPerMilli);
+    ASSERT_TRUE(checkpointer.Tick().ok());
+  }
+  ASSERT_GT(checkpointer.stats().snapshot.writes, 3u);
+  SnapshotStore snapshots(disk, {.dir = "/state/snapshots"});
+  const std::vector<SnapshotFile> files = *snapshots.List();
+  ASSERT_EQ(files.size(), 2u);
+  WalEnd end;
+  ASSERT_TRUE(WalReader(disk, "/state/wal").Read(0, [](const WalRecordView&) {
+    return Status::Ok();
+  }, end).ok());
+  ASSERT_GT(end.starts_after_seq, 0u) << "the checkpointer must have truncated the WAL";
+  ASSERT_LE(end.starts_after_seq, files.front().state_seq);
+  ASSERT_TRUE(disk.CorruptAtRest(files.back().path, faults::FaultKind::kZeroSector).ok());
+  const Seq last = checkpointer.state().state_seq();
+  auto rebuilt = RebuildAsOf(disk, snapshots, "/state/wal", last);
+  ASSERT_TRUE(rebuilt.ok()) << rebuilt.status().ToString();
+  EXPECT_EQ(rebuilt->snapshot_seq, files.front().state_seq);
+  ASSERT_EQ(rebuilt->skipped.size(), 1u);
+  EXPECT_EQ(rebuilt->state, history[last]);
+}
+
 TEST(CheckpointerMultiCrashTest, PowerLossThenPowerLossRecoversEveryAcknowledgedCommit) {
   SweepCheckpointer(CrashKind::kPowerLoss, CrashKind::kPowerLoss, {}, 5);
 }
