@@ -253,7 +253,9 @@ void SweepCheckpointer(CrashKind first, CrashKind second,
 TEST(CheckpointerMultiCrashTest, CorruptNewestSnapshotRebuildsFromTheOlderThroughKeptWal) {
   SimDisk disk({});
   faults::SimClock clock;
-  MultiLevelCheckpointer checkpointer(disk, clock, Options());
+  CheckpointerOptions options = Options();
+  options.snapshot_period_ns = 500 * kNanosPerMilli;  // several segments between snapshots
+  MultiLevelCheckpointer checkpointer(disk, clock, options);
   ASSERT_TRUE(checkpointer.Open({}).ok());
   std::vector<EngineState> history = {EngineState{}};
   for (int k = 0; k < 60; ++k) {
@@ -262,7 +264,7 @@ TEST(CheckpointerMultiCrashTest, CorruptNewestSnapshotRebuildsFromTheOlderThroug
     clock.Advance(25 * kNanosPerMilli);
     ASSERT_TRUE(checkpointer.Tick().ok());
   }
-  ASSERT_GT(checkpointer.stats().snapshot.writes, 3u);
+  ASSERT_GE(checkpointer.stats().snapshot.writes, 2u);
   SnapshotStore snapshots(disk, {.dir = "/state/snapshots"});
   const std::vector<SnapshotFile> files = *snapshots.List();
   ASSERT_EQ(files.size(), 2u);
