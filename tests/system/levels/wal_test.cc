@@ -233,6 +233,78 @@ TEST(WalFormatTest, NonZeroPaddingFailsTheFrameChecksum) {
   EXPECT_EQ(frame.problem, "checksum mismatch");
 }
 
+// The crash states the sweeps make on SimDisk, made on real files: a segment
+// cut short anywhere or with a zeroed header. Open either adopts a prefix of
+// the log and appends after it, or refuses naming the segment — never more.
+TEST_F(WalTest, CutOrZeroedSegmentsOnRealFilesOpenToAPrefixOrAreRefused) {
+  struct Damage {
+    int segment;      // 0: the first, -1: the last
+    int64_t size;     // truncate to this size (-1: keep)
+    bool zero_header;
+    uint64_t zero_from = 0, zero_bytes = 0;  // a zeroed range, as a torn write leaves
+  };
+  const std::vector<Damage> damages = {
+      {-1, 0, false},  {-1, 1, false},   {-1, 31, false}, {-1, 32, false},
+      {-1, 77, false}, {-1, 600, false}, {-1, -1, true},  {0, 0, false},
+      {0, 40, false},  {0, 600, false},  {0, -1, true},   {-1, 1023, false},
+      {-1, -1, false, 40, 8}, {0, -1, false, 200, 100}, {0, -1, false, 44, 4},
+      {0, -1, false, 512, 512}};
+  for (size_t d = 0; d < damages.size(); ++d) {
+    const Damage& damage = damages[d];
+    const std::string dir = temp_.Join("damaged_" + std::to_string(d));
+    std::vector<WalRecord> written;
+    {
+      Wal wal(fs_, {dir, 1024});
+      ASSERT_TRUE(wal.Open().ok());
+      for (Seq seq = 1; seq <= 40; ++seq) {
+        written.push_back(Record(seq, std::string(seq % 70, 'q')));
+        ASSERT_TRUE(wal.Append(written.back()).ok());
+      }
+    }
+    auto segments = WalReader(fs_, dir).Segments();
+    ASSERT_TRUE(segments.ok());
+    ASSERT_GE(segments->size(), 3u);
+    const std::string path =
+        damage.segment == 0 ? segments->front().path : segments->back().path;
+    if (damage.size >= 0) {
+      auto file = fs_.Open(path, OpenOptions::ReadWrite());
+      ASSERT_TRUE((*file)->Truncate(static_cast<uint64_t>(damage.size)).ok());
+    }
+    if (damage.zero_header) Overwrite(path, 0, kWalSegmentHeaderBytes, std::byte{0});
+    if (damage.zero_bytes > 0) Overwrite(path, damage.zero_from, damage.zero_bytes, std::byte{0});
+    Wal wal(fs_, {dir, 1024});
+    const Status opened = wal.Open();
+    if (!opened.ok()) {
+      EXPECT_TRUE(opened.IsCorruption()) << "damage " << d << ": " << opened.ToString();
+      EXPECT_NE(opened.ToString().find(path), std::string::npos)
+          << "damage " << d << ": the error must name the segment: " << opened.ToString();
+      continue;
+    }
+    const Seq last = wal.last_seq();
+    ASSERT_LE(last, written.size()) << "damage " << d;
+    ASSERT_TRUE(wal.Append(Record(last + 1, "after the damage")).ok()) << "damage " << d;
+    std::vector<WalRecord> records;
+    WalEnd end;
+    records.clear();
+    const Status read = WalReader(fs_, dir).Read(0, [&](const WalRecordView& r) {
+      records.push_back(r.ToRecord());
+      return Status::Ok();
+    }, end);
+    if (!read.ok()) {  // damage before the tail: found by whoever reads the whole log
+      ASSERT_EQ(damage.segment, 0) << "damage " << d << ": " << read.ToString();
+      ASSERT_TRUE(read.IsCorruption()) << "damage " << d << ": " << read.ToString();
+      EXPECT_NE(read.ToString().find(path), std::string::npos) << read.ToString();
+    }
+    ASSERT_LE(records.size(), last + 1) << "damage " << d;
+    for (size_t k = 0; k < records.size() && k < last; ++k) {
+      ASSERT_EQ(records[k], written[k]) << "damage " << d << ": a damaged record was read";
+    }
+    if (!read.ok()) continue;
+    ASSERT_EQ(records.size(), last + 1) << "damage " << d;
+    EXPECT_EQ(records.back(), Record(last + 1, "after the damage")) << "damage " << d;
+  }
+}
+
 TEST_F(WalTest, SyncFailureFailsTheAppendAndRefusesMoreUntilReopened) {
   Wal wal(fs_, Options());
   ASSERT_TRUE(wal.Open().ok());
