@@ -6,10 +6,10 @@
 
 #include "system/io/check.h"
 
-#include <gtest/gtest.h>
-
 #include <cassert>
 #include <string>
+
+#include <gtest/gtest.h>
 
 #include "faults/sim_disk.h"
 #include "system/levels/atomic_file.h"
