@@ -60,13 +60,15 @@ Status MultiLevelCheckpointer::Open(EngineState initial) {
 }
 
 Status MultiLevelCheckpointer::Commit(const StateUpdate& update) {
-  const Seq seq = state_.state_seq() + 1;
+  // The sequence rule (state_update.h): only a critical update takes a state_seq.
+  const bool critical = IsCritical(update);
+  const Seq seq = critical ? state_.state_seq() + 1 : state_.state_seq();
   const TimeNs time_ns = clock_.Wall();
   EngineState next = state_;
   TradingChanges changes;
   Status status = ApplyStateUpdate(next, update, seq, time_ns, &changes);
   if (status.ok()) status = Validate(next, options_.validation, "update");
-  if (status.ok() && IsCritical(update)) {
+  if (status.ok() && critical) {
     status = wal_->Append({TypeOf(update), seq, time_ns, EncodeStateUpdate(update)});
   }
   if (!status.ok()) {

@@ -7,6 +7,15 @@
 // durable if it is critical, and only then becomes the live state. Any
 // failure leaves the live state exactly as it was and says why; the caller
 // must not act on an update whose Commit failed.
+//
+// Sequence rule (state_update.h): a critical update takes the next state_seq
+// and is WAL record state_seq, so the WAL holds every state_seq from the
+// oldest segment on, without gaps. A strategy update takes none and is not
+// logged: it is durable only once a later L2 checkpoint, snapshot or archive
+// copy holds it (RPO <= the L2 period). L1 holds the trading state only. Two
+// copies with the same state_seq agree on critical state; the one written
+// later (the higher L2 version, a snapshot file rewritten in place) holds the
+// newer strategy state.
 #pragma once
 
 #include <array>

@@ -300,10 +300,21 @@ void TradingChanges::Merge(const TradingChanges& other) {
 
 Status ApplyStateUpdate(EngineState& state, const StateUpdate& update, Seq state_seq,
                         TimeNs time_ns, TradingChanges* changes) {
+  if (!IsCritical(update)) {
+    // The sequence rule (state_update.h): made after state_seq, it does not take one.
+    if (state_seq != state.trading.state_seq) {
+      return Status::Error(StatusCode::kFailedPrecondition, "apply", "",
+                           fmt::format("{} does not advance state_seq: it must carry the "
+                                       "state's state_seq {}, not {}",
+                                       RecordTypeName(TypeOf(update)), state.trading.state_seq,
+                                       state_seq));
+    }
+    return std::visit(Applier{state, changes}, update);
+  }
   if (state_seq <= state.trading.state_seq) {
-    return Status::Error(
-        StatusCode::kFailedPrecondition, "apply", "",
-        fmt::format("update {} is not after state_seq {}", state_seq, state.trading.state_seq));
+    return Status::Error(StatusCode::kFailedPrecondition, "apply", "",
+                         fmt::format("update {} is not after state_seq {}", state_seq,
+                                     state.trading.state_seq));
   }
   CD_RETURN_IF_ERROR(std::visit(Applier{state, changes}, update));
   if (std::holds_alternative<RiskHalted>(update)) state.trading.risk.halted_at_ns = time_ns;

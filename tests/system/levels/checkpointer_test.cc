@@ -62,6 +62,33 @@ TEST(CheckpointerTest, CriticalUpdateIsInTheWalBeforeItIsLive) {
   EXPECT_EQ(records[0].state_seq, 1u);
 }
 
+StrategyState Strategy(const std::string& id, Minor pnl) {
+  StrategyState strategy;
+  strategy.strategy_id = id;
+  strategy.pnl_minor = pnl;
+  return strategy;
+}
+
+// The sequence rule (state_update.h): WAL seqs are exactly the critical updates, without gaps.
+TEST(CheckpointerTest, StrategyUpdateTakesNoStateSeqAndStaysOutOfTheWal) {
+  SimDisk disk({});
+  SimClock clock;
+  MultiLevelCheckpointer checkpointer(disk, clock, Options());
+  ASSERT_TRUE(checkpointer.Open({}).ok());
+  ASSERT_TRUE(checkpointer.Commit(StrategyUpdated{Strategy("mm-1", 1)}).ok());
+  ASSERT_TRUE(checkpointer.Commit(OrderSubmitted{BuyOrder("a")}).ok());
+  ASSERT_TRUE(checkpointer.Commit(StrategyUpdated{Strategy("mm-1", 2)}).ok());
+  ASSERT_TRUE(checkpointer.Commit(StrategyUpdated{Strategy("trend-2", 3)}).ok());
+  ASSERT_TRUE(checkpointer.Commit(OrderSubmitted{BuyOrder("b")}).ok());
+  EXPECT_EQ(checkpointer.state().state_seq(), 2u);
+  EXPECT_EQ(checkpointer.state().strategies.at("mm-1").pnl_minor, 2);
+  const auto records = WalRecords(disk);
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_EQ(records[0].state_seq, 1u);
+  EXPECT_EQ(records[1].state_seq, 2u);
+  EXPECT_EQ(records[1].type, RecordType::kOrderSubmit);
+}
+
 TEST(CheckpointerTest, UpdateThatDoesNotFitIsRefusedAndNothingIsLogged) {
   SimDisk disk({});
   SimClock clock;

@@ -127,6 +127,38 @@ TEST_F(StateUpdateTest, HaltRecordsReasonAndTime) {
   EXPECT_TRUE(state_.trading.risk.halt_reason.empty());
 }
 
+StrategyState Strategy(const std::string& id, Minor pnl) {
+  StrategyState strategy;
+  strategy.strategy_id = id;
+  strategy.active = true;
+  strategy.pnl_minor = pnl;
+  return strategy;
+}
+
+// The sequence rule (state_update.h): state_seq numbers critical updates only.
+TEST_F(StateUpdateTest, StrategyUpdateTakesNoStateSeqAndLeavesTheTradingStateAlone) {
+  Apply(OrderSubmitted{LimitOrder("a", Side::kBuy, 5, 100)});
+  const TradingState trading = state_.trading;
+  Status status = ApplyStateUpdate(state_, StrategyUpdated{Strategy("mm-1", 7)}, seq_, 999'999);
+  ASSERT_TRUE(status.ok()) << status.ToString();
+  EXPECT_EQ(state_.trading, trading) << "state_seq and last_update_ns belong to critical updates";
+  EXPECT_EQ(state_.strategies.at("mm-1"), Strategy("mm-1", 7));
+  Apply(OrderAcknowledged{"a", 42, 7});
+  EXPECT_EQ(state_.trading.state_seq, 2u) << "the next critical update is the next state_seq";
+}
+
+TEST_F(StateUpdateTest, StrategyUpdateThatClaimsAStateSeqOfItsOwnIsRefused) {
+  Apply(OrderSubmitted{LimitOrder("a", Side::kBuy, 5, 100)});
+  const EngineState before = state_;
+  for (Seq claimed : {seq_ + 1, seq_ - 1}) {
+    Status status = ApplyStateUpdate(state_, StrategyUpdated{Strategy("mm-1", 7)}, claimed, 0);
+    EXPECT_EQ(status.code(), StatusCode::kFailedPrecondition) << status.ToString();
+    EXPECT_NE(status.message().find("does not advance state_seq"), std::string::npos)
+        << status.ToString();
+  }
+  EXPECT_EQ(state_, before);
+}
+
 // The simulator's own limits (simulator/exchange.h): one order or fill is at
 // most 10^6 lots at a price of at most 10^9 ticks.
 constexpr Ticks kSimPriceTicksMax = 1'000'000'000;
