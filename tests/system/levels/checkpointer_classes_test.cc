@@ -6,7 +6,6 @@
 // critical prefix; the strategy part exactly a strategy prefix no newer than
 // the copy's next critical update and no older than its own.
 #include <map>
-#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -19,7 +18,7 @@
 #include "faults/sim_disk.h"
 #include "system/levels/checkpointer.h"
 #include "system/levels/point_in_time.h"
-#include "tests/support/update_generators.h"
+#include "tests/support/next_update_generator.h"
 
 namespace crashdrill::system {
 namespace {
@@ -129,16 +128,6 @@ std::optional<EngineState> ReplayWal(Fs& fs, EngineState base) {
   return base;
 }
 
-// GenNextUpdate keeps a reference to the state it is given, and RapidCheck
-// replays that generator whenever it re-evaluates a value (each run of an exec
-// body, shrinking, printing a counterexample). So it gets a copy owned by the
-// generator itself, not a history entry that moves when the history grows.
-rc::Gen<StateUpdate> GenNextUpdateAfter(EngineState state, int order_number) {
-  auto kept = std::make_shared<const EngineState>(std::move(state));
-  return rc::gen::exec(
-      [kept, order_number] { return *testing::GenNextUpdate(*kept, order_number); });
-}
-
 // Runs a generated session; returns the reference history of what it committed.
 ClassHistory RunSession(SimDisk& disk, SimClock& clock) {
   ClassHistory h;
@@ -149,7 +138,7 @@ ClassHistory RunSession(SimDisk& disk, SimClock& clock) {
     switch (*rc::gen::weightedElement<int>({{6, 0}, {1, 1}, {4, 2}, {3, 3}, {1, 4}})) {
       case 0:
       case 1: {  // a critical update: trading, or now and then a config change
-        StateUpdate update = *GenNextUpdateAfter(h.critical.back(), i);
+        StateUpdate update = *testing::GenNextUpdateOwning(h.critical.back(), i);
         if (*rc::gen::inRange(0, 8) == 0) {
           ConfigurationState config = *testing::GenConfigurationState();
           config.version = h.critical.back().config.version + 1;
