@@ -1,8 +1,8 @@
 #include "system/levels/atomic_file.h"
 
-#include <cassert>
-
 #include <fmt/format.h>
+
+#include "system/io/check.h"
 
 namespace crashdrill::system {
 Status AnnotateStep(Status status, std::string_view what, std::string_view step) {
@@ -12,7 +12,7 @@ Status AnnotateStep(Status status, std::string_view what, std::string_view step)
 
 Status KeepNewest(Fs& fs, const std::vector<std::string>& paths_oldest_first, size_t keep,
                   std::string_view what) {
-  assert(keep >= 1);
+  CD_CHECK(keep >= 1, "retention must keep the newest copy");
   for (size_t i = 0; i + keep < paths_oldest_first.size(); ++i) {
     CD_RETURN_IF_ERROR(AnnotateStep(fs.Unlink(paths_oldest_first[i]), what, "retention"));
   }

@@ -2,7 +2,9 @@
 
 #include <fmt/format.h>
 
+#include "system/io/check.h"
 #include "system/levels/atomic_file.h"
+#include "system/state/state_undo.h"
 
 namespace crashdrill::system {
 
@@ -26,6 +28,11 @@ std::string MultiLevelCheckpointer::L2Dir(CheckpointType type) const {
 }
 
 Status MultiLevelCheckpointer::Open(EngineState initial) {
+  // Commit validates only what each update touches, so it must start from a
+  // valid state. (Not its timestamp: every commit checks that, as before.)
+  ValidationOptions invariants = options_.validation;
+  invariants.now_wall_ns.reset();
+  CD_RETURN_IF_ERROR(Validate(initial, invariants, "initial state"));
   const std::string& dir = options_.state_dir;
   CD_RETURN_IF_ERROR(MakeDurableDir(fs_, dir));
   CD_RETURN_IF_ERROR(MakeDurableDir(fs_, JoinPath(dir, "l2")));
@@ -60,21 +67,29 @@ Status MultiLevelCheckpointer::Open(EngineState initial) {
 }
 
 Status MultiLevelCheckpointer::Commit(const StateUpdate& update) {
-  const Seq seq = state_.state_seq() + 1;
+  // The sequence rule (state_update.h): only a critical update takes a state_seq.
+  const bool critical = IsCritical(update);
+  const Seq seq = critical ? state_.state_seq() + 1 : state_.state_seq();
   const TimeNs time_ns = clock_.Wall();
-  EngineState next = state_;
+  // In place, O(what the update touches): a refused apply changes nothing, and
+  // a failure after it (validation, the WAL) is undone from `undo`.
+  const StateUndo undo = StateUndo::Before(state_, update);
   TradingChanges changes;
-  Status status = ApplyStateUpdate(next, update, seq, time_ns, &changes);
-  if (status.ok()) status = Validate(next, options_.validation, "update");
-  if (status.ok() && IsCritical(update)) {
-    status = wal_->Append({TypeOf(update), seq, time_ns, EncodeStateUpdate(update)});
+  Status status = ApplyStateUpdate(state_, update, seq, time_ns, &changes);
+  if (status.ok()) {
+    CD_CHECK(undo.Covers(changes), "the undo record misses an entry the update changed");
+    // The live state was valid before, so the touched entries are all that can break.
+    status = ValidateChanges(state_.trading, changes, options_.validation, "update");
+    if (status.ok() && critical) {
+      status = wal_->Append({TypeOf(update), seq, time_ns, EncodeStateUpdate(update)});
+    }
+    if (!status.ok()) undo.Restore(state_);
   }
   if (!status.ok()) {
     ++stats_.commits_refused;
     return status.Annotate(fmt::format("{} at state_seq {} not committed",
                                        RecordTypeName(TypeOf(update)), seq));
   }
-  state_ = std::move(next);
   l1_changes_.Merge(changes);
   ++stats_.commits;
   return Status::Ok();

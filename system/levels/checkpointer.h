@@ -3,10 +3,23 @@
 // (RPO 0); L1, L2, snapshots and the archive hook run on their periods,
 // measured on Clock::Mono() so wall-clock steps never skip or repeat one.
 //
-// Contract of Commit(): the update is applied to a copy, validated, made
-// durable if it is critical, and only then becomes the live state. Any
-// failure leaves the live state exactly as it was and says why; the caller
-// must not act on an update whose Commit failed.
+// Contract of Commit(): the update is applied, validated, made durable if it
+// is critical, and only then acknowledged. Any failure leaves the live state
+// exactly as it was and says why; the caller must not act on an update whose
+// Commit failed. The update is applied in place and only the entries it
+// touched are validated (with the scalar invariants), so a commit costs what
+// the update touches, not the size of the state; a failure after the apply
+// (validation, the WAL append, e.g. a full disk) is undone from a StateUndo
+// record. Not thread-safe: state() must not be read during a Commit.
+//
+// Sequence rule (state_update.h): a critical update takes the next state_seq
+// and is WAL record state_seq, so the WAL holds every state_seq from the
+// oldest segment on, without gaps. A strategy update takes none and is not
+// logged: it is durable only once a later L2 checkpoint, snapshot or archive
+// copy holds it (RPO <= the L2 period). L1 holds the trading state only. Two
+// copies with the same state_seq agree on critical state; the one written
+// later (the higher L2 version, a snapshot file rewritten in place) holds the
+// newer strategy state.
 #pragma once
 
 #include <array>
@@ -73,7 +86,8 @@ class MultiLevelCheckpointer {
                          ArchiveSink* archive = nullptr);
 
   // Opens every level and makes `initial` (e.g. the recovered state) live.
-  // Periods start counting now.
+  // Periods start counting now. An `initial` state that breaks an invariant of
+  // validation.h (its timestamp aside) is refused with kCorruption naming it.
   Status Open(EngineState initial);
 
   // The seed's atomic state update (see the contract above).

@@ -1,10 +1,10 @@
 #include "system/levels/durable_file.h"
 
 #include <algorithm>
-#include <cassert>
 
 #include <fmt/format.h>
 
+#include "system/io/check.h"
 #include "system/levels/atomic_file.h"
 #include "system/levels/numbered_name.h"
 #include "system/state/codec.h"
@@ -17,7 +17,7 @@ constexpr std::string_view kPrefix = "checkpoint_";
 
 DurableFile::DurableFile(Fs& fs, DurableFileOptions options)
     : fs_(fs), options_(std::move(options)) {
-  assert(options_.versions_kept >= 1);
+  CD_CHECK(options_.versions_kept >= 1, "L2 retention must keep the newest version");
 }
 
 std::string DurableFile::FileName(uint64_t version) { return NumberedName(kPrefix, version); }
@@ -38,7 +38,7 @@ Status DurableFile::Open() {
 }
 
 Result<uint64_t> DurableFile::Write(const EngineState& state) {
-  assert(next_version_ != 0 && "DurableFile::Write before Open");
+  CD_CHECK(next_version_ != 0, "DurableFile::Write before Open");
   const uint64_t version = next_version_++;  // never reused, even after a failure
   CD_RETURN_IF_ERROR(WriteVersion(version, EncodeEngineState(state)));
   // Retention runs only after `version` is durable, so it is the newest kept.

@@ -3,10 +3,10 @@
 #include <zstd.h>
 
 #include <algorithm>
-#include <cassert>
 
 #include <fmt/format.h>
 
+#include "system/io/check.h"
 #include "system/levels/atomic_file.h"
 #include "system/levels/numbered_name.h"
 #include "system/state/byte_codec.h"
@@ -28,7 +28,7 @@ std::vector<std::byte> EncodeSnapshot(const EngineState& state, int zstd_level) 
   const size_t compressed = ZSTD_compress(out.data() + SnapshotStore::kHeaderBytes,
                                           out.size() - SnapshotStore::kHeaderBytes, raw.data(),
                                           raw.size(), zstd_level);
-  assert(!ZSTD_isError(compressed) && "ZSTD_compress into a compressBound buffer cannot fail");
+  CD_CHECK(!ZSTD_isError(compressed), "ZSTD_compress into a compressBound buffer cannot fail");
   out.resize(SnapshotStore::kHeaderBytes + compressed);
   ByteWriter w;
   w.U32(kMagic);
@@ -90,7 +90,7 @@ Result<EngineState> DecodeSnapshot(ByteSpan bytes, std::string_view source) {
 
 SnapshotStore::SnapshotStore(Fs& fs, SnapshotStoreOptions options)
     : fs_(fs), options_(std::move(options)) {
-  assert(options_.snapshots_kept >= 1);
+  CD_CHECK(options_.snapshots_kept >= 1, "snapshot retention must keep the newest snapshot");
 }
 
 std::string SnapshotStore::FileName(Seq state_seq) {

@@ -1,9 +1,10 @@
 #include "system/state/byte_codec.h"
 
 #include <algorithm>
-#include <cassert>
 
 #include <fmt/format.h>
+
+#include "system/io/check.h"
 
 namespace crashdrill::system {
 
@@ -18,7 +19,7 @@ bool ByteWriter::Grow(size_t bytes) {
 }
 
 std::vector<std::byte> ByteWriter::Take() {
-  assert(!fixed_ && "ByteWriter::Take in fixed mode");
+  CD_CHECK(!fixed_, "ByteWriter::Take in fixed mode: the bytes are in the caller's buffer");
   owned_.resize(static_cast<size_t>(cursor_ - begin_));
   begin_ = cursor_ = end_ = nullptr;
   return std::move(owned_);

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "system/io/check.h"
 #include "system/state/byte_codec.h"
 #include "system/state/codec_types.h"
 #include "system/state/migration.h"
@@ -29,7 +30,8 @@ uint64_t GetBigEndian(ByteSpan bytes, size_t at) {
 // Writes the payload with `put_payload`, then fills in the header in front of it.
 template <typename PutPayload>
 std::vector<std::byte> EncodeDocument(DocumentKind kind, uint16_t version, PutPayload put_payload) {
-  assert(version >= kSchemaVersionOldest && version <= kSchemaVersionCurrent);
+  CD_CHECK(version >= kSchemaVersionOldest && version <= kSchemaVersionCurrent,
+           "encoding a schema version this build cannot read back");
   ByteWriter w;
   w.U32(kDocumentMagic);
   w.U16(version);

@@ -86,6 +86,27 @@ RecordType TypeOf(const StateUpdate& update);
 // True for updates of critical state: never acknowledged before they are durable.
 bool IsCritical(const StateUpdate& update);
 
+// The sequence rule (DESIGN §3 state classes; every level and recovery relies on it):
+//
+//   state_seq numbers critical updates only. The n-th critical update is
+//   state_seq n and is WAL record n, so the WAL's seqs are contiguous and a
+//   gap in them is a lost critical record. A non-critical update (strategy
+//   state) does not advance state_seq and changes nothing in TradingState: it
+//   is applied with the state_seq it was made after (the state's own) and
+//   reaches disk only inside whole-state copies (L2, snapshots, archive),
+//   never the WAL.
+//
+// So, per class, a copy taken at state_seq N and replayed through WAL record
+// M >= N holds: critical state (trading, config) exactly as after the first M
+// critical updates; strategy state exactly as after the strategy updates made
+// before the copy was taken — every one made before critical update N, maybe
+// some made after it, none made after critical update N+1. Strategy state may
+// lag the critical state it is recovered with, by at most the copy's age (RPO
+// <= the L2 period); it is never newer than critical N+1 and never a mix within
+// its class. Market data (recoverable) is in no update: it is rebuilt from the
+// venue. Copies with the same state_seq hold the same critical state and may
+// differ only in strategy state.
+
 std::string EncodeStateUpdate(const StateUpdate& update);
 // `source` names the record in errors (e.g. "wal_...:4096").
 Result<StateUpdate> DecodeStateUpdate(RecordType type, std::string_view payload,
@@ -106,10 +127,14 @@ struct TradingChanges {
   }
 };
 
-// Applies `update` in place as the change numbered `state_seq` made at
-// `time_ns`. An update that does not fit is kFailedPrecondition and leaves
-// `state` exactly as it was. When `changes` is given, every entry the update
-// changed is added to it (nothing is added when the update is refused).
+// Applies `update` in place. A critical update is the change numbered
+// `state_seq` (above the state's) made at `time_ns`; a non-critical one must
+// carry the state's own state_seq, and neither it nor `time_ns` is recorded
+// (the sequence rule above). An update that does not fit is
+// kFailedPrecondition (a fill whose amounts would overflow int64:
+// kInvalidArgument) and leaves `state` exactly as it was. When `changes` is
+// given, every trading entry the update changed is added to it (nothing is
+// added when the update is refused).
 Status ApplyStateUpdate(EngineState& state, const StateUpdate& update, Seq state_seq,
                         TimeNs time_ns, TradingChanges* changes = nullptr);
 

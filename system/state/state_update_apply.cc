@@ -1,10 +1,13 @@
 // How each StateUpdate changes an EngineState, in place: every check comes
 // before the first change, so a refused update leaves the state as it was.
-// Fill accounting is exact
-// integer arithmetic: a position's cost is the signed notional of its open
-// lots; closing lots removes their proportional share of the cost (rounded
-// toward zero) and realizes the difference.
+// Fill accounting is exact integer arithmetic: a position's cost is the signed
+// notional of its open lots; closing lots removes their proportional share of
+// the cost (rounded toward zero, as the simulator does) and realizes the
+// difference. Every amount is computed with overflow checks first: a fill that
+// would take one beyond int64 is refused naming the amount, never wrapped.
+#include <algorithm>
 #include <cstdlib>
+#include <limits>
 
 #include <fmt/format.h>
 
@@ -18,41 +21,133 @@ Status DoesNotFit(std::string_view what, std::string_view id) {
                        fmt::format("{}: no such order in the state", what));
 }
 
-// Moves `lots` (signed: + bought, - sold) at `price` into the position and
-// returns the profit or loss it realizes.
-Minor MovePosition(Position& p, Lots lots, Ticks price) {
-  Minor realized = 0;
+// int64 arithmetic that refuses to wrap: kInvalidArgument naming the amount
+// (`what`) and both operands, for the fill `id`.
+class CheckedMath {
+ public:
+  explicit CheckedMath(std::string_view id) : id_(id) {}
+
+  Status Add(std::string_view what, int64_t a, int64_t b, int64_t& out) const {
+    return __builtin_add_overflow(a, b, &out) ? Overflow(what, a, "+", b) : Status::Ok();
+  }
+  Status Sub(std::string_view what, int64_t a, int64_t b, int64_t& out) const {
+    return __builtin_sub_overflow(a, b, &out) ? Overflow(what, a, "-", b) : Status::Ok();
+  }
+  Status Mul(std::string_view what, int64_t a, int64_t b, int64_t& out) const {
+    return __builtin_mul_overflow(a, b, &out) ? Overflow(what, a, "x", b) : Status::Ok();
+  }
+  Status Abs(std::string_view what, int64_t a, int64_t& out) const {
+    if (a == std::numeric_limits<int64_t>::min()) return Overflow(what, 0, "-", a);
+    out = std::llabs(a);
+    return Status::Ok();
+  }
+
+ private:
+  Status Overflow(std::string_view what, int64_t a, std::string_view op, int64_t b) const {
+    return Status::Error(StatusCode::kInvalidArgument, "apply", id_,
+                         fmt::format("fill: {}: {} {} {} overflows int64", what, a, op, b));
+  }
+  std::string_view id_;
+};
+
+// `p` moved by `lots` (signed: + bought, - sold) at `price`, and the profit or
+// loss that realizes; checked, so `p` is only a candidate until it succeeds.
+Status MovePosition(const CheckedMath& math, Position& p, Lots lots, Ticks price, Minor& realized) {
+  const std::string name = "position " + p.symbol;
+  realized = 0;
   const bool reduces = p.quantity_lots != 0 && ((p.quantity_lots > 0) != (lots > 0));
   if (reduces) {
-    const Lots closing = std::min(std::llabs(p.quantity_lots), std::llabs(lots));
-    const Minor cost_removed = p.cost_minor * closing / std::llabs(p.quantity_lots);
+    Lots held = 0;
+    CD_RETURN_IF_ERROR(math.Abs(name + " quantity_lots", p.quantity_lots, held));
+    const Lots closing = std::min<Lots>(held, std::llabs(lots));  // |lots| is the fill's quantity
+    // |cost * closing / held| <= |cost|: exact in 128 bits, and it fits.
+    const Minor cost_removed =
+        static_cast<Minor>(static_cast<__int128>(p.cost_minor) * closing / held);
     const Lots closing_signed = p.quantity_lots > 0 ? closing : -closing;
     // Long: sold `closing` at price. Short: bought back `closing` at price.
-    realized = closing_signed * price - cost_removed;
-    p.cost_minor -= cost_removed;
-    p.quantity_lots -= closing_signed;
-    lots += closing_signed;  // what is left opens a position the other way
+    Minor proceeds = 0;
+    CD_RETURN_IF_ERROR(math.Mul(name + " closing notional", closing_signed, price, proceeds));
+    CD_RETURN_IF_ERROR(math.Sub(name + " realized P&L", proceeds, cost_removed, realized));
+    p.cost_minor -= cost_removed;       // same sign, no larger: moves toward zero
+    p.quantity_lots -= closing_signed;  // likewise
+    lots += closing_signed;             // what is left opens a position the other way
   }
-  p.quantity_lots += lots;
-  p.cost_minor += lots * price;
-  p.realized_pnl_minor += realized;
-  return realized;
+  Minor opening_cost = 0;
+  CD_RETURN_IF_ERROR(math.Add(name + " quantity_lots", p.quantity_lots, lots, p.quantity_lots));
+  CD_RETURN_IF_ERROR(math.Mul(name + " opening notional", lots, price, opening_cost));
+  CD_RETURN_IF_ERROR(math.Add(name + " cost_minor", p.cost_minor, opening_cost, p.cost_minor));
+  return math.Add(name + " realized_pnl_minor", p.realized_pnl_minor, realized,
+                  p.realized_pnl_minor);
 }
 
-void MoveCash(TradingState& t, const std::string& venue, const std::string& currency,
-              Minor delta) {
-  Balance& balance = t.balances[BalanceKey(venue, currency)];
-  balance.venue = venue;
-  balance.currency = currency;
-  balance.total_minor += delta;
-  balance.available_minor += delta;
+// Everything a fill changes beyond its order, computed before any of it is applied.
+struct FillEffects {
+  Position position;
+  Minor trading_realized_pnl_minor = 0;
+  Minor daily_pnl_minor = 0, peak_pnl_minor = 0, max_drawdown_minor = 0;  // of the risk state
+  Balance balance;
+};
+
+Status ComputeFillEffects(const TradingState& t, const FillReceived& update,
+                          const std::string& venue, FillEffects& out) {
+  const Fill& fill = update.fill;
+  const CheckedMath math(fill.client_order_id);
+  const Lots signed_lots = fill.side == Side::kBuy ? fill.quantity_lots : -fill.quantity_lots;
+  Minor notional = 0;  // signed: what buying costs, what selling brings in negated
+  CD_RETURN_IF_ERROR(
+      math.Mul("notional (price_ticks x quantity_lots)", signed_lots, fill.price_ticks, notional));
+
+  const auto position = t.positions.find(fill.symbol);
+  out.position = position == t.positions.end() ? Position{} : position->second;
+  out.position.symbol = fill.symbol;
+  Minor realized = 0;
+  CD_RETURN_IF_ERROR(MovePosition(math, out.position, signed_lots, fill.price_ticks, realized));
+  CD_RETURN_IF_ERROR(math.Add("trading realized_pnl_minor", t.realized_pnl_minor, realized,
+                              out.trading_realized_pnl_minor));
+
+  Minor pnl = 0;
+  CD_RETURN_IF_ERROR(math.Sub("realized P&L net of fee_minor", realized, fill.fee_minor, pnl));
+  CD_RETURN_IF_ERROR(
+      math.Add("risk daily_pnl_minor", t.risk.daily_pnl_minor, pnl, out.daily_pnl_minor));
+  out.peak_pnl_minor = std::max(t.risk.peak_pnl_minor, out.daily_pnl_minor);
+  Minor drawdown = 0;
+  CD_RETURN_IF_ERROR(
+      math.Sub("risk max_drawdown_minor", out.peak_pnl_minor, out.daily_pnl_minor, drawdown));
+  out.max_drawdown_minor = std::max(t.risk.max_drawdown_minor, drawdown);
+
+  Minor paid = 0, cash = 0;
+  CD_RETURN_IF_ERROR(math.Add("cash paid (notional + fee_minor)", notional, fill.fee_minor, paid));
+  CD_RETURN_IF_ERROR(math.Sub("cash moved (- cash paid)", 0, paid, cash));
+  const std::string key = BalanceKey(venue, update.currency);
+  const auto balance = t.balances.find(key);
+  out.balance = balance == t.balances.end() ? Balance{} : balance->second;
+  out.balance.venue = venue;
+  out.balance.currency = update.currency;
+  CD_RETURN_IF_ERROR(math.Add("balance " + key + " total_minor", out.balance.total_minor, cash,
+                              out.balance.total_minor));
+  return math.Add("balance " + key + " available_minor", out.balance.available_minor, cash,
+                  out.balance.available_minor);
 }
 
-void AddPnl(RiskState& risk, Minor pnl) {
-  risk.daily_pnl_minor += pnl;
-  risk.peak_pnl_minor = std::max(risk.peak_pnl_minor, risk.daily_pnl_minor);
-  risk.max_drawdown_minor =
-      std::max(risk.max_drawdown_minor, risk.peak_pnl_minor - risk.daily_pnl_minor);
+// Whether `fill` fits `order`: the same symbol and side, no more lots than remain.
+Status CheckFillFitsOrder(const Fill& fill, const Order& order) {
+  const auto mismatch = [&fill](std::string_view field, std::string_view of_fill,
+                                std::string_view of_order) {
+    return Status::Error(StatusCode::kFailedPrecondition, "apply", fill.client_order_id,
+                         fmt::format("fill {} '{}' differs from the order's {} '{}'", field,
+                                     of_fill, field, of_order));
+  };
+  if (fill.symbol != order.symbol) return mismatch("symbol", fill.symbol, order.symbol);
+  if (fill.side != order.side) return mismatch("side", SideName(fill.side), SideName(order.side));
+  Lots remaining = 0;
+  if (fill.quantity_lots <= 0 ||
+      __builtin_sub_overflow(order.quantity_lots, order.filled_lots, &remaining) ||
+      fill.quantity_lots > remaining) {
+    return Status::Error(StatusCode::kFailedPrecondition, "apply", fill.client_order_id,
+                         fmt::format("fill of {} lots does not fit {} filled of {}",
+                                     fill.quantity_lots, order.filled_lots, order.quantity_lots));
+  }
+  return Status::Ok();
 }
 
 Status ApplyFill(TradingState& t, const FillReceived& update, TradingChanges* changes) {
@@ -65,40 +160,38 @@ Status ApplyFill(TradingState& t, const FillReceived& update, TradingChanges* ch
     return DoesNotFit("fill", fill.client_order_id);
   }
   const Order& found = is_open ? open->second : pending->second;
-  if (fill.quantity_lots <= 0 || found.filled_lots + fill.quantity_lots > found.quantity_lots) {
-    return Status::Error(StatusCode::kFailedPrecondition, "apply", fill.client_order_id,
-                         fmt::format("fill of {} lots does not fit {} filled of {}",
-                                     fill.quantity_lots, found.filled_lots, found.quantity_lots));
-  }
+  CD_RETURN_IF_ERROR(CheckFillFitsOrder(fill, found));
+  const std::string venue = found.venue;
+  FillEffects effects;
+  CD_RETURN_IF_ERROR(ComputeFillEffects(t, update, venue, effects));
+
   if (!is_open) {
     // A fill may overtake the ack: the venue accepted the order, so it is open now.
     pending->second.exchange_order_id = fill.exchange_order_id;
     open = t.open_orders.emplace(pending->first, std::move(pending->second)).first;
     t.pending_orders.erase(pending);
   }
-  Order& order = open->second;
-  const std::string venue = order.venue;
   if (changes != nullptr) {
     changes->orders.insert(fill.client_order_id);
     changes->symbols.insert(fill.symbol);
     changes->balances.insert(BalanceKey(venue, update.currency));
     ++changes->fills_appended;
   }
-  order.filled_lots += fill.quantity_lots;
+  Order& order = open->second;
+  order.filled_lots += fill.quantity_lots;  // checked above: at most the quantity
   if (order.filled_lots == order.quantity_lots) t.open_orders.erase(open);
 
-  const Lots signed_lots = fill.side == Side::kBuy ? fill.quantity_lots : -fill.quantity_lots;
-  Position& position = t.positions[fill.symbol];
-  position.symbol = fill.symbol;
-  const Minor realized = MovePosition(position, signed_lots, fill.price_ticks);
-  if (position.quantity_lots == 0) {
+  if (effects.position.quantity_lots == 0) {
     t.risk.exposure_lots.erase(fill.symbol);
   } else {
-    t.risk.exposure_lots[fill.symbol] = position.quantity_lots;
+    t.risk.exposure_lots[fill.symbol] = effects.position.quantity_lots;
   }
-  t.realized_pnl_minor += realized;
-  AddPnl(t.risk, realized - fill.fee_minor);
-  MoveCash(t, venue, update.currency, -signed_lots * fill.price_ticks - fill.fee_minor);
+  t.positions[fill.symbol] = std::move(effects.position);
+  t.realized_pnl_minor = effects.trading_realized_pnl_minor;
+  t.risk.daily_pnl_minor = effects.daily_pnl_minor;
+  t.risk.peak_pnl_minor = effects.peak_pnl_minor;
+  t.risk.max_drawdown_minor = effects.max_drawdown_minor;
+  t.balances[BalanceKey(venue, update.currency)] = std::move(effects.balance);
   t.recent_fills.push_back(fill);
   while (t.recent_fills.size() > TradingState::kRecentFillsMax) t.recent_fills.pop_front();
   t.last_exchange_seq = std::max(t.last_exchange_seq, fill.exchange_seq);
@@ -207,6 +300,17 @@ void TradingChanges::Merge(const TradingChanges& other) {
 
 Status ApplyStateUpdate(EngineState& state, const StateUpdate& update, Seq state_seq,
                         TimeNs time_ns, TradingChanges* changes) {
+  if (!IsCritical(update)) {
+    // The sequence rule (state_update.h): made after state_seq, it does not take one.
+    if (state_seq != state.trading.state_seq) {
+      return Status::Error(StatusCode::kFailedPrecondition, "apply", "",
+                           fmt::format("{} does not advance state_seq: it must carry the "
+                                       "state's state_seq {}, not {}",
+                                       RecordTypeName(TypeOf(update)), state.trading.state_seq,
+                                       state_seq));
+    }
+    return std::visit(Applier{state, changes}, update);
+  }
   if (state_seq <= state.trading.state_seq) {
     return Status::Error(StatusCode::kFailedPrecondition, "apply", "",
                          fmt::format("update {} is not after state_seq {}", state_seq,

@@ -13,6 +13,7 @@
 
 #include "system/io/status.h"
 #include "system/state/engine_state.h"
+#include "system/state/state_update.h"
 
 namespace crashdrill::system {
 
@@ -51,6 +52,17 @@ Status Validate(const TradingState& state, const ValidationOptions& options,
                 std::string_view source);
 Status Validate(const EngineState& state, const ValidationOptions& options,
                 std::string_view source);
+
+// The violations among the entries `changes` names plus the scalar
+// invariants (halt reason, the newest fills' sequence, timestamp), in
+// O(changed entries): the same per-entry checks as FindViolations, in the
+// same order. When `state` satisfied every invariant before the changes, this
+// returns exactly what FindViolations(state, options) returns — so a commit
+// that keeps the state valid validates only what it touched.
+std::vector<Violation> FindViolations(const TradingState& state, const TradingChanges& changes,
+                                      const ValidationOptions& options);
+Status ValidateChanges(const TradingState& state, const TradingChanges& changes,
+                       const ValidationOptions& options, std::string_view source);
 
 // A later copy of the same engine's state must not move sequence numbers or the
 // configuration version backwards.

@@ -1,9 +1,12 @@
 #include "system/levels/checkpointer.h"
 
 #include <gtest/gtest.h>
+#include <rapidcheck/gtest.h>
 
 #include "faults/sim_clock.h"
 #include "system/levels/point_in_time.h"
+#include "system/state/codec.h"
+#include "tests/support/next_update_generator.h"
 #include "tests/system/levels/crash_sweep.h"
 
 namespace crashdrill::system {
@@ -62,6 +65,33 @@ TEST(CheckpointerTest, CriticalUpdateIsInTheWalBeforeItIsLive) {
   EXPECT_EQ(records[0].state_seq, 1u);
 }
 
+StrategyState Strategy(const std::string& id, Minor pnl) {
+  StrategyState strategy;
+  strategy.strategy_id = id;
+  strategy.pnl_minor = pnl;
+  return strategy;
+}
+
+// The sequence rule (state_update.h): WAL seqs are exactly the critical updates, without gaps.
+TEST(CheckpointerTest, StrategyUpdateTakesNoStateSeqAndStaysOutOfTheWal) {
+  SimDisk disk({});
+  SimClock clock;
+  MultiLevelCheckpointer checkpointer(disk, clock, Options());
+  ASSERT_TRUE(checkpointer.Open({}).ok());
+  ASSERT_TRUE(checkpointer.Commit(StrategyUpdated{Strategy("mm-1", 1)}).ok());
+  ASSERT_TRUE(checkpointer.Commit(OrderSubmitted{BuyOrder("a")}).ok());
+  ASSERT_TRUE(checkpointer.Commit(StrategyUpdated{Strategy("mm-1", 2)}).ok());
+  ASSERT_TRUE(checkpointer.Commit(StrategyUpdated{Strategy("trend-2", 3)}).ok());
+  ASSERT_TRUE(checkpointer.Commit(OrderSubmitted{BuyOrder("b")}).ok());
+  EXPECT_EQ(checkpointer.state().state_seq(), 2u);
+  EXPECT_EQ(checkpointer.state().strategies.at("mm-1").pnl_minor, 2);
+  const auto records = WalRecords(disk);
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_EQ(records[0].state_seq, 1u);
+  EXPECT_EQ(records[1].state_seq, 2u);
+  EXPECT_EQ(records[1].type, RecordType::kOrderSubmit);
+}
+
 TEST(CheckpointerTest, UpdateThatDoesNotFitIsRefusedAndNothingIsLogged) {
   SimDisk disk({});
   SimClock clock;
@@ -110,6 +140,231 @@ TEST(CheckpointerTest, WalSyncFailureRefusesTheCommit) {
   EXPECT_EQ(checkpointer.state(), before);
 }
 
+Order OrderOf(const std::string& id, Lots lots) {
+  Order order = BuyOrder(id);
+  order.quantity_lots = lots;
+  return order;
+}
+
+Fill FillOf(const std::string& id, Lots lots, Seq exchange_seq) {
+  Fill fill;
+  fill.client_order_id = id;
+  fill.symbol = "ESZ6";
+  fill.price_ticks = 1'000;
+  fill.quantity_lots = lots;
+  fill.exchange_seq = exchange_seq;
+  return fill;
+}
+
+// A live state with an entry of every kind: a pending and a part-filled open
+// order, a position, a balance, a recent fill, a strategy.
+Status Populate(MultiLevelCheckpointer& checkpointer) {
+  for (const StateUpdate& update : std::vector<StateUpdate>{
+           OrderSubmitted{OrderOf("pending", 2)}, OrderSubmitted{OrderOf("open", 5)},
+           OrderAcknowledged{"open", 77, 1}, FillReceived{FillOf("open", 2, 2), "USD"},
+           BalanceSet{{"SIMX", "USD", 10'000, 8'000}}, StrategyUpdated{Strategy("mm-1", 1)}}) {
+    CD_RETURN_IF_ERROR(checkpointer.Commit(update));
+  }
+  return Status::Ok();
+}
+
+// Entries of the live state a commit must not move unless it changes them.
+struct EntryAddresses {
+  const Order* pending;
+  const Order* open;
+  const Position* position;
+  const Balance* balance;
+  const Fill* fill;
+  const StrategyState* strategy;
+  bool operator==(const EntryAddresses&) const = default;
+};
+
+EntryAddresses AddressesOf(const EngineState& state) {
+  const TradingState& t = state.trading;
+  return {&t.pending_orders.at("pending"), &t.open_orders.at("open"), &t.positions.at("ESZ6"),
+          &t.balances.at("SIMX/USD"),      &t.recent_fills.front(),   &state.strategies.at("mm-1")};
+}
+
+// No benchmark: a commit that copied the state would move every entry into
+// new nodes, so entries it did not touch keep their addresses only in place.
+TEST(CheckpointerTest, CommitChangesTheLiveStateInPlace) {
+  SimDisk disk({});
+  SimClock clock;
+  MultiLevelCheckpointer checkpointer(disk, clock, Options());
+  ASSERT_TRUE(checkpointer.Open({}).ok());
+  ASSERT_TRUE(Populate(checkpointer).ok());
+  const EntryAddresses before = AddressesOf(checkpointer.state());
+  ASSERT_TRUE(checkpointer.Commit(OrderSubmitted{OrderOf("other", 1)}).ok());
+  ASSERT_TRUE(checkpointer.Commit(RiskHalted{"operator"}).ok());
+  ASSERT_TRUE(checkpointer.Commit(StrategyUpdated{Strategy("trend-2", 5)}).ok());
+  ASSERT_FALSE(checkpointer.Commit(OrderAcknowledged{"nobody", 1, 9}).ok());
+  ASSERT_FALSE(checkpointer.Commit(BalanceSet{{"SIMY", "USD", 1, 2}}).ok());
+  EXPECT_TRUE(AddressesOf(checkpointer.state()) == before)
+      << "an entry no commit touched moved: Commit copied the state";
+}
+
+// Refused after the apply — by validation — the commit is undone: the fill
+// had filled the order, moved the position and the cash and appended itself.
+TEST(CheckpointerTest, CommitRefusedByValidationLeavesTheLiveStateByteForByte) {
+  SimDisk disk({});
+  SimClock clock;
+  MultiLevelCheckpointer checkpointer(disk, clock, Options());
+  ASSERT_TRUE(checkpointer.Open({}).ok());
+  ASSERT_TRUE(Populate(checkpointer).ok());
+  const std::vector<std::byte> before = EncodeEngineState(checkpointer.state());
+  const EntryAddresses addresses = AddressesOf(checkpointer.state());
+  // Its exchange_seq is not after the newest fill's: applies, then breaks sequence_monotonic.
+  Status status = checkpointer.Commit(FillReceived{FillOf("open", 3, 2), "USD"});
+  EXPECT_TRUE(status.IsCorruption()) << status.ToString();
+  EXPECT_EQ(status.field(), kInvariantSequence);
+  status = checkpointer.Commit(BalanceSet{{"SIMX", "USD", 10'000, 10'001}});
+  EXPECT_EQ(status.field(), kInvariantBalance) << status.ToString();
+  EXPECT_EQ(EncodeEngineState(checkpointer.state()), before);
+  EXPECT_TRUE(AddressesOf(checkpointer.state()) == addresses);
+  EXPECT_EQ(WalRecords(disk).size(), 5u) << "a refused update is not logged";
+  ASSERT_TRUE(checkpointer.Commit(FillReceived{FillOf("open", 3, 3), "USD"}).ok());
+  EXPECT_EQ(checkpointer.state().state_seq(), 6u);
+}
+
+// The WAL refuses the record (ENOSPC on its N-th write, for every N): the
+// update was applied in place and is undone. (Each run stops at its first
+// refusal: what the WAL accepts after a failed write is wal.h's contract.)
+TEST(CheckpointerTest, CommitRefusedByTheWalLeavesTheLiveStateByteForByte) {
+  const std::vector<StateUpdate> script = {
+      OrderSubmitted{OrderOf("a", 4)}, OrderAcknowledged{"a", 5, 3},
+      FillReceived{FillOf("a", 1, 4), "USD"}, RiskHalted{"operator"},
+      FillReceived{FillOf("a", 3, 5), "USD"}, ConfigChanged{{.version = 2}}};
+  size_t refused = 0, fills_refused = 0;
+  for (uint64_t nth = 1; nth <= 12; ++nth) {
+    faults::FaultPlan plan{nth, {faults::FaultEntry{
+                                    faults::Trigger{.on = faults::TriggerOn::kWrite, .nth = nth,
+                                                    .path_glob = "/state/wal/wal_*"},
+                                    faults::Fault{.kind = faults::FaultKind::kNoSpace}}}};
+    SimDisk disk({.plan = plan});
+    SimClock clock;
+    MultiLevelCheckpointer checkpointer(disk, clock, Options());
+    ASSERT_TRUE(checkpointer.Open({}).ok());
+    if (!Populate(checkpointer).ok()) continue;  // the fault hit the setup
+    for (const StateUpdate& update : script) {
+      const std::vector<std::byte> before = EncodeEngineState(checkpointer.state());
+      Status status = checkpointer.Commit(update);
+      if (status.ok()) continue;
+      ASSERT_TRUE(status.IsNoSpace()) << "write " << nth << ": " << status.ToString();
+      ASSERT_EQ(EncodeEngineState(checkpointer.state()), before) << "write " << nth;
+      ++refused;
+      fills_refused += std::holds_alternative<FillReceived>(update);
+      break;
+    }
+  }
+  EXPECT_GE(refused, 4u);
+  EXPECT_GE(fills_refused, 1u) << "no run refused a fill, the update that touches the most";
+}
+
+// A disk with no space left for the WAL's next segment: the commit that needs
+// it is refused whole, and so is every critical commit after it.
+TEST(CheckpointerTest, FullDiskRefusesCommitsWithoutTouchingTheLiveState) {
+  SimDisk disk({.capacity_bytes = 1 << 20});
+  SimClock clock;
+  MultiLevelCheckpointer checkpointer(disk, clock, Options());
+  ASSERT_TRUE(checkpointer.Open({}).ok());
+  ASSERT_TRUE(Populate(checkpointer).ok());
+  auto ballast = disk.Open("/ballast", OpenOptions::CreateOrOpen());
+  ASSERT_TRUE(ballast.ok());
+  ASSERT_TRUE((*ballast)->Truncate(*disk.FreeSpace("/")).ok());
+  Status status;
+  std::vector<std::byte> before;
+  for (int i = 0; status.ok() && i < 1'000; ++i) {
+    before = EncodeEngineState(checkpointer.state());
+    status = checkpointer.Commit(OrderSubmitted{OrderOf("s-" + std::to_string(i), 1)});
+  }
+  ASSERT_TRUE(status.IsNoSpace()) << status.ToString();
+  EXPECT_EQ(EncodeEngineState(checkpointer.state()), before);
+  EXPECT_FALSE(checkpointer.Commit(FillReceived{FillOf("open", 1, 9), "USD"}).ok());
+  EXPECT_FALSE(checkpointer.Commit(RiskHalted{"disk full"}).ok());
+  EXPECT_EQ(EncodeEngineState(checkpointer.state()), before);
+}
+
+// The commit as it was before it ran in place, kept as the reference: apply to
+// a copy, validate all of it. OK and the copy when the update fits and keeps
+// every invariant; else the status that refused it.
+Status CopyApplyValidate(const EngineState& live, const StateUpdate& update, TimeNs time_ns,
+                         EngineState& next) {
+  next = live;
+  const Seq seq = IsCritical(update) ? live.state_seq() + 1 : live.state_seq();
+  CD_RETURN_IF_ERROR(ApplyStateUpdate(next, update, seq, time_ns));
+  return Validate(next, {}, "update");
+}
+
+// Updates a live engine makes, and the ones a commit must refuse: updates
+// that do not fit, a balance that breaks an invariant, a stale fill.
+rc::Gen<StateUpdate> GenCommittedUpdate(const EngineState& live, int i) {
+  const auto next = testing::GenNextUpdateOwning(live, i);
+  return rc::gen::weightedOneOf<StateUpdate>(
+      {{8, next},
+       {2, testing::GenAnyUpdate()},
+       {2, rc::gen::map(testing::GenStrategyState("trend-2"),
+                        [](StrategyState s) -> StateUpdate { return StrategyUpdated{s}; })},
+       {1, rc::gen::map(next, [](StateUpdate update) {
+          if (auto* fill = std::get_if<FillReceived>(&update)) fill->fill.exchange_seq = 1;
+          return update;
+        })}});
+}
+
+// Random WAL faults: ENOSPC or EIO on some writes of the WAL, or a failed sync.
+faults::FaultPlan GenWalFaults() {
+  faults::FaultPlan plan{*rc::gen::arbitrary<uint64_t>(), {}};
+  const int count = *rc::gen::inRange(0, 4);
+  for (int i = 0; i < count; ++i) {
+    const auto kind = *rc::gen::element(faults::FaultKind::kNoSpace, faults::FaultKind::kIoError,
+                                        faults::FaultKind::kShortWrite,
+                                        faults::FaultKind::kSyncFailure);
+    const auto on = kind == faults::FaultKind::kSyncFailure ? faults::TriggerOn::kSync
+                                                            : faults::TriggerOn::kWrite;
+    plan.entries.push_back({faults::Trigger{.on = on, .nth = *rc::gen::inRange<uint64_t>(2, 60),
+                                            .path_glob = "/state/wal/wal_*"},
+                            faults::Fault{.kind = kind}});
+  }
+  return plan;
+}
+
+// In place and O(touched) must change nothing observable: every update is
+// accepted or refused as the copy-apply-validate commit would, with the same
+// resulting state, and a refusal — by the apply, the validation or the WAL —
+// leaves the live state byte for byte as it was.
+RC_GTEST_PROP(CheckpointerProperty, CommittingInPlaceAgreesWithCopyApplyValidate, ()) {
+  SimDisk disk({.plan = GenWalFaults()});
+  SimClock clock;
+  MultiLevelCheckpointer checkpointer(disk, clock, Options());
+  RC_ASSERT(checkpointer.Open({}).ok());
+  const int steps = *rc::gen::inRange(1, 150);
+  size_t refused_by_wal = 0;
+  for (int i = 0; i < steps; ++i) {
+    const EngineState before = checkpointer.state();
+    const StateUpdate update = *GenCommittedUpdate(before, i);
+    EngineState expected;
+    const Status reference = CopyApplyValidate(before, update, clock.Wall(), expected);
+    const Status status = checkpointer.Commit(update);
+    if (status.ok()) {
+      RC_ASSERT(reference.ok());
+      RC_ASSERT(checkpointer.state() == expected);
+    } else {
+      RC_ASSERT(EncodeEngineState(checkpointer.state()) == EncodeEngineState(before));
+      if (reference.ok()) {  // only the WAL can refuse what the reference accepts
+        RC_ASSERT(IsCritical(update));
+        // An injected fault, or the WAL refusing the seq of a batch that failed.
+        RC_ASSERT(status.injected() || status.code() == StatusCode::kInvalidArgument);
+        ++refused_by_wal;
+      } else {
+        RC_ASSERT(status.code() == reference.code());
+        RC_ASSERT(status.field() == reference.field());
+      }
+    }
+    clock.Advance(*rc::gen::inRange<int64_t>(0, 50) * kNanosPerMilli);
+  }
+  RC_CLASSIFY(refused_by_wal > 0, "refused by the WAL");
+  RC_CLASSIFY(checkpointer.stats().commits_refused > refused_by_wal, "refused before the WAL");
+}
+
 TEST(CheckpointerTest, LevelsRunOnTheirMonotonicPeriodsWhateverTheWallClockDoes) {
   SimDisk disk({});
   SimClock clock;
@@ -146,6 +401,19 @@ TEST(CheckpointerTest, EachCheckpointTypeKeepsItsOwnVersions) {
   EXPECT_EQ(disk.List(checkpointer.L2Dir(CheckpointType::kManual))->size(), 10u);
   EXPECT_EQ(disk.List(checkpointer.L2Dir(CheckpointType::kEmergency))->size(), 5u);
   EXPECT_TRUE(disk.List(checkpointer.L2Dir(CheckpointType::kDaily))->empty());
+}
+
+// Commit validates only the entries an update touches, so it must start valid.
+TEST(CheckpointerTest, RefusesToOpenWithAnInitialStateThatBreaksAnInvariant) {
+  SimDisk disk({});
+  SimClock clock;
+  MultiLevelCheckpointer checkpointer(disk, clock, Options());
+  EngineState initial;
+  initial.trading.risk.halted = true;  // without a reason
+  Status status = checkpointer.Open(initial);
+  EXPECT_TRUE(status.IsCorruption()) << status.ToString();
+  EXPECT_EQ(status.field(), kInvariantHaltReason);
+  EXPECT_TRUE(disk.List("/")->empty()) << "nothing is created for a state that is refused";
 }
 
 TEST(CheckpointerTest, RefusesToOpenBehindItsOwnWal) {

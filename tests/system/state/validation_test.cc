@@ -5,7 +5,7 @@
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
-#include "tests/support/state_generators.h"
+#include "tests/support/next_update_generator.h"
 #include "tests/system/state/golden_state.h"
 
 namespace crashdrill::system {
@@ -118,6 +118,109 @@ TEST(ValidationTest, EveryViolationIsListed) {
   ASSERT_EQ(violations.size(), 2u);
   EXPECT_EQ(violations[0].invariant, kInvariantFilled);
   EXPECT_EQ(violations[1].invariant, kInvariantHaltReason);
+}
+
+// One generated change to one entry of a valid state, noted in `changes` as
+// an applied update would note it: some keep every invariant, most break one.
+void ChangeOneEntry(TradingState& t, TradingChanges& changes, ValidationOptions& options) {
+  const auto any_key = [](const auto& map, const std::string& fresh) {
+    std::vector<std::string> keys = testing::KeysOf(map);
+    keys.push_back(fresh);
+    return *rc::gen::elementOf(keys);
+  };
+  switch (*rc::gen::inRange(0, 10)) {
+    case 0: {  // an order's fill count, in or out of range
+      const std::string id = any_key(t.open_orders, "o-new");
+      Order& order = t.open_orders[id];
+      order.quantity_lots = *rc::gen::inRange<Lots>(-1, 10);
+      order.filled_lots = *rc::gen::inRange<Lots>(-1, 12);
+      changes.orders.insert(id);
+      break;
+    }
+    case 1: {  // an order in both maps, or moved from one to the other
+      const std::string id = any_key(t.open_orders, "o-new");
+      t.pending_orders[id] = t.open_orders[id];
+      if (*rc::gen::arbitrary<bool>()) t.open_orders.erase(id);
+      changes.orders.insert(id);
+      break;
+    }
+    case 2: {  // a pending order's fill count
+      const std::string id = any_key(t.pending_orders, "p-new");
+      t.pending_orders[id].quantity_lots = *rc::gen::inRange<Lots>(0, 3);
+      t.pending_orders[id].filled_lots = *rc::gen::inRange<Lots>(0, 4);
+      changes.orders.insert(id);
+      break;
+    }
+    case 3: {  // a position and its exposure, agreeing or not
+      const std::string symbol = *testing::GenSymbol();
+      const Lots lots = *rc::gen::inRange<Lots>(-3, 4);
+      t.positions[symbol] = {symbol, lots, lots * 100, 0};
+      t.risk.exposure_lots[symbol] = lots + *rc::gen::inRange<Lots>(-1, 2);
+      changes.symbols.insert(symbol);
+      break;
+    }
+    case 4: {  // an exposure left without its position
+      const std::string symbol = *testing::GenSymbol();
+      t.positions.erase(symbol);
+      t.risk.exposure_lots[symbol] = *rc::gen::inRange<Lots>(-2, 3);
+      changes.symbols.insert(symbol);
+      break;
+    }
+    case 5: {  // a balance, available within total or not
+      const std::string key = any_key(t.balances, "SIMZ/EUR");
+      t.balances[key].total_minor = *rc::gen::inRange<Minor>(0, 100);
+      t.balances[key].available_minor = *rc::gen::inRange<Minor>(0, 110);
+      changes.balances.insert(key);
+      break;
+    }
+    case 6: {  // a fill appended, in sequence or not
+      const Seq newest = t.recent_fills.empty() ? 0 : t.recent_fills.back().exchange_seq;
+      t.recent_fills.push_back(*testing::GenFill(newest + *rc::gen::inRange<Seq>(0, 3) - 1));
+      t.last_exchange_seq = std::max(t.last_exchange_seq, newest) + *rc::gen::inRange<Seq>(0, 2);
+      if (t.recent_fills.size() > TradingState::kRecentFillsMax) t.recent_fills.pop_front();
+      ++changes.fills_appended;
+      break;
+    }
+    case 7:  // the last venue event, behind the newest fill or not
+      t.last_exchange_seq = *rc::gen::inRange<Seq>(0, t.last_exchange_seq + 2);
+      break;
+    case 8:  // the circuit breaker, with or without its reason
+      t.risk.halted = *rc::gen::arbitrary<bool>();
+      t.risk.halt_reason = *rc::gen::element<std::string>("", "operator");
+      break;
+    default:  // the last update time, against a validation clock
+      t.last_update_ns = *rc::gen::inRange<TimeNs>(0, 2'000'000);
+      options.now_wall_ns = *rc::gen::inRange<TimeNs>(0, 1'000'000);
+      options.future_tolerance_ns = *rc::gen::inRange<int64_t>(0, 500'000);
+      break;
+  }
+}
+
+// The equivalence Commit relies on: on a state that was valid, the changed
+// entries plus the scalar invariants are all that can break.
+RC_GTEST_PROP(ValidationProperty, ValidatingTheChangedEntriesFindsWhatFullValidationFinds, ()) {
+  TradingState state = *testing::GenValidTradingState();
+  TradingChanges changes;
+  ValidationOptions options;
+  const int count = *rc::gen::inRange(1, 4);
+  for (int i = 0; i < count; ++i) ChangeOneEntry(state, changes, options);
+  const auto full = FindViolations(state, options);
+  RC_ASSERT(FindViolations(state, changes, options) == full);
+  RC_CLASSIFY(full.empty(), "still valid");
+  for (const Violation& violation : full) RC_TAG(violation.invariant);
+}
+
+RC_GTEST_PROP(ValidationProperty, ValidatingWhatAnAppliedUpdateChangedFindsWhatFullValidationFinds,
+              ()) {
+  EngineState state = *testing::GenValidEngineState();
+  const StateUpdate update = *rc::gen::oneOf(testing::GenNextUpdateOwning(state, 1'000),
+                                             testing::GenAnyUpdate());
+  TradingChanges changes;
+  const Seq seq = IsCritical(update) ? state.state_seq() + 1 : state.state_seq();
+  RC_PRE(ApplyStateUpdate(state, update, seq, 5, &changes).ok());
+  const auto full = FindViolations(state.trading, {});
+  RC_ASSERT(FindViolations(state.trading, changes, {}) == full);
+  RC_CLASSIFY(full.empty(), "still valid");
 }
 
 TEST(ValidationTest, TransitionThatMovesStateSeqBackIsRejected) {
