@@ -10,6 +10,8 @@
 //   unsynced and can still be lost by a later power loss). Crash(kPowerLoss): durable data
 //   plus a CrashModel-allowed subset of unsynced writes, each possibly torn at sector
 //   granularity (prefix or arbitrary sectors; the rest old content, zeros or garbage);
+//   with CrashModel::safe_append a file grows only over data that landed (a torn or lost
+//   append never shows as zeros or garbage past the old end);
 //   unsynced directory operations may or may not have happened (a rename may leave both
 //   names, never neither), unsynced truncates may be undone. Bytes no unsynced write
 //   touched never change. After either crash every File/MappedRegion opened before it
@@ -136,11 +138,13 @@ class SimDisk final : public system::Fs {
                                  const std::string& path) const;
 
   // Crash resolution (sim_disk_crash.cc).
+  struct InodeResolution;
   void DetachAllMaps(bool fold);
   void ResolveNamespace(Rng& rng);
   void ResolveInode(SimInode& inode, const std::string& path, Rng& rng);
-  void ApplyTorn(std::vector<std::byte>& bytes, const PendingOp& op, const std::string& path,
-                 Rng& rng);
+  void LoseWrite(InodeResolution& file, const PendingOp& op, const std::string& path, Rng& rng);
+  void ApplyTorn(InodeResolution& file, const PendingOp& op, const std::string& path, Rng& rng);
+  void HoldBackUnlandedGrowth(InodeResolution& file, const std::string& path);
   void CollectGarbageInodes();
 
   SimDiskOptions options_;

@@ -75,10 +75,45 @@ void SimDisk::ResolveNamespace(Rng& rng) {
   dir_ops_.clear();
 }
 
+// One file while a power loss is resolved. `bytes` is what survives so far. `cache_size`
+// follows the page cache through the pending ops in issue order, so the part of a write
+// past it is what that write appended (a hole it opened included). `unlanded` marks the
+// offsets whose surviving content is not what the page cache held there: appended data
+// that did not land, torn sectors read as zeros or garbage. `floor_size` is the smallest
+// size a surviving truncate left. With safe_append nothing marked past floor_size is seen.
+struct SimDisk::InodeResolution {
+  std::vector<std::byte> bytes;
+  std::vector<bool> unlanded;
+  uint64_t cache_size = 0;
+  uint64_t floor_size = 0;
+
+  void Mark(uint64_t begin, uint64_t end, bool missing) {
+    if (missing && unlanded.size() < end) unlanded.resize(end, false);
+    end = std::min<uint64_t>(end, unlanded.size());
+    if (begin >= end) return;
+    std::fill(unlanded.begin() + static_cast<std::ptrdiff_t>(begin),
+              unlanded.begin() + static_cast<std::ptrdiff_t>(end), missing);
+  }
+  // A write landed whole: its range and any hole it opened hold what the page cache held.
+  void Landed(const PendingOp& op) {
+    Mark(std::min(op.offset, cache_size), op.offset + op.data.size(), false);
+  }
+  // A write was lost: what it appended (past the page-cache size) holds nothing of it;
+  // what it overwrote keeps its earlier content, whatever that was.
+  void Lost(const PendingOp& op) { Mark(cache_size, op.offset + op.data.size(), true); }
+  void Truncated(uint64_t size) {
+    if (unlanded.size() > size) unlanded.resize(size);
+    floor_size = std::min(floor_size, size);
+  }
+};
+
 // Durable bytes plus a subset (any, or a prefix with the in-flight write torn) of the
-// unsynced writes and truncates, per the model.
+// unsynced writes and truncates, per the model; with safe_append the size then stops at
+// the first byte past the file's smallest size that did not land.
 void SimDisk::ResolveInode(SimInode& inode, const std::string& path, Rng& rng) {
-  std::vector<std::byte> bytes = inode.durable;
+  InodeResolution file{.bytes = inode.durable,
+                       .cache_size = inode.durable.size(),
+                       .floor_size = inode.durable.size()};
   const bool any_subset = options_.model.reorder_unsynced_writes;
   const size_t count = inode.pending.size();
   const size_t cut = any_subset ? count : Below(rng, count + 1);
@@ -86,47 +121,77 @@ void SimDisk::ResolveInode(SimInode& inode, const std::string& path, Rng& rng) {
     const PendingOp& op = inode.pending[i];
     if (op.kind == PendingOp::Kind::kTruncate) {
       if (i < cut && (!any_subset || Chance(rng, 1, 2))) {
-        ApplyOp(bytes, op);
+        ApplyOp(file.bytes, op);
+        file.Truncated(op.offset);
       } else {
         Record(Probe::kTruncateDropped, path, op.offset, 0, "unsynced truncate undone");
       }
+      file.cache_size = op.offset;
       continue;
     }
     const uint64_t choice = any_subset ? Below(rng, 4) : (i < cut ? 1 : (i == cut ? 2 : 0));
     if (choice == 1) {
-      ApplyOp(bytes, op);
+      ApplyOp(file.bytes, op);
+      file.Landed(op);
     } else if (choice >= 2 && (any_subset || Chance(rng, 1, 2))) {
-      ApplyTorn(bytes, op, path, rng);
+      ApplyTorn(file, op, path, rng);
     } else {
-      Record(Probe::kWriteLost, path, op.offset, op.data.size(), "unsynced write lost");
-      const uint64_t end = op.offset + op.data.size();
-      if (!options_.model.safe_append && end > bytes.size() && Chance(rng, 1, 3)) {
-        const uint64_t from = bytes.size();
-        bytes.resize(end, std::byte{0});
-        const bool garbage = Chance(rng, 1, 2);
-        if (garbage) {
-          for (uint64_t b = from; b < end; ++b) bytes[b] = static_cast<std::byte>(rng());
-        }
-        Record(Probe::kGrewWithoutData, path, from, end - from, garbage ? "garbage" : "zeros");
-      }
+      LoseWrite(file, op, path, rng);
     }
+    file.cache_size = std::max<uint64_t>(file.cache_size, op.offset + op.data.size());
   }
-  inode.durable = std::move(bytes);
+  if (options_.model.safe_append) HoldBackUnlandedGrowth(file, path);
+  inode.durable = std::move(file.bytes);
   inode.cache = inode.durable;
   inode.pending.clear();
 }
 
+// An unsynced write that never reached the device. Without safe_append the size may still
+// have grown over it (zeros or garbage).
+void SimDisk::LoseWrite(InodeResolution& file, const PendingOp& op, const std::string& path,
+                        Rng& rng) {
+  Record(Probe::kWriteLost, path, op.offset, op.data.size(), "unsynced write lost");
+  file.Lost(op);
+  const uint64_t end = op.offset + op.data.size();
+  std::vector<std::byte>& bytes = file.bytes;
+  if (!options_.model.safe_append && end > bytes.size() && Chance(rng, 1, 3)) {
+    const uint64_t from = bytes.size();
+    bytes.resize(end, std::byte{0});
+    const bool garbage = Chance(rng, 1, 2);
+    if (garbage) {
+      for (uint64_t b = from; b < end; ++b) bytes[b] = static_cast<std::byte>(rng());
+    }
+    Record(Probe::kGrewWithoutData, path, from, end - from, garbage ? "garbage" : "zeros");
+  }
+}
+
+// safe_append (ALICE's append atomicity): the size reaches the device after the data, so a
+// file grows only over data that landed — it stops at the first byte past the smallest
+// size it had that an unsynced write meant to fill and did not.
+void SimDisk::HoldBackUnlandedGrowth(InodeResolution& file, const std::string& path) {
+  const uint64_t limit = std::min<uint64_t>(file.bytes.size(), file.unlanded.size());
+  for (uint64_t b = file.floor_size; b < limit; ++b) {
+    if (!file.unlanded[b]) continue;
+    Record(Probe::kAppendCut, path, b, file.bytes.size() - b,
+           "size held back to the data that landed");
+    file.bytes.resize(b);
+    return;
+  }
+}
+
 // A surviving write that lost sectors: a prefix of them or an arbitrary subset lands; the
 // others keep old content, or read as zeros or garbage. Writes inside one atomic unit are
-// never torn. Only bytes the write covered (and a hole it opened) can be damaged.
-void SimDisk::ApplyTorn(std::vector<std::byte>& bytes, const PendingOp& op,
-                        const std::string& path, Rng& rng) {
+// never torn. Only bytes the write covered (and a hole it opened) can be damaged; a hole
+// counts as landed when the write's first sector did.
+void SimDisk::ApplyTorn(InodeResolution& file, const PendingOp& op, const std::string& path,
+                        Rng& rng) {
   const uint64_t sector = options_.model.sector_bytes;
   const uint64_t atomic = options_.model.atomic_write_bytes;
   const uint64_t begin = op.offset;
   const uint64_t end = begin + op.data.size();
   if (op.data.empty() || begin / atomic == (end - 1) / atomic) {
-    ApplyOp(bytes, op);
+    ApplyOp(file.bytes, op);
+    file.Landed(op);
     return;
   }
   const uint64_t first = begin / sector;
@@ -143,32 +208,33 @@ void SimDisk::ApplyTorn(std::vector<std::byte>& bytes, const PendingOp& op,
     }
   }
   const uint64_t fill = Below(rng, 3);  // 0 old content, 1 zeros, 2 garbage
-  uint64_t kept_end = begin;
-  for (size_t i = 0; i < count; ++i) {
-    if (kept[i]) kept_end = std::min(end, (first + i + 1) * sector);
-  }
+  std::vector<std::byte>& bytes = file.bytes;
   const uint64_t old_size = bytes.size();
-  const uint64_t final_size =
-      std::max(old_size, options_.model.safe_append ? kept_end : end);
-  bytes.resize(final_size, std::byte{0});
+  bytes.resize(std::max(old_size, end), std::byte{0});
   Record(prefix ? Probe::kTornPrefix : Probe::kTornArbitrary, path, begin, op.data.size(),
          fmt::format("{} of {} sectors landed", std::count(kept.begin(), kept.end(), true),
                      count));
+  if (begin > file.cache_size) file.Mark(file.cache_size, begin, !kept[0]);
   for (size_t i = 0; i < count; ++i) {
     const uint64_t lo = std::max(begin, (first + i) * sector);
-    const uint64_t hi = std::min({end, (first + i + 1) * sector, final_size});
-    if (lo >= hi) continue;
+    const uint64_t hi = std::min(end, (first + i + 1) * sector);
     if (kept[i]) {
       std::memcpy(bytes.data() + lo, op.data.data() + (lo - begin), hi - lo);
+      file.Mark(lo, hi, false);
     } else if (fill == 2) {
       for (uint64_t b = lo; b < hi; ++b) bytes[b] = static_cast<std::byte>(rng());
       Record(Probe::kTornGarbage, path, lo, hi - lo, "torn sector");
+      file.Mark(lo, hi, true);
     } else if (fill == 1) {
       std::memset(bytes.data() + lo, 0, hi - lo);
       Record(Probe::kTornZeros, path, lo, hi - lo, "torn sector");
-    } else if (hi > old_size) {  // old content, but past the old end there was none
-      const uint64_t from = std::max(lo, old_size);
-      Record(Probe::kTornZeros, path, from, hi - from, "hole past the old end");
+      file.Mark(lo, hi, true);
+    } else {  // old content: what the page cache held before, none past its size
+      if (hi > old_size) {
+        const uint64_t from = std::max(lo, old_size);
+        Record(Probe::kTornZeros, path, from, hi - from, "hole past the old end");
+      }
+      file.Mark(std::max(lo, file.cache_size), hi, true);
     }
   }
 }

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
+#include <algorithm>
 #include <set>
 
 #include "faults/sim_disk.h"
@@ -83,6 +84,26 @@ RC_GTEST_PROP(SimDiskProperty, NothingAppearsThatWasNeverWrittenExceptDeclaredDa
     for (uint64_t i = 0; i < now.size(); ++i) {
       if (Damaged(damage, i)) continue;
       RC_ASSERT(Workload::Allowed(model, i, now[i]));
+    }
+  }
+}
+
+// safe_append: whatever a power loss keeps, every byte past the synced size is a value the
+// page cache held there since that sync (written data or a hole's zero) — never declared
+// damage, never zeros of a write that did not land.
+RC_GTEST_PROP(SimDiskProperty, SafeAppendGrowsAFileOnlyWithDataThatLanded, ()) {
+  const uint64_t seed = *rc::gen::arbitrary<uint64_t>();
+  CrashModel model = GenModel();
+  model.safe_append = true;
+  SimDisk disk({.model = model, .seed = seed});
+  Workload workload(disk, seed, {.operations = *rc::gen::inRange(1, 60)});
+  WorkloadThenPowerLoss(disk, workload, seed + 2);
+  for (const auto& [path, file] : workload.files()) {
+    const std::vector<std::byte> now = ReadBytes(disk, path);
+    for (uint64_t i = file.synced.size(); i < now.size(); ++i) {
+      RC_ASSERT(i < file.values_since_sync.size());
+      const auto& values = file.values_since_sync[i];
+      RC_ASSERT(std::find(values.begin(), values.end(), now[i]) != values.end());
     }
   }
 }

@@ -47,11 +47,16 @@ Status Workload::Run() {
 
 void Workload::Note(FileModel& model, uint64_t offset, const std::vector<std::byte>& data) {
   const uint64_t end = offset + data.size();
-  if (model.cache.size() < end) model.cache.resize(end, std::byte{0});
   if (model.changed.size() < end) {
     model.changed.resize(end, false);
     model.values_since_sync.resize(end);
   }
+  // A write past the end opens a hole: the page cache held zeros there.
+  for (uint64_t i = model.cache.size(); i < offset; ++i) {
+    model.changed[i] = true;
+    model.values_since_sync[i].push_back(std::byte{0});
+  }
+  if (model.cache.size() < end) model.cache.resize(end, std::byte{0});
   for (uint64_t i = 0; i < data.size(); ++i) {
     model.cache[offset + i] = data[i];
     model.changed[offset + i] = true;
