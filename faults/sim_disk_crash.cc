@@ -47,13 +47,13 @@ void SimDisk::ResolveNamespace(Rng& rng) {
   Names result = durable_names_;
   const bool strict = options_.model.dir_sync == DirSyncMode::kStrict;
   const bool any_subset = strict && options_.model.reorder_unsynced_writes;
-  const size_t cut = any_subset ? dir_ops_.size() : Below(rng, dir_ops_.size() + 1);
+  const size_t cut = any_subset ? dir_ops_.size() : rng.Below(dir_ops_.size() + 1);
   for (size_t i = 0; i < dir_ops_.size(); ++i) {
     const DirOp& op = dir_ops_[i];
-    bool survives = i < cut && (!any_subset || Chance(rng, 1, 2));
+    bool survives = i < cut && (!any_subset || rng.Chance(1, 2));
     bool link_only = false;
     if (strict && op.kind == DirOp::Kind::kRename && (i == cut || (any_subset && !survives))) {
-      link_only = Chance(rng, 1, 3);  // the new link landed, the old one was not removed yet
+      link_only = rng.Chance(1, 3);  // the new link landed, the old one was not removed yet
     }
     if (survives || link_only) {
       ApplyDirOp(result, op, link_only && !survives);
@@ -116,11 +116,11 @@ void SimDisk::ResolveInode(SimInode& inode, const std::string& path, Rng& rng) {
                        .floor_size = inode.durable.size()};
   const bool any_subset = options_.model.reorder_unsynced_writes;
   const size_t count = inode.pending.size();
-  const size_t cut = any_subset ? count : Below(rng, count + 1);
+  const size_t cut = any_subset ? count : rng.Below(count + 1);
   for (size_t i = 0; i < count; ++i) {
     const PendingOp& op = inode.pending[i];
     if (op.kind == PendingOp::Kind::kTruncate) {
-      if (i < cut && (!any_subset || Chance(rng, 1, 2))) {
+      if (i < cut && (!any_subset || rng.Chance(1, 2))) {
         ApplyOp(file.bytes, op);
         file.Truncated(op.offset);
       } else {
@@ -129,11 +129,11 @@ void SimDisk::ResolveInode(SimInode& inode, const std::string& path, Rng& rng) {
       file.cache_size = op.offset;
       continue;
     }
-    const uint64_t choice = any_subset ? Below(rng, 4) : (i < cut ? 1 : (i == cut ? 2 : 0));
+    const uint64_t choice = any_subset ? rng.Below(4) : (i < cut ? 1 : (i == cut ? 2 : 0));
     if (choice == 1) {
       ApplyOp(file.bytes, op);
       file.Landed(op);
-    } else if (choice >= 2 && (any_subset || Chance(rng, 1, 2))) {
+    } else if (choice >= 2 && (any_subset || rng.Chance(1, 2))) {
       ApplyTorn(file, op, path, rng);
     } else {
       LoseWrite(file, op, path, rng);
@@ -154,12 +154,12 @@ void SimDisk::LoseWrite(InodeResolution& file, const PendingOp& op, const std::s
   file.Lost(op);
   const uint64_t end = op.offset + op.data.size();
   std::vector<std::byte>& bytes = file.bytes;
-  if (!options_.model.safe_append && end > bytes.size() && Chance(rng, 1, 3)) {
+  if (!options_.model.safe_append && end > bytes.size() && rng.Chance(1, 3)) {
     const uint64_t from = bytes.size();
     bytes.resize(end, std::byte{0});
-    const bool garbage = Chance(rng, 1, 2);
+    const bool garbage = rng.Chance(1, 2);
     if (garbage) {
-      for (uint64_t b = from; b < end; ++b) bytes[b] = static_cast<std::byte>(rng());
+      for (uint64_t b = from; b < end; ++b) bytes[b] = static_cast<std::byte>(rng.Next());
     }
     Record(Probe::kGrewWithoutData, path, from, end - from, garbage ? "garbage" : "zeros");
   }
@@ -197,17 +197,17 @@ void SimDisk::ApplyTorn(InodeResolution& file, const PendingOp& op, const std::s
   const uint64_t first = begin / sector;
   const size_t count = static_cast<size_t>((end - 1) / sector - first + 1);
   std::vector<bool> kept(count);
-  const bool prefix = Chance(rng, 1, 2);
+  const bool prefix = rng.Chance(1, 2);
   if (prefix) {
-    const size_t keep = static_cast<size_t>(Below(rng, count));
+    const size_t keep = static_cast<size_t>(rng.Below(count));
     for (size_t i = 0; i < keep; ++i) kept[i] = true;
   } else {
-    for (size_t i = 0; i < count; ++i) kept[i] = Chance(rng, 1, 2);
+    for (size_t i = 0; i < count; ++i) kept[i] = rng.Chance(1, 2);
     if (std::all_of(kept.begin(), kept.end(), [](bool k) { return k; })) {
-      kept[Below(rng, count)] = false;
+      kept[rng.Below(count)] = false;
     }
   }
-  const uint64_t fill = Below(rng, 3);  // 0 old content, 1 zeros, 2 garbage
+  const uint64_t fill = rng.Below(3);  // 0 old content, 1 zeros, 2 garbage
   std::vector<std::byte>& bytes = file.bytes;
   const uint64_t old_size = bytes.size();
   bytes.resize(std::max(old_size, end), std::byte{0});
@@ -222,7 +222,7 @@ void SimDisk::ApplyTorn(InodeResolution& file, const PendingOp& op, const std::s
       std::memcpy(bytes.data() + lo, op.data.data() + (lo - begin), hi - lo);
       file.Mark(lo, hi, false);
     } else if (fill == 2) {
-      for (uint64_t b = lo; b < hi; ++b) bytes[b] = static_cast<std::byte>(rng());
+      for (uint64_t b = lo; b < hi; ++b) bytes[b] = static_cast<std::byte>(rng.Next());
       Record(Probe::kTornGarbage, path, lo, hi - lo, "torn sector");
       file.Mark(lo, hi, true);
     } else if (fill == 1) {
@@ -244,13 +244,13 @@ void SimDisk::Corrupt(SimInode& inode, const std::string& path, FaultKind kind) 
   if (inode.durable.empty()) return;
   const uint64_t size = inode.durable.size();
   if (kind == FaultKind::kBitFlip) {
-    const uint64_t offset = Below(rng_, size);
-    const unsigned bit = static_cast<unsigned>(Below(rng_, 8));
+    const uint64_t offset = rng_.Below(size);
+    const unsigned bit = static_cast<unsigned>(rng_.Below(8));
     inode.durable[offset] ^= static_cast<std::byte>(1u << bit);
     Record(Probe::kBitFlip, path, offset, 1, fmt::format("bit {}", bit));
   } else {
     const uint64_t sector = options_.model.sector_bytes;
-    const uint64_t begin = Below(rng_, (size + sector - 1) / sector) * sector;
+    const uint64_t begin = rng_.Below((size + sector - 1) / sector) * sector;
     const uint64_t length = std::min(sector, size - begin);
     std::memset(inode.durable.data() + begin, 0, length);
     Record(Probe::kZeroSector, path, begin, length, "latent sector error");

@@ -20,19 +20,19 @@ FaultPlan RandomPlan(uint64_t seed, int entries) {
   FaultPlan plan{.seed = seed};
   for (int i = 0; i < entries; ++i) {
     FaultEntry entry;
-    entry.fault.kind = static_cast<FaultKind>(Below(rng, kFaultKindCount));
-    entry.fault.crash_kind = Chance(rng, 1, 2) ? CrashKind::kPowerLoss : CrashKind::kProcessCrash;
-    entry.trigger.on = static_cast<TriggerOn>(Below(rng, 5));
-    entry.trigger.nth = 1 + Below(rng, 200);
-    entry.trigger.repeat = static_cast<uint32_t>(Below(rng, 3));
-    if (Chance(rng, 1, 2)) entry.trigger.path_glob = "/state/*";
-    if (Chance(rng, 1, 3)) entry.trigger.offset_begin = Below(rng, 1 << 20);
+    entry.fault.kind = static_cast<FaultKind>(rng.Below(kFaultKindCount));
+    entry.fault.crash_kind = rng.Chance(1, 2) ? CrashKind::kPowerLoss : CrashKind::kProcessCrash;
+    entry.trigger.on = static_cast<TriggerOn>(rng.Below(5));
+    entry.trigger.nth = 1 + rng.Below(200);
+    entry.trigger.repeat = static_cast<uint32_t>(rng.Below(3));
+    if (rng.Chance(1, 2)) entry.trigger.path_glob = "/state/*";
+    if (rng.Chance(1, 3)) entry.trigger.offset_begin = rng.Below(1 << 20);
     if (entry.trigger.on == TriggerOn::kMonoTime) {
-      entry.trigger.at_mono_ns = static_cast<int64_t>(Below(rng, 1'000'000'000'000));
+      entry.trigger.at_mono_ns = static_cast<int64_t>(rng.Below(1'000'000'000'000));
     }
-    entry.fault.duration_ns = static_cast<int64_t>(Below(rng, 1'000'000'000));
-    entry.fault.clock_step_ns = static_cast<int64_t>(Below(rng, 2'000'000'000)) - 1'000'000'000;
-    entry.fault.drift_ppm = static_cast<int64_t>(Below(rng, 500));
+    entry.fault.duration_ns = static_cast<int64_t>(rng.Below(1'000'000'000));
+    entry.fault.clock_step_ns = static_cast<int64_t>(rng.Below(2'000'000'000)) - 1'000'000'000;
+    entry.fault.drift_ppm = static_cast<int64_t>(rng.Below(500));
     plan.entries.push_back(entry);
   }
   return plan;
