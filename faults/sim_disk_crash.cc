@@ -78,9 +78,10 @@ void SimDisk::ResolveNamespace(Rng& rng) {
 // One file while a power loss is resolved. `bytes` is what survives so far. `cache_size`
 // follows the page cache through the pending ops in issue order, so the part of a write
 // past it is what that write appended (a hole it opened included). `unlanded` marks the
-// offsets whose surviving content is not what the page cache held there: appended data
-// that did not land, torn sectors read as zeros or garbage. `floor_size` is the smallest
-// size a surviving truncate left. With safe_append nothing marked past floor_size is seen.
+// offsets whose surviving content is not a value the page cache held there: appended data
+// that did not land, torn sectors read as zeros or garbage. Content an undone truncate
+// left in place keeps its mark. `floor_size` is the smallest size a surviving truncate
+// left. With safe_append nothing marked past floor_size is ever seen.
 struct SimDisk::InodeResolution {
   std::vector<std::byte> bytes;
   std::vector<bool> unlanded;
@@ -94,16 +95,23 @@ struct SimDisk::InodeResolution {
     std::fill(unlanded.begin() + static_cast<std::ptrdiff_t>(begin),
               unlanded.begin() + static_cast<std::ptrdiff_t>(end), missing);
   }
-  // A write landed whole: its range and any hole it opened hold what the page cache held.
-  void Landed(const PendingOp& op) {
-    Mark(std::min(op.offset, cache_size), op.offset + op.data.size(), false);
+  // The write lands whole: its range holds its data, and the zeros growing the file put
+  // before it are a hole's zeros where the page cache had a hole too (past cache_size).
+  void Land(const PendingOp& op) {
+    const uint64_t old_size = bytes.size();
+    ApplyOp(bytes, op);
+    Mark(std::max(cache_size, old_size), op.offset, false);
+    Mark(op.offset, op.offset + op.data.size(), false);
   }
-  // A write was lost: what it appended (past the page-cache size) holds nothing of it;
-  // what it overwrote keeps its earlier content, whatever that was.
-  void Lost(const PendingOp& op) { Mark(cache_size, op.offset + op.data.size(), true); }
-  void Truncated(uint64_t size) {
-    if (unlanded.size() > size) unlanded.resize(size);
-    floor_size = std::min(floor_size, size);
+  // The write is lost: nothing changes, but what it appended past the surviving size would
+  // read as zeros, not its data, if a later write grew the file over it.
+  void Lose(const PendingOp& op) {
+    Mark(std::max<uint64_t>(cache_size, bytes.size()), op.offset + op.data.size(), true);
+  }
+  void Truncate(const PendingOp& op) {
+    ApplyOp(bytes, op);
+    if (unlanded.size() > op.offset) unlanded.resize(op.offset);
+    floor_size = std::min(floor_size, op.offset);
   }
 };
 
@@ -121,8 +129,7 @@ void SimDisk::ResolveInode(SimInode& inode, const std::string& path, Rng& rng) {
     const PendingOp& op = inode.pending[i];
     if (op.kind == PendingOp::Kind::kTruncate) {
       if (i < cut && (!any_subset || rng.Chance(1, 2))) {
-        ApplyOp(file.bytes, op);
-        file.Truncated(op.offset);
+        file.Truncate(op);
       } else {
         Record(Probe::kTruncateDropped, path, op.offset, 0, "unsynced truncate undone");
       }
@@ -131,8 +138,7 @@ void SimDisk::ResolveInode(SimInode& inode, const std::string& path, Rng& rng) {
     }
     const uint64_t choice = any_subset ? rng.Below(4) : (i < cut ? 1 : (i == cut ? 2 : 0));
     if (choice == 1) {
-      ApplyOp(file.bytes, op);
-      file.Landed(op);
+      file.Land(op);
     } else if (choice >= 2 && (any_subset || rng.Chance(1, 2))) {
       ApplyTorn(file, op, path, rng);
     } else {
@@ -151,7 +157,7 @@ void SimDisk::ResolveInode(SimInode& inode, const std::string& path, Rng& rng) {
 void SimDisk::LoseWrite(InodeResolution& file, const PendingOp& op, const std::string& path,
                         Rng& rng) {
   Record(Probe::kWriteLost, path, op.offset, op.data.size(), "unsynced write lost");
-  file.Lost(op);
+  file.Lose(op);
   const uint64_t end = op.offset + op.data.size();
   std::vector<std::byte>& bytes = file.bytes;
   if (!options_.model.safe_append && end > bytes.size() && rng.Chance(1, 3)) {
@@ -190,8 +196,7 @@ void SimDisk::ApplyTorn(InodeResolution& file, const PendingOp& op, const std::s
   const uint64_t begin = op.offset;
   const uint64_t end = begin + op.data.size();
   if (op.data.empty() || begin / atomic == (end - 1) / atomic) {
-    ApplyOp(file.bytes, op);
-    file.Landed(op);
+    file.Land(op);
     return;
   }
   const uint64_t first = begin / sector;
@@ -214,7 +219,7 @@ void SimDisk::ApplyTorn(InodeResolution& file, const PendingOp& op, const std::s
   Record(prefix ? Probe::kTornPrefix : Probe::kTornArbitrary, path, begin, op.data.size(),
          fmt::format("{} of {} sectors landed", std::count(kept.begin(), kept.end(), true),
                      count));
-  if (begin > file.cache_size) file.Mark(file.cache_size, begin, !kept[0]);
+  file.Mark(std::max(file.cache_size, old_size), begin, !kept[0]);  // a hole it opened
   for (size_t i = 0; i < count; ++i) {
     const uint64_t lo = std::max(begin, (first + i) * sector);
     const uint64_t hi = std::min(end, (first + i + 1) * sector);
@@ -229,12 +234,10 @@ void SimDisk::ApplyTorn(InodeResolution& file, const PendingOp& op, const std::s
       std::memset(bytes.data() + lo, 0, hi - lo);
       Record(Probe::kTornZeros, path, lo, hi - lo, "torn sector");
       file.Mark(lo, hi, true);
-    } else {  // old content: what the page cache held before, none past its size
-      if (hi > old_size) {
-        const uint64_t from = std::max(lo, old_size);
-        Record(Probe::kTornZeros, path, from, hi - from, "hole past the old end");
-      }
-      file.Mark(std::max(lo, file.cache_size), hi, true);
+    } else if (hi > old_size) {  // old content, but past the old end there was none
+      const uint64_t from = std::max(lo, old_size);
+      Record(Probe::kTornZeros, path, from, hi - from, "hole past the old end");
+      file.Mark(from, hi, true);
     }
   }
 }

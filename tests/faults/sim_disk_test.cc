@@ -364,6 +364,34 @@ TEST_F(SimDiskTest, SafeAppendAfterASurvivingTruncateGrowsOnlyWithDataThatLanded
   EXPECT_GT(truncates_kept, 0u) << "no seed kept the truncate";
 }
 
+// Found by SafeAppendGrowsAFileOnlyWithDataThatLanded: a write past the end tears (garbage),
+// an unsynced truncate below it is undone, and a later write past the truncated size lands.
+// Where the page cache had that write's hole, the disk still holds the torn garbage: it
+// must never be seen. Every byte must be a value the page cache held at that offset.
+TEST_F(SimDiskTest, SafeAppendNeverShowsTornGarbageThatAnUndoneTruncateLeftUnderAHole) {
+  uint64_t truncates_undone = 0;
+  for (uint64_t seed = 0; seed < 400; ++seed) {
+    SimDisk& disk = Disk({.model = {.safe_append = true, .reorder_unsynced_writes = true}});
+    ASSERT_TRUE(WriteText(disk, "/f", "", true).ok());
+    ASSERT_TRUE(disk.SyncDir("/").ok());
+    auto file = disk.Open("/f", OpenOptions::ReadWrite());
+    ASSERT_TRUE((*file)->WriteAt(1017, system::AsBytes(std::string(2377, 'a'))).ok());
+    ASSERT_TRUE((*file)->Truncate(518).ok());
+    ASSERT_TRUE((*file)->WriteAt(1400, system::AsBytes(std::string(2009, 'c'))).ok());
+    Rng rng(seed);
+    disk.Crash(CrashKind::kPowerLoss, rng);
+    truncates_undone += disk.trace().count(Probe::kTruncateDropped);
+    const std::string now = ReadText(disk, "/f");
+    for (size_t i = 0; i < now.size(); ++i) {
+      const bool held = (now[i] == '\0' && i < 1400) || (now[i] == 'a' && i >= 1017 && i < 3394) ||
+                        (now[i] == 'c' && i >= 1400);
+      ASSERT_TRUE(held) << "seed " << seed << ": byte " << int{now[i]} << " at " << i
+                        << " (size " << now.size() << ")";
+    }
+  }
+  EXPECT_GT(truncates_undone, 0u);
+}
+
 // A write past the end opens a hole; with safe_append the hole shows only together with data
 // of the write that landed behind it, never on its own.
 TEST_F(SimDiskTest, SafeAppendNeverGrowsOverAHoleWithoutTheDataBehindIt) {
