@@ -13,6 +13,8 @@ namespace crashdrill::faults {
 
 using system::Status;
 
+void SimDisk::Crash(CrashKind kind) { Crash(kind, crash_rng_); }
+
 void SimDisk::Crash(CrashKind kind, Rng& rng) {
   DetachAllMaps(/*fold=*/true);  // mapped stores reached the page cache before the crash
   if (kind == CrashKind::kPowerLoss) {
