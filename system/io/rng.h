@@ -34,9 +34,7 @@ class Rng {
   }
 
   // True with probability numerator / denominator (always, once numerator >= denominator).
-  bool Chance(uint64_t numerator, uint64_t denominator) {
-    return Below(denominator) < numerator;
-  }
+  bool Chance(uint64_t numerator, uint64_t denominator) { return Below(denominator) < numerator; }
 
  private:
   std::mt19937_64 engine_;

@@ -21,8 +21,8 @@ void PowerLossCampaign(ProbeCounts& counts) {
                            .dir_sync = DirSyncMode::kStrict,
                            .reorder_unsynced_writes = (model_index & 4) != 0};
     for (uint64_t seed = 0; seed < 25; ++seed) {
-      SimDisk disk({.model = model,
-                    .plan = {.seed = seed * 8 + static_cast<uint64_t>(model_index)}});
+      SimDisk disk(
+          {.model = model, .plan = {.seed = seed * 8 + static_cast<uint64_t>(model_index)}});
       testing::Workload workload(disk, seed, {.operations = 30});
       ASSERT_TRUE(workload.Setup().ok());
       ASSERT_TRUE(workload.Run().ok());

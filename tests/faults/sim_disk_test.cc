@@ -153,8 +153,8 @@ TEST_F(SimDiskTest, BitFlipCorruptsDurableDataSilently) {
 }
 
 TEST_F(SimDiskTest, PlannedZeroSectorZeroesOneAlignedSector) {
-  SimDisk& disk = Disk({.plan = {.seed = 5, .entries = {Entry(TriggerOn::kRead, 1,
-                                                              FaultKind::kZeroSector)}}});
+  SimDisk& disk =
+      Disk({.plan = {.seed = 5, .entries = {Entry(TriggerOn::kRead, 1, FaultKind::kZeroSector)}}});
   ASSERT_TRUE(WriteText(disk, "/f", std::string(2048, 'x'), true).ok());
   const std::string now = ReadText(disk, "/f");
   const size_t first = now.find('\0');
@@ -165,8 +165,9 @@ TEST_F(SimDiskTest, PlannedZeroSectorZeroesOneAlignedSector) {
 }
 
 TEST_F(SimDiskTest, MisdirectedWriteLandsAtAnotherOffset) {
-  SimDisk& disk = Disk({.plan = {.seed = 11, .entries = {Entry(TriggerOn::kWrite, 2,
-                                                               FaultKind::kMisdirectedWrite)}}});
+  SimDisk& disk =
+      Disk({.plan = {.seed = 11,
+                     .entries = {Entry(TriggerOn::kWrite, 2, FaultKind::kMisdirectedWrite)}}});
   auto file = disk.Open("/f", OpenOptions::CreateNew());
   ASSERT_TRUE((*file)->WriteAt(0, system::AsBytes(std::string(4096, '.'))).ok());
   EXPECT_TRUE((*file)->WriteAt(1024, system::AsBytes("HERE")).ok()) << "the device lies";
@@ -293,8 +294,8 @@ TEST_F(SimDiskTest, CrashOnTheNthOpTouchingAPathPatternIgnoresOtherPaths) {
 TEST_F(SimDiskTest, SafeAppendGrowsOnlyByAPrefixOfTheAppendedData) {
   uint64_t arbitrary_tears = 0;
   for (uint64_t seed = 0; seed < 50; ++seed) {
-    SimDisk& disk = Disk({.model = {.safe_append = true, .reorder_unsynced_writes = true},
-                          .plan = {.seed = seed}});
+    SimDisk& disk = Disk(
+        {.model = {.safe_append = true, .reorder_unsynced_writes = true}, .plan = {.seed = seed}});
     ASSERT_TRUE(WriteText(disk, "/f", "synced", true).ok());
     ASSERT_TRUE(disk.SyncDir("/").ok());
     auto file = disk.Open("/f", OpenOptions::ReadWrite());
@@ -303,8 +304,8 @@ TEST_F(SimDiskTest, SafeAppendGrowsOnlyByAPrefixOfTheAppendedData) {
     const std::string now = ReadText(disk, "/f");
     ASSERT_EQ(now.substr(0, 6), "synced");
     EXPECT_EQ(FirstMismatch(now, 6, std::string(3000, 'n')), std::string::npos)
-        << "seed " << seed << ": the file grew over a sector that never landed (size "
-        << now.size() << ")";
+        << "seed " << seed << ": the file grew over a sector that never landed (size " << now.size()
+        << ")";
     EXPECT_EQ(disk.trace().count(Probe::kGrewWithoutData), 0u);
     arbitrary_tears += disk.trace().count(Probe::kTornArbitrary);
   }
@@ -317,8 +318,8 @@ TEST_F(SimDiskTest, SafeAppendNeverShowsALostAppendBehindOneThatLanded) {
   const std::string appended = std::string(1000, 'a') + std::string(1000, 'b');
   uint64_t first_lost = 0;
   for (uint64_t seed = 0; seed < 50; ++seed) {
-    SimDisk& disk = Disk({.model = {.safe_append = true, .reorder_unsynced_writes = true},
-                          .plan = {.seed = seed}});
+    SimDisk& disk = Disk(
+        {.model = {.safe_append = true, .reorder_unsynced_writes = true}, .plan = {.seed = seed}});
     ASSERT_TRUE(WriteText(disk, "/f", "synced", true).ok());
     ASSERT_TRUE(disk.SyncDir("/").ok());
     auto file = disk.Open("/f", OpenOptions::ReadWrite());
@@ -342,8 +343,8 @@ TEST_F(SimDiskTest, SafeAppendNeverShowsALostAppendBehindOneThatLanded) {
 TEST_F(SimDiskTest, SafeAppendAfterASurvivingTruncateGrowsOnlyWithDataThatLanded) {
   uint64_t truncates_kept = 0;
   for (uint64_t seed = 0; seed < 50; ++seed) {
-    SimDisk& disk = Disk({.model = {.safe_append = true, .reorder_unsynced_writes = true},
-                          .plan = {.seed = seed}});
+    SimDisk& disk = Disk(
+        {.model = {.safe_append = true, .reorder_unsynced_writes = true}, .plan = {.seed = seed}});
     ASSERT_TRUE(WriteText(disk, "/f", "synced" + std::string(3000, 'o'), true).ok());
     ASSERT_TRUE(disk.SyncDir("/").ok());
     auto file = disk.Open("/f", OpenOptions::ReadWrite());
@@ -368,8 +369,8 @@ TEST_F(SimDiskTest, SafeAppendAfterASurvivingTruncateGrowsOnlyWithDataThatLanded
 TEST_F(SimDiskTest, SafeAppendNeverShowsTornGarbageThatAnUndoneTruncateLeftUnderAHole) {
   uint64_t truncates_undone = 0;
   for (uint64_t seed = 0; seed < 400; ++seed) {
-    SimDisk& disk = Disk({.model = {.safe_append = true, .reorder_unsynced_writes = true},
-                          .plan = {.seed = seed}});
+    SimDisk& disk = Disk(
+        {.model = {.safe_append = true, .reorder_unsynced_writes = true}, .plan = {.seed = seed}});
     ASSERT_TRUE(WriteText(disk, "/f", "", true).ok());
     ASSERT_TRUE(disk.SyncDir("/").ok());
     auto file = disk.Open("/f", OpenOptions::ReadWrite());
@@ -382,8 +383,8 @@ TEST_F(SimDiskTest, SafeAppendNeverShowsTornGarbageThatAnUndoneTruncateLeftUnder
     for (size_t i = 0; i < now.size(); ++i) {
       const bool held = (now[i] == '\0' && i < 1400) || (now[i] == 'a' && i >= 1017 && i < 3394) ||
                         (now[i] == 'c' && i >= 1400);
-      ASSERT_TRUE(held) << "seed " << seed << ": byte " << int{now[i]} << " at " << i
-                        << " (size " << now.size() << ")";
+      ASSERT_TRUE(held) << "seed " << seed << ": byte " << int{now[i]} << " at " << i << " (size "
+                        << now.size() << ")";
     }
   }
   EXPECT_GT(truncates_undone, 0u);
@@ -393,8 +394,8 @@ TEST_F(SimDiskTest, SafeAppendNeverShowsTornGarbageThatAnUndoneTruncateLeftUnder
 // of the write that landed behind it, never on its own.
 TEST_F(SimDiskTest, SafeAppendNeverGrowsOverAHoleWithoutTheDataBehindIt) {
   for (uint64_t seed = 0; seed < 50; ++seed) {
-    SimDisk& disk = Disk({.model = {.safe_append = true, .reorder_unsynced_writes = true},
-                          .plan = {.seed = seed}});
+    SimDisk& disk = Disk(
+        {.model = {.safe_append = true, .reorder_unsynced_writes = true}, .plan = {.seed = seed}});
     ASSERT_TRUE(WriteText(disk, "/f", "synced", true).ok());
     ASSERT_TRUE(disk.SyncDir("/").ok());
     auto file = disk.Open("/f", OpenOptions::ReadWrite());
