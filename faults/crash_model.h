@@ -28,8 +28,9 @@ struct CrashModel {
   // A write lying inside one aligned block of this size is all-or-nothing. Multiple of
   // sector_bytes.
   uint32_t atomic_write_bytes = 512;
-  // When on, a file never grows on power loss without its appended data (the size is
-  // written after the data); when off, it may grow with zeros or garbage.
+  // When on, a file grows on power loss only over appended data that landed — a contiguous
+  // prefix of it (the size is written after the data); when off, it may grow with zeros or
+  // garbage.
   bool safe_append = false;
   DirSyncMode dir_sync = DirSyncMode::kStrict;
   // When on, any subset of a file's unsynced writes may survive, each possibly torn; when

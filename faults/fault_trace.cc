@@ -12,7 +12,7 @@ constexpr std::array<const char*, kProbeCount> kProbeNames = {
     "truncate_dropped", "dir_op_lost", "rename_both_names", "no_space",
     "short_write",    "read_error",    "write_error",      "meta_error",
     "sync_failure",   "bit_flip",      "zero_sector",      "misdirected_write",
-    "latency",        "crash_triggered",
+    "latency",        "crash_triggered", "append_cut",
 };
 
 }  // namespace

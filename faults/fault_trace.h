@@ -35,8 +35,9 @@ enum class Probe : uint8_t {
   kMisdirectedWrite,    // a write landed at another offset
   kLatency,             // an operation was delayed
   kCrashTriggered,      // a crash trigger of the plan halted the disk
+  kAppendCut,           // safe_append held a file's size back to the data that landed
 };
-inline constexpr int kProbeCount = 22;
+inline constexpr int kProbeCount = 23;
 
 std::string ProbeName(Probe probe);
 

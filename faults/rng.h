@@ -1,29 +1,23 @@
-// Rng: the one seeded generator the fault layer draws every random choice from.
-// Fault contract: the same seed and the same call sequence give the same choices on
-// every platform (no std:: distributions, whose output is implementation-defined).
+// The fault layer's names for the harness's one seeded generator (system/io/rng.h). Fault
+// contract: the same seed and the same call sequence give the same choices on every
+// platform. The free functions are kept so callers written against them compile unchanged.
 #pragma once
 
 #include <cstdint>
-#include <random>
+
+#include "system/io/rng.h"
 
 namespace crashdrill::faults {
 
-using Rng = std::mt19937_64;
+using Rng = system::Rng;
+using system::Mix64;
 
-// Uniform-enough integer in [0, bound). REQUIRES: bound > 0.
-inline uint64_t Below(Rng& rng, uint64_t bound) { return rng() % bound; }
+// Uniform in [0, bound), unbiased; 0 for a bound of 0 or 1. Same as rng.Below(bound).
+inline uint64_t Below(Rng& rng, uint64_t bound) { return rng.Below(bound); }
 
-// True with probability numerator/denominator.
+// True with probability numerator/denominator. Same as rng.Chance(numerator, denominator).
 inline bool Chance(Rng& rng, uint64_t numerator, uint64_t denominator) {
-  return Below(rng, denominator) < numerator;
-}
-
-// A stateless 64-bit mix (SplitMix64 finaliser) for decisions keyed by (seed, counter).
-inline uint64_t Mix64(uint64_t value) {
-  value += 0x9e3779b97f4a7c15ULL;
-  value = (value ^ (value >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  value = (value ^ (value >> 27)) * 0x94d049bb133111ebULL;
-  return value ^ (value >> 31);
+  return rng.Chance(numerator, denominator);
 }
 
 }  // namespace crashdrill::faults

@@ -24,8 +24,12 @@ bool IsRoot(const std::string& path) { return path == "/" || path == "."; }
 }  // namespace
 
 SimDisk::SimDisk(SimDiskOptions options)
-    : options_(std::move(options)), rng_(options_.seed), injector_(options_.plan) {
+    : options_(std::move(options)),
+      rng_(options_.plan.seed),
+      crash_rng_(Mix64(options_.plan.seed)),
+      injector_(options_.plan) {
   assert(options_.model.Validate().ok());
+  assert(options_.seed == 0 || options_.seed == options_.plan.seed);
 }
 
 SimDisk::~SimDisk() = default;

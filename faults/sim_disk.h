@@ -1,4 +1,4 @@
-// SimDisk: an in-memory Fs that fails like real hardware, deterministic from a seed.
+// SimDisk: an in-memory Fs that fails like real hardware, deterministic from its plan's seed.
 // Fault contract — what it keeps and what it may take away:
 // - Reads always see the page cache (durable data + unsynced writes + mapped stores).
 // - File::Sync makes the file's data and size durable; SyncDir makes the directory's
@@ -10,13 +10,19 @@
 //   unsynced and can still be lost by a later power loss). Crash(kPowerLoss): durable data
 //   plus a CrashModel-allowed subset of unsynced writes, each possibly torn at sector
 //   granularity (prefix or arbitrary sectors; the rest old content, zeros or garbage);
+//   with CrashModel::safe_append a file grows only over data that landed (a torn or lost
+//   append never shows as zeros or garbage past the old end);
 //   unsynced directory operations may or may not have happened (a rename may leave both
 //   names, never neither), unsynced truncates may be undone. Bytes no unsynced write
 //   touched never change. After either crash every File/MappedRegion opened before it
 //   fails with kFailedPrecondition; the disk accepts new Opens.
 // - A FaultPlan crash trigger (N-th sync, N-th write, N-th op matching a path) halts the
 //   disk: the triggering op and every later one fail with kUnavailable (injected, nothing
-//   done) until the harness calls Crash(halted_crash_kind(), rng).
+//   done) until the harness calls Crash(halted_crash_kind()).
+// - Randomness: every choice (garbage, flipped bits, misdirected offsets, crash outcomes)
+//   comes from FaultPlan::seed — one stream for corruption and misdirection, one derived
+//   from it for Crash(kind), so the number of corruption draws before a crash (say, a bit
+//   flip entry added or shrunk away) does not change how the crash resolves.
 // - Capacity: a write that does not fit lands as far as space allows and fails with
 //   kNoSpace (a short write), or fails whole when nothing fits. Unlink/truncate free space.
 // - Plan faults: ENOSPC, short writes, EIO on read/write/other ops (transient or
@@ -46,13 +52,18 @@ namespace crashdrill::faults {
 struct SimDiskOptions {
   CrashModel model;
   uint64_t capacity_bytes = uint64_t{1} << 30;
-  uint64_t seed = 0;  // decides garbage bytes, flipped bits, misdirected offsets
+  // The old spelling of plan.seed, kept so existing initialisers compile. REQUIRES: 0 or
+  // equal to plan.seed; the disk never draws from it.
+  uint64_t seed = 0;
+  // What to inject, and plan.seed: the one seed of every random choice the disk makes
+  // (garbage bytes, flipped bits, misdirected offsets, how Crash(kind) resolves), so the
+  // plan's JSON alone replays a disk.
   FaultPlan plan;
 };
 
 class SimDisk final : public system::Fs {
  public:
-  // REQUIRES: options.model.Validate().ok().
+  // REQUIRES: options.model.Validate().ok(); options.seed is 0 or options.plan.seed.
   explicit SimDisk(SimDiskOptions options);
   ~SimDisk() override;
   SimDisk(const SimDisk&) = delete;
@@ -69,8 +80,11 @@ class SimDisk final : public system::Fs {
   system::Result<uint64_t> FileSize(const std::string& path) override;
   system::Result<uint64_t> FreeSpace(const std::string& path) override;
 
-  // Resolves a crash of the given kind (see the contract above), drawing every choice
-  // from `rng`, and restarts the disk: old handles are dead, new Opens work.
+  // Resolves a crash of the given kind (see the contract above) and restarts the disk: old
+  // handles are dead, new Opens work. Every choice comes from the disk's own generator.
+  void Crash(CrashKind kind);
+  // The same, drawing every choice from `rng` instead: for sweeps that resolve one crash
+  // point in many ways. A repro must then carry `rng`'s seed as well as the plan.
   void Crash(CrashKind kind, Rng& rng);
   // True after a plan crash trigger fired and before Crash() resolved it.
   bool halted() const { return halted_; }
@@ -80,6 +94,8 @@ class SimDisk final : public system::Fs {
   // kBitFlip or kZeroSector on the durable data of `path`. kNotFound if it has none.
   system::Status CorruptAtRest(const std::string& path, FaultKind kind);
 
+  // The plan this disk runs, seed included: what to save so a case can be replayed.
+  const FaultPlan& plan() const { return injector_.plan(); }
   const FaultTrace& trace() const { return trace_; }
   const CrashModel& model() const { return options_.model; }
   uint64_t op_count() const { return op_index_; }
@@ -136,15 +152,18 @@ class SimDisk final : public system::Fs {
                                  const std::string& path) const;
 
   // Crash resolution (sim_disk_crash.cc).
+  struct InodeResolution;
   void DetachAllMaps(bool fold);
   void ResolveNamespace(Rng& rng);
   void ResolveInode(SimInode& inode, const std::string& path, Rng& rng);
-  void ApplyTorn(std::vector<std::byte>& bytes, const PendingOp& op, const std::string& path,
-                 Rng& rng);
+  void LoseWrite(InodeResolution& file, const PendingOp& op, const std::string& path, Rng& rng);
+  void ApplyTorn(InodeResolution& file, const PendingOp& op, const std::string& path, Rng& rng);
+  void HoldBackUnlandedGrowth(InodeResolution& file, const std::string& path);
   void CollectGarbageInodes();
 
   SimDiskOptions options_;
-  Rng rng_;
+  Rng rng_;        // latent corruption, misdirected writes: seeded with plan.seed
+  Rng crash_rng_;  // Crash(kind): seeded with Mix64(plan.seed)
   FaultInjector injector_;
   FaultTrace trace_;
   uint64_t op_index_ = 0;

@@ -327,7 +327,7 @@ uint64_t SimDisk::MisdirectedOffset(const SimInode& inode, const std::string& pa
                                     uint64_t offset, size_t length) {
   const uint64_t sector = options_.model.sector_bytes;
   const uint64_t span = std::max<uint64_t>(inode.cache.size(), offset + length);
-  uint64_t landed = Below(rng_, span / sector + 1) * sector + offset % sector;
+  uint64_t landed = rng_.Below(span / sector + 1) * sector + offset % sector;
   if (landed == offset) landed += sector;
   Record(Probe::kMisdirectedWrite, path, offset, length, fmt::format("landed at {}", landed));
   return landed;

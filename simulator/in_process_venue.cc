@@ -50,7 +50,7 @@ void InProcessVenue::CollectReports() {
         exchange_.ReportsAfter(account_, collected_report_seq_, kBatch);
     for (ExecutionReport& report : reports) {
       collected_report_seq_ = report.account_report_seq;
-      if (random_.Chance(faults_.drop_to_engine_per_million) ||
+      if (ChancePerMillion(random_, faults_.drop_to_engine_per_million) ||
           to_engine_.size() >= link_.in_flight_max) {
         ++counters_.reports_dropped;
         continue;
@@ -68,7 +68,8 @@ void InProcessVenue::CollectReports() {
 Status InProcessVenue::Send(Request request, std::string_view operation) {
   Pump();
   ++counters_.requests_sent;
-  if (faults_.partition_to_exchange || random_.Chance(faults_.drop_to_exchange_per_million) ||
+  if (faults_.partition_to_exchange ||
+      ChancePerMillion(random_, faults_.drop_to_exchange_per_million) ||
       to_exchange_.size() >= link_.in_flight_max) {
     ++counters_.requests_dropped;
     return Unavailable(operation, "request lost on the way to the exchange");
@@ -78,7 +79,8 @@ Status InProcessVenue::Send(Request request, std::string_view operation) {
                             now_ns + link_.latency_to_exchange_ns + faults_.delay_to_exchange_ns);
   last_request_due_ns_ = request.due_ns;
   to_exchange_.push_back(std::move(request));
-  if (faults_.partition_to_engine || random_.Chance(faults_.drop_to_engine_per_million)) {
+  if (faults_.partition_to_engine ||
+      ChancePerMillion(random_, faults_.drop_to_engine_per_million)) {
     ++counters_.responses_dropped;
     return Unavailable(operation, "sent, but the link to the engine failed before the reply");
   }
@@ -112,10 +114,12 @@ Result<std::vector<ExecutionReport>> InProcessVenue::Poll(size_t max_count) {
 // A query is one round trip: it fails as a whole if either direction fails.
 Status InProcessVenue::QueryLink(std::string_view operation) {
   Pump();
-  if (faults_.partition_to_exchange || random_.Chance(faults_.drop_to_exchange_per_million)) {
+  if (faults_.partition_to_exchange ||
+      ChancePerMillion(random_, faults_.drop_to_exchange_per_million)) {
     return Unavailable(operation, "query lost on the way to the exchange");
   }
-  if (faults_.partition_to_engine || random_.Chance(faults_.drop_to_engine_per_million)) {
+  if (faults_.partition_to_engine ||
+      ChancePerMillion(random_, faults_.drop_to_engine_per_million)) {
     return Unavailable(operation, "reply lost on the way to the engine");
   }
   return Status::Ok();

@@ -47,7 +47,7 @@ void Market::Step(TimeNs now_ns) {
   ++actions_;
   if (participants_.empty() || fair_ticks_.empty()) return;
   const auto symbol = static_cast<SymbolId>(random_.Below(fair_ticks_.size()));
-  if (random_.Chance(config_.drift_per_million)) Drift(symbol);
+  if (ChancePerMillion(random_, config_.drift_per_million)) Drift(symbol);
   Participant& participant = participants_[random_.Below(participants_.size())];
   Prune(participant, now_ns);
   const uint64_t roll = random_.Below(1'000'000);

@@ -21,14 +21,14 @@ void PowerLossCampaign(ProbeCounts& counts) {
                            .dir_sync = DirSyncMode::kStrict,
                            .reorder_unsynced_writes = (model_index & 4) != 0};
     for (uint64_t seed = 0; seed < 25; ++seed) {
-      SimDisk disk({.model = model, .seed = seed});
+      SimDisk disk(
+          {.model = model, .plan = {.seed = seed * 8 + static_cast<uint64_t>(model_index)}});
       testing::Workload workload(disk, seed, {.operations = 30});
       ASSERT_TRUE(workload.Setup().ok());
       ASSERT_TRUE(workload.Run().ok());
       ASSERT_TRUE(testing::WriteText(disk, "/d/tmp", "x", true).ok());
       ASSERT_TRUE(disk.Rename("/d/tmp", "/d/final").ok());
-      Rng rng(seed * 8 + static_cast<uint64_t>(model_index));
-      disk.Crash(seed % 3 == 0 ? CrashKind::kProcessCrash : CrashKind::kPowerLoss, rng);
+      disk.Crash(seed % 3 == 0 ? CrashKind::kProcessCrash : CrashKind::kPowerLoss);
       AddProbeCounts(counts, disk.trace().counts());
     }
   }
@@ -49,7 +49,7 @@ void PlannedFaultCampaign(ProbeCounts& counts) {
                                    at(TriggerOn::kSync, 3, FaultKind::kSyncFailure),
                                    at(TriggerOn::kAnyOp, 4, FaultKind::kIoError),
                                    at(TriggerOn::kSync, 12, FaultKind::kCrash)}};
-  SimDisk disk({.capacity_bytes = 1 << 20, .seed = 1, .plan = plan});
+  SimDisk disk({.capacity_bytes = 1 << 20, .plan = plan});
   FaultFs fs(&disk, {.entries = {{.trigger = {.on = TriggerOn::kSync, .nth = 1},
                                   .fault = {.kind = FaultKind::kLatency, .duration_ns = 5}}}},
              [](int64_t) {});
@@ -61,8 +61,7 @@ void PlannedFaultCampaign(ProbeCounts& counts) {
   }
   auto big = disk.Open("/big", system::OpenOptions::CreateNew());
   if (big.ok()) (*big)->WriteAt(0, std::vector<std::byte>(2 << 20)).IgnoreError();
-  Rng rng(1);
-  disk.Crash(CrashKind::kPowerLoss, rng);
+  disk.Crash(CrashKind::kPowerLoss);
   AddProbeCounts(counts, disk.trace().counts());
   AddProbeCounts(counts, fs.trace().counts());
 }

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
+#include <algorithm>
 #include <functional>
 
 #include "faults/fault_injector.h"
@@ -20,19 +21,19 @@ FaultPlan RandomPlan(uint64_t seed, int entries) {
   FaultPlan plan{.seed = seed};
   for (int i = 0; i < entries; ++i) {
     FaultEntry entry;
-    entry.fault.kind = static_cast<FaultKind>(Below(rng, kFaultKindCount));
-    entry.fault.crash_kind = Chance(rng, 1, 2) ? CrashKind::kPowerLoss : CrashKind::kProcessCrash;
-    entry.trigger.on = static_cast<TriggerOn>(Below(rng, 5));
-    entry.trigger.nth = 1 + Below(rng, 200);
-    entry.trigger.repeat = static_cast<uint32_t>(Below(rng, 3));
-    if (Chance(rng, 1, 2)) entry.trigger.path_glob = "/state/*";
-    if (Chance(rng, 1, 3)) entry.trigger.offset_begin = Below(rng, 1 << 20);
+    entry.fault.kind = static_cast<FaultKind>(rng.Below(kFaultKindCount));
+    entry.fault.crash_kind = rng.Chance(1, 2) ? CrashKind::kPowerLoss : CrashKind::kProcessCrash;
+    entry.trigger.on = static_cast<TriggerOn>(rng.Below(5));
+    entry.trigger.nth = 1 + rng.Below(200);
+    entry.trigger.repeat = static_cast<uint32_t>(rng.Below(3));
+    if (rng.Chance(1, 2)) entry.trigger.path_glob = "/state/*";
+    if (rng.Chance(1, 3)) entry.trigger.offset_begin = rng.Below(1 << 20);
     if (entry.trigger.on == TriggerOn::kMonoTime) {
-      entry.trigger.at_mono_ns = static_cast<int64_t>(Below(rng, 1'000'000'000'000));
+      entry.trigger.at_mono_ns = static_cast<int64_t>(rng.Below(1'000'000'000'000));
     }
-    entry.fault.duration_ns = static_cast<int64_t>(Below(rng, 1'000'000'000));
-    entry.fault.clock_step_ns = static_cast<int64_t>(Below(rng, 2'000'000'000)) - 1'000'000'000;
-    entry.fault.drift_ppm = static_cast<int64_t>(Below(rng, 500));
+    entry.fault.duration_ns = static_cast<int64_t>(rng.Below(1'000'000'000));
+    entry.fault.clock_step_ns = static_cast<int64_t>(rng.Below(2'000'000'000)) - 1'000'000'000;
+    entry.fault.drift_ppm = static_cast<int64_t>(rng.Below(500));
     plan.entries.push_back(entry);
   }
   return plan;
@@ -144,33 +145,97 @@ TEST(FaultInjector, ClockAndNetworkFaultsAreLeftToTheRunner) {
   EXPECT_TRUE(injector.Fire({.op = OpClass::kMeta, .path = "/x"}).empty());
 }
 
-// The same plan, read back from its JSON, replays the same faults on the same workload.
-TEST(FaultPlan, ReplayFromJsonGivesTheSameTraceAndBytes) {
-  const FaultPlan plan{
-      .seed = 23,
-      .entries = {{.trigger = {.on = TriggerOn::kWrite, .nth = 5},
-                   .fault = {.kind = FaultKind::kMisdirectedWrite}},
-                  {.trigger = {.on = TriggerOn::kRead, .nth = 1, .repeat = 0},
-                   .fault = {.kind = FaultKind::kBitFlip}},
-                  {.trigger = {.on = TriggerOn::kSync, .nth = 6},
-                   .fault = {.kind = FaultKind::kCrash}}}};
-  auto run = [](const FaultPlan& p) {
-    SimDisk disk({.seed = p.seed, .plan = p});
-    testing::Workload workload(disk, 5, {.operations = 40});
-    EXPECT_TRUE(workload.Setup().ok());
-    workload.Run().IgnoreError();  // stops at the planned crash
-    Rng rng(p.seed);
-    disk.Crash(disk.halted_crash_kind(), rng);
-    testing::Tally(disk.trace());
-    return std::make_pair(disk.Dump(), disk.trace().events());
-  };
+// A plan whose seed decides where misdirected writes land, which bits flip and how the
+// planned power loss tears and drops the workload's unsynced writes.
+FaultPlan SeededFaultsPlan(uint64_t seed) {
+  return FaultPlan{.seed = seed,
+                   .entries = {{.trigger = {.on = TriggerOn::kWrite, .nth = 4, .repeat = 3},
+                                .fault = {.kind = FaultKind::kMisdirectedWrite}},
+                               {.trigger = {.on = TriggerOn::kWrite, .nth = 6, .repeat = 0},
+                                .fault = {.kind = FaultKind::kBitFlip}},
+                               {.trigger = {.on = TriggerOn::kSync, .nth = 14},
+                                .fault = {.kind = FaultKind::kCrash}}}};
+}
+
+struct PlanRun {
+  std::string dump;
+  std::vector<FaultEvent> events;
+  std::vector<FaultEvent> seeded;  // misdirected writes and bit flips only
+};
+
+// The plan is all a run gets: no other seed reaches the disk.
+PlanRun RunPlan(const FaultPlan& plan) {
+  SimDisk disk({.plan = plan});
+  testing::Workload workload(disk, /*seed=*/5, {.operations = 60});
+  EXPECT_TRUE(workload.Setup().ok());
+  workload.Run().IgnoreError();  // stops at the planned crash
+  EXPECT_TRUE(disk.halted());
+  disk.Crash(disk.halted_crash_kind());
+  testing::Tally(disk.trace());
+  PlanRun run{.dump = disk.Dump(), .events = disk.trace().events()};
+  for (const FaultEvent& event : run.events) {
+    if (event.probe == Probe::kMisdirectedWrite || event.probe == Probe::kBitFlip) {
+      run.seeded.push_back(event);
+    }
+  }
+  return run;
+}
+
+TEST(FaultPlan, ReplayFromJsonAloneGivesTheSameDiskByteForByte) {
+  const FaultPlan plan = SeededFaultsPlan(23);
   auto parsed = ParseFaultPlan(SerializeFaultPlan(plan));
   ASSERT_TRUE(parsed.ok());
-  const auto first = run(plan);
-  const auto second = run(*parsed);
-  EXPECT_TRUE(first.first == second.first);
-  EXPECT_EQ(first.second, second.second);
-  EXPECT_FALSE(first.second.empty());
+  const PlanRun first = RunPlan(plan);
+  const PlanRun second = RunPlan(*parsed);
+  EXPECT_TRUE(first.dump == second.dump) << "the replayed disk differs";
+  EXPECT_EQ(first.events, second.events);
+  const auto fired = [&first](Probe probe) {
+    return std::count_if(first.events.begin(), first.events.end(),
+                         [probe](const FaultEvent& e) { return e.probe == probe; });
+  };
+  EXPECT_GT(fired(Probe::kMisdirectedWrite), 0);
+  EXPECT_GT(fired(Probe::kBitFlip), 0);
+  EXPECT_GT(fired(Probe::kTornPrefix) + fired(Probe::kTornArbitrary), 0);
+}
+
+TEST(FaultPlan, AnotherPlanSeedGivesAnotherDisk) {
+  const PlanRun first = RunPlan(SeededFaultsPlan(23));
+  const PlanRun other = RunPlan(SeededFaultsPlan(24));
+  ASSERT_FALSE(first.seeded.empty());
+  EXPECT_NE(first.seeded, other.seeded) << "misdirected offsets and flipped bits ignore the seed";
+  EXPECT_FALSE(first.dump == other.dump) << "the disk ignores the plan's seed";
+}
+
+// Only the planned power loss: what it keeps, tears and drops is the seed's to decide.
+TEST(FaultPlan, AnotherPlanSeedResolvesTheCrashAnotherWay) {
+  FaultPlan plan = SeededFaultsPlan(23);
+  plan.entries.erase(plan.entries.begin(), plan.entries.end() - 1);
+  const PlanRun first = RunPlan(plan);
+  plan.seed = 24;
+  const PlanRun other = RunPlan(plan);
+  EXPECT_TRUE(first.seeded.empty());
+  EXPECT_NE(first.events, other.events) << "the crash outcome ignores the plan's seed";
+  EXPECT_FALSE(first.dump == other.dump);
+}
+
+// Crash(kind) draws from its own stream of the seed: however many corruption draws came
+// before (here a bit flip on every write), the power loss keeps and tears the same writes.
+TEST(FaultPlan, CorruptionDrawsDoNotShiftHowACrashResolves) {
+  FaultPlan crash_only = SeededFaultsPlan(23);
+  crash_only.entries.erase(crash_only.entries.begin(), crash_only.entries.end() - 1);
+  FaultPlan with_flips = crash_only;
+  with_flips.entries.insert(with_flips.entries.begin(), SeededFaultsPlan(23).entries[1]);
+  const auto crash_events = [](const PlanRun& run) {
+    std::vector<FaultEvent> out;
+    for (const FaultEvent& event : run.events) {
+      if (event.probe != Probe::kBitFlip) out.push_back(event);
+    }
+    return out;
+  };
+  const PlanRun plain = RunPlan(crash_only);
+  const PlanRun flipped = RunPlan(with_flips);
+  ASSERT_FALSE(flipped.seeded.empty()) << "no bit flipped";
+  EXPECT_EQ(crash_events(plain), crash_events(flipped));
 }
 
 }  // namespace

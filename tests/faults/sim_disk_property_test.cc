@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
+#include <algorithm>
 #include <set>
 
 #include "faults/sim_disk.h"
@@ -40,13 +41,13 @@ bool Damaged(const std::vector<std::pair<uint64_t, uint64_t>>& damage, uint64_t 
   return false;
 }
 
-// Runs a random workload, then a power loss; returns the first trace event of the crash.
-size_t WorkloadThenPowerLoss(SimDisk& disk, Workload& workload, uint64_t crash_seed) {
+// Runs a random workload, then a power loss resolved from the disk's plan seed; returns the
+// first trace event of the crash.
+size_t WorkloadThenPowerLoss(SimDisk& disk, Workload& workload) {
   RC_ASSERT(workload.Setup().ok());
   RC_ASSERT(workload.Run().ok());
   const size_t first_event = disk.trace().events().size();
-  Rng rng(crash_seed);
-  disk.Crash(CrashKind::kPowerLoss, rng);
+  disk.Crash(CrashKind::kPowerLoss);
   const auto& counts = disk.trace().counts();
   RC_CLASSIFY(counts[static_cast<size_t>(Probe::kTornPrefix)] +
                       counts[static_cast<size_t>(Probe::kTornArbitrary)] > 0,
@@ -58,9 +59,9 @@ size_t WorkloadThenPowerLoss(SimDisk& disk, Workload& workload, uint64_t crash_s
 
 RC_GTEST_PROP(SimDiskProperty, SyncedDataIsAlwaysThereAfterPowerLoss, ()) {
   const uint64_t seed = *rc::gen::arbitrary<uint64_t>();
-  SimDisk disk({.model = GenModel(), .seed = seed});
+  SimDisk disk({.model = GenModel(), .plan = {.seed = seed}});
   Workload workload(disk, seed, {.operations = *rc::gen::inRange(1, 60)});
-  WorkloadThenPowerLoss(disk, workload, seed ^ 0x5eed);
+  WorkloadThenPowerLoss(disk, workload);
   for (const auto& [path, model] : workload.files()) {
     const std::vector<std::byte> now = ReadBytes(disk, path);
     for (uint64_t i = 0; i < model.synced.size(); ++i) {
@@ -74,9 +75,9 @@ RC_GTEST_PROP(SimDiskProperty, SyncedDataIsAlwaysThereAfterPowerLoss, ()) {
 
 RC_GTEST_PROP(SimDiskProperty, NothingAppearsThatWasNeverWrittenExceptDeclaredDamage, ()) {
   const uint64_t seed = *rc::gen::arbitrary<uint64_t>();
-  SimDisk disk({.model = GenModel(), .seed = seed});
+  SimDisk disk({.model = GenModel(), .plan = {.seed = seed}});
   Workload workload(disk, seed, {.operations = *rc::gen::inRange(1, 60)});
-  const size_t first_event = WorkloadThenPowerLoss(disk, workload, seed + 1);
+  const size_t first_event = WorkloadThenPowerLoss(disk, workload);
   for (const auto& [path, model] : workload.files()) {
     const std::vector<std::byte> now = ReadBytes(disk, path);
     const auto damage = DeclaredDamage(disk.trace(), first_event, path);
@@ -87,19 +88,38 @@ RC_GTEST_PROP(SimDiskProperty, NothingAppearsThatWasNeverWrittenExceptDeclaredDa
   }
 }
 
+// safe_append: whatever a power loss keeps, every byte past the synced size is a value the
+// page cache held there since that sync (written data or a hole's zero) — never declared
+// damage, never zeros of a write that did not land.
+RC_GTEST_PROP(SimDiskProperty, SafeAppendGrowsAFileOnlyWithDataThatLanded, ()) {
+  const uint64_t seed = *rc::gen::arbitrary<uint64_t>();
+  CrashModel model = GenModel();
+  model.safe_append = true;
+  SimDisk disk({.model = model, .plan = {.seed = seed}});
+  Workload workload(disk, seed, {.operations = *rc::gen::inRange(1, 60)});
+  WorkloadThenPowerLoss(disk, workload);
+  for (const auto& [path, file] : workload.files()) {
+    const std::vector<std::byte> now = ReadBytes(disk, path);
+    for (uint64_t i = file.synced.size(); i < now.size(); ++i) {
+      RC_ASSERT(i < file.values_since_sync.size());
+      const auto& values = file.values_since_sync[i];
+      RC_ASSERT(std::find(values.begin(), values.end(), now[i]) != values.end());
+    }
+  }
+}
+
 RC_GTEST_PROP(SimDiskProperty, ProcessCrashKeepsEverythingWrittenIncludingMappedStores, ()) {
   const uint64_t seed = *rc::gen::arbitrary<uint64_t>();
-  SimDisk disk({.model = GenModel(), .seed = seed});
+  SimDisk disk({.model = GenModel(), .plan = {.seed = seed}});
   Workload workload(disk, seed, {.operations = *rc::gen::inRange(1, 60), .use_maps = true});
   RC_ASSERT(workload.Setup().ok());
   RC_ASSERT(workload.Run().ok());
-  Rng rng(seed);
-  disk.Crash(CrashKind::kProcessCrash, rng);
+  disk.Crash(CrashKind::kProcessCrash);
   for (const auto& [path, model] : workload.files()) {
     RC_ASSERT(ReadBytes(disk, path) == model.cache);
   }
   // The unsynced data is still unsynced: a later power loss keeps what was synced.
-  disk.Crash(CrashKind::kPowerLoss, rng);
+  disk.Crash(CrashKind::kPowerLoss);
   for (const auto& [path, model] : workload.files()) RC_ASSERT(*disk.Exists(path));
   testing::Tally(disk.trace());
 }
@@ -110,7 +130,7 @@ RC_GTEST_PROP(SimDiskProperty, RenamedFileIsUnderEitherNameOrBothNeverLostOnceSy
   const bool tmp_entry_synced = *rc::gen::arbitrary<bool>();
   const bool rename_synced = *rc::gen::arbitrary<bool>();
   const bool final_existed = *rc::gen::arbitrary<bool>();
-  SimDisk disk({.model = model});
+  SimDisk disk({.model = model, .plan = {.seed = *rc::gen::arbitrary<uint64_t>()}});
   if (final_existed) {
     RC_ASSERT(testing::WriteText(disk, "/final", "old", true).ok());
     RC_ASSERT(disk.SyncDir("/").ok());
@@ -119,8 +139,7 @@ RC_GTEST_PROP(SimDiskProperty, RenamedFileIsUnderEitherNameOrBothNeverLostOnceSy
   if (tmp_entry_synced) RC_ASSERT(disk.SyncDir("/").ok());
   RC_ASSERT(disk.Rename("/tmp", "/final").ok());
   if (rename_synced) RC_ASSERT(disk.SyncDir("/").ok());
-  Rng rng(*rc::gen::arbitrary<uint64_t>());
-  disk.Crash(CrashKind::kPowerLoss, rng);
+  disk.Crash(CrashKind::kPowerLoss);
   const bool has_tmp = *disk.Exists("/tmp");
   const bool has_final = *disk.Exists("/final");
   RC_CLASSIFY(has_tmp && has_final, "both names");
@@ -150,14 +169,13 @@ RC_GTEST_PROP(SimDiskProperty, TornWritesRespectSectorBoundaries, ()) {
   const uint64_t size = sector * 16;
   const uint64_t offset = *rc::gen::inRange<uint64_t>(0, size - 1);
   const uint64_t length = *rc::gen::inRange<uint64_t>(1, size - offset + 1);
-  SimDisk disk({.model = model});
+  SimDisk disk({.model = model, .plan = {.seed = *rc::gen::arbitrary<uint64_t>()}});
   RC_ASSERT(testing::WriteText(disk, "/f", std::string(size, 'o'), true).ok());
   RC_ASSERT(disk.SyncDir("/").ok());
   auto file = disk.Open("/f", OpenOptions::ReadWrite());
   RC_ASSERT((*file)->WriteAt(offset, system::AsBytes(std::string(length, 'N'))).ok());
   const size_t first_event = disk.trace().events().size();
-  Rng rng(*rc::gen::arbitrary<uint64_t>());
-  disk.Crash(CrashKind::kPowerLoss, rng);
+  disk.Crash(CrashKind::kPowerLoss);
   const std::string now = ReadText(disk, "/f");
   RC_ASSERT(now.size() == size);
   const auto damage = DeclaredDamage(disk.trace(), first_event, "/f");
@@ -187,12 +205,11 @@ RC_GTEST_PROP(SimDiskProperty, SameSeedGivesByteIdenticalDiskAfterCrash, ()) {
   std::string dumps[2];
   std::vector<FaultEvent> traces[2];
   for (int run = 0; run < 2; ++run) {
-    SimDisk disk({.model = model, .seed = seed});
+    SimDisk disk({.model = model, .plan = {.seed = seed}});
     Workload workload(disk, seed, {.operations = 40});
     RC_ASSERT(workload.Setup().ok());
     RC_ASSERT(workload.Run().ok());
-    Rng rng(seed);
-    disk.Crash(CrashKind::kPowerLoss, rng);
+    disk.Crash(CrashKind::kPowerLoss);
     dumps[run] = disk.Dump();
     traces[run] = disk.trace().events();
   }
@@ -220,9 +237,10 @@ TEST(SimDiskSweep, CrashOnTheNthSyncSweepVisitsEveryN) {
   std::set<uint64_t> visited;
   uint64_t n = 1;
   for (; n < 1000; ++n) {
-    FaultPlan plan{.entries = {{.trigger = {.on = TriggerOn::kSync, .nth = n},
+    FaultPlan plan{.seed = n,
+                   .entries = {{.trigger = {.on = TriggerOn::kSync, .nth = n},
                                 .fault = {.kind = FaultKind::kCrash}}}};
-    SimDisk disk({.seed = n, .plan = plan});
+    SimDisk disk({.plan = plan});
     Workload workload(disk, /*seed=*/99, {.operations = 120});
     const system::Status setup = workload.Setup();
     const system::Status run = setup.ok() ? workload.Run() : setup;
@@ -232,8 +250,7 @@ TEST(SimDiskSweep, CrashOnTheNthSyncSweepVisitsEveryN) {
     }
     EXPECT_EQ(run.code(), system::StatusCode::kUnavailable);
     visited.insert(n);
-    Rng rng(n);
-    disk.Crash(disk.halted_crash_kind(), rng);
+    disk.Crash(disk.halted_crash_kind());
     if (setup.ok()) ExpectSyncedDataSurvived(disk, workload, n);
     EXPECT_TRUE(disk.Open("/after", OpenOptions::CreateNew()).ok()) << "n=" << n;
     testing::Tally(disk.trace());

@@ -17,6 +17,15 @@ using system::StatusCode;
 using testing::ReadText;
 using testing::WriteText;
 
+// The first offset from `from` on where `text` differs from `expected` (which it must be a
+// prefix of), or npos: a short failure message instead of two 3000-byte strings.
+size_t FirstMismatch(const std::string& text, size_t from, const std::string& expected) {
+  for (size_t i = from; i < text.size(); ++i) {
+    if (i - from >= expected.size() || text[i] != expected[i - from]) return i;
+  }
+  return std::string::npos;
+}
+
 class SimDiskTest : public ::testing::Test {
  protected:
   void TearDown() override {
@@ -35,7 +44,6 @@ class SimDiskTest : public ::testing::Test {
                       .fault = {.kind = kind}};
   }
   std::unique_ptr<SimDisk> disk_;
-  Rng rng_{7};
 };
 
 TEST_F(SimDiskTest, WriteBeyondCapacityIsShortThenNoSpace) {
@@ -128,12 +136,12 @@ TEST_F(SimDiskTest, FailedSyncDropsDirtyDataAndReportsOnce) {
   EXPECT_TRUE(failed.injected());
   EXPECT_TRUE((*file)->Sync().ok()) << "the error is reported once";
   EXPECT_EQ(ReadText(disk, "/f"), "durable|") << "the dirty data is gone, not retried";
-  disk.Crash(CrashKind::kPowerLoss, rng_);
+  disk.Crash(CrashKind::kPowerLoss);
   EXPECT_EQ(ReadText(disk, "/f"), "durable|");
 }
 
 TEST_F(SimDiskTest, BitFlipCorruptsDurableDataSilently) {
-  SimDisk& disk = Disk({.seed = 3});
+  SimDisk& disk = Disk({.plan = {.seed = 3}});
   const std::string original(1000, 'x');
   ASSERT_TRUE(WriteText(disk, "/f", original, true).ok());
   ASSERT_TRUE(disk.CorruptAtRest("/f", FaultKind::kBitFlip).ok());
@@ -145,8 +153,8 @@ TEST_F(SimDiskTest, BitFlipCorruptsDurableDataSilently) {
 }
 
 TEST_F(SimDiskTest, PlannedZeroSectorZeroesOneAlignedSector) {
-  SimDisk& disk = Disk({.seed = 5, .plan = {.entries = {Entry(TriggerOn::kRead, 1,
-                                                              FaultKind::kZeroSector)}}});
+  SimDisk& disk =
+      Disk({.plan = {.seed = 5, .entries = {Entry(TriggerOn::kRead, 1, FaultKind::kZeroSector)}}});
   ASSERT_TRUE(WriteText(disk, "/f", std::string(2048, 'x'), true).ok());
   const std::string now = ReadText(disk, "/f");
   const size_t first = now.find('\0');
@@ -157,8 +165,9 @@ TEST_F(SimDiskTest, PlannedZeroSectorZeroesOneAlignedSector) {
 }
 
 TEST_F(SimDiskTest, MisdirectedWriteLandsAtAnotherOffset) {
-  SimDisk& disk = Disk({.seed = 11, .plan = {.entries = {Entry(TriggerOn::kWrite, 2,
-                                                               FaultKind::kMisdirectedWrite)}}});
+  SimDisk& disk =
+      Disk({.plan = {.seed = 11,
+                     .entries = {Entry(TriggerOn::kWrite, 2, FaultKind::kMisdirectedWrite)}}});
   auto file = disk.Open("/f", OpenOptions::CreateNew());
   ASSERT_TRUE((*file)->WriteAt(0, system::AsBytes(std::string(4096, '.'))).ok());
   EXPECT_TRUE((*file)->WriteAt(1024, system::AsBytes("HERE")).ok()) << "the device lies";
@@ -174,7 +183,7 @@ TEST_F(SimDiskTest, HandlesFromBeforeACrashFail) {
   SimDisk& disk = Disk();
   auto file = disk.Open("/f", OpenOptions::CreateNew());
   ASSERT_TRUE((*file)->Append(system::AsBytes("a")).ok());
-  disk.Crash(CrashKind::kProcessCrash, rng_);
+  disk.Crash(CrashKind::kProcessCrash);
   EXPECT_EQ((*file)->Append(system::AsBytes("b")).code(), StatusCode::kFailedPrecondition);
   EXPECT_EQ((*file)->Sync().code(), StatusCode::kFailedPrecondition);
   auto again = disk.Open("/f", OpenOptions::ReadWrite());
@@ -194,21 +203,21 @@ TEST_F(SimDiskTest, MappedStoresSurviveProcessCrashButOnlySyncedRangeSurvivesPow
   ASSERT_TRUE((*map)->Sync(0, 4096).ok());
   const std::string stored = std::string(4096, 'A') + std::string(4096, 'B');
   EXPECT_TRUE(ReadText(disk, "/m") == stored) << "stores are visible to readers at once";
-  disk.Crash(CrashKind::kProcessCrash, rng_);
+  disk.Crash(CrashKind::kProcessCrash);
   EXPECT_TRUE(ReadText(disk, "/m") == stored) << "stores survive a process crash";
   EXPECT_EQ((*map)->Sync(0, 1).code(), StatusCode::kFailedPrecondition);
   // Power loss keeps the msync'd half for certain; the rest may or may not have landed.
   bool lost_unsynced = false;
   for (int i = 0; i < 20 && !lost_unsynced; ++i) {
-    SimDisk again({.model = {.reorder_unsynced_writes = false}});  // outlives f and m
+    SimDisk again({.model = {.reorder_unsynced_writes = false},
+                   .plan = {.seed = static_cast<uint64_t>(i)}});  // outlives f and m
     ASSERT_TRUE(WriteText(again, "/m", std::string(8192, '0'), true).ok());
     ASSERT_TRUE(again.SyncDir("/").ok());
     auto f = again.Open("/m", OpenOptions::ReadWrite());
     auto m = (*f)->Map(0, 8192);
     std::memset((*m)->data().data(), 'A', 8192);
     ASSERT_TRUE((*m)->Sync(0, 4096).ok());
-    Rng rng(static_cast<uint64_t>(i));
-    again.Crash(CrashKind::kPowerLoss, rng);
+    again.Crash(CrashKind::kPowerLoss);
     const std::string now = ReadText(again, "/m");
     ASSERT_TRUE(now.substr(0, 4096) == std::string(4096, 'A')) << "seed " << i;
     lost_unsynced = now.substr(4096) != std::string(4096, 'A');
@@ -220,10 +229,9 @@ TEST_F(SimDiskTest, MappedStoresSurviveProcessCrashButOnlySyncedRangeSurvivesPow
 TEST_F(SimDiskTest, CreateWithoutSyncDirCanVanishOnPowerLoss) {
   bool vanished = false;
   for (uint64_t seed = 0; seed < 20 && !vanished; ++seed) {
-    SimDisk& disk = Disk();
+    SimDisk& disk = Disk({.plan = {.seed = seed}});
     ASSERT_TRUE(WriteText(disk, "/f", "data", /*sync=*/true).ok());
-    Rng rng(seed);
-    disk.Crash(CrashKind::kPowerLoss, rng);
+    disk.Crash(CrashKind::kPowerLoss);
     vanished = !*disk.Exists("/f");
   }
   EXPECT_TRUE(vanished) << "strict model: a file whose directory was never synced may vanish";
@@ -231,10 +239,9 @@ TEST_F(SimDiskTest, CreateWithoutSyncDirCanVanishOnPowerLoss) {
 
 TEST_F(SimDiskTest, JournaledModelCommitsTheCreateWithTheFileSync) {
   for (uint64_t seed = 0; seed < 20; ++seed) {
-    SimDisk& disk = Disk({.model = {.dir_sync = DirSyncMode::kJournaled}});
+    SimDisk& disk = Disk({.model = {.dir_sync = DirSyncMode::kJournaled}, .plan = {.seed = seed}});
     ASSERT_TRUE(WriteText(disk, "/f", "data", /*sync=*/true).ok());
-    Rng rng(seed);
-    disk.Crash(CrashKind::kPowerLoss, rng);
+    disk.Crash(CrashKind::kPowerLoss);
     ASSERT_EQ(ReadText(disk, "/f"), "data") << "seed " << seed;
   }
 }
@@ -250,7 +257,7 @@ TEST_F(SimDiskTest, CrashOnTheNthSyncHaltsTheDiskUntilResolved) {
   EXPECT_TRUE(crashed.injected());
   EXPECT_TRUE(disk.halted());
   EXPECT_EQ(disk.Open("/g", OpenOptions::CreateNew()).status().code(), StatusCode::kUnavailable);
-  disk.Crash(disk.halted_crash_kind(), rng_);
+  disk.Crash(disk.halted_crash_kind());
   EXPECT_FALSE(disk.halted());
   EXPECT_TRUE(disk.Open("/g", OpenOptions::CreateNew()).ok());
 }
@@ -281,20 +288,126 @@ TEST_F(SimDiskTest, CrashOnTheNthOpTouchingAPathPatternIgnoresOtherPaths) {
   EXPECT_EQ(disk.halted_crash_kind(), CrashKind::kPowerLoss);
 }
 
-TEST_F(SimDiskTest, SafeAppendNeverGrowsAFileWithoutItsData) {
+// safe_append (ALICE's append atomicity): a power loss may keep a prefix of an append, torn
+// at any sectors, but the file never grows over a sector that did not land — every byte past
+// the old end is appended data.
+TEST_F(SimDiskTest, SafeAppendGrowsOnlyByAPrefixOfTheAppendedData) {
+  uint64_t arbitrary_tears = 0;
   for (uint64_t seed = 0; seed < 50; ++seed) {
-    SimDisk& disk = Disk({.model = {.safe_append = true, .reorder_unsynced_writes = true}});
+    SimDisk& disk = Disk(
+        {.model = {.safe_append = true, .reorder_unsynced_writes = true}, .plan = {.seed = seed}});
     ASSERT_TRUE(WriteText(disk, "/f", "synced", true).ok());
     ASSERT_TRUE(disk.SyncDir("/").ok());
     auto file = disk.Open("/f", OpenOptions::ReadWrite());
     ASSERT_TRUE((*file)->Append(system::AsBytes(std::string(3000, 'n'))).ok());
-    Rng rng(seed);
-    disk.Crash(CrashKind::kPowerLoss, rng);
+    disk.Crash(CrashKind::kPowerLoss);
     const std::string now = ReadText(disk, "/f");
     ASSERT_EQ(now.substr(0, 6), "synced");
-    EXPECT_TRUE(now.size() == 6 || now.back() == 'n')
-        << "seed " << seed << ": the file grew past its data";
+    EXPECT_EQ(FirstMismatch(now, 6, std::string(3000, 'n')), std::string::npos)
+        << "seed " << seed << ": the file grew over a sector that never landed (size " << now.size()
+        << ")";
     EXPECT_EQ(disk.trace().count(Probe::kGrewWithoutData), 0u);
+    arbitrary_tears += disk.trace().count(Probe::kTornArbitrary);
+  }
+  EXPECT_GT(arbitrary_tears, 0u) << "no seed tore the append at arbitrary sectors";
+}
+
+// With reordering, a later append may land while an earlier one is lost; the size must not
+// then reach past the lost one (its range would read as zeros).
+TEST_F(SimDiskTest, SafeAppendNeverShowsALostAppendBehindOneThatLanded) {
+  const std::string appended = std::string(1000, 'a') + std::string(1000, 'b');
+  uint64_t first_lost = 0;
+  for (uint64_t seed = 0; seed < 50; ++seed) {
+    SimDisk& disk = Disk(
+        {.model = {.safe_append = true, .reorder_unsynced_writes = true}, .plan = {.seed = seed}});
+    ASSERT_TRUE(WriteText(disk, "/f", "synced", true).ok());
+    ASSERT_TRUE(disk.SyncDir("/").ok());
+    auto file = disk.Open("/f", OpenOptions::ReadWrite());
+    ASSERT_TRUE((*file)->Append(system::AsBytes(std::string(1000, 'a'))).ok());
+    ASSERT_TRUE((*file)->Append(system::AsBytes(std::string(1000, 'b'))).ok());
+    disk.Crash(CrashKind::kPowerLoss);
+    const std::string now = ReadText(disk, "/f");
+    ASSERT_EQ(now.substr(0, 6), "synced");
+    EXPECT_EQ(FirstMismatch(now, 6, appended), std::string::npos)
+        << "seed " << seed << ": the file grew past an append that did not land (size "
+        << now.size() << ")";
+    for (const FaultEvent& event : disk.trace().events()) {
+      first_lost += event.probe == Probe::kWriteLost && event.offset == 6 ? 1 : 0;
+    }
+  }
+  EXPECT_GT(first_lost, 0u) << "no seed lost the first append";
+}
+
+// After an unsynced truncate that survives, the file regrows from the truncated size: the
+// same rule holds from there (only when the truncate is undone may old content show).
+TEST_F(SimDiskTest, SafeAppendAfterASurvivingTruncateGrowsOnlyWithDataThatLanded) {
+  uint64_t truncates_kept = 0;
+  for (uint64_t seed = 0; seed < 50; ++seed) {
+    SimDisk& disk = Disk(
+        {.model = {.safe_append = true, .reorder_unsynced_writes = true}, .plan = {.seed = seed}});
+    ASSERT_TRUE(WriteText(disk, "/f", "synced" + std::string(3000, 'o'), true).ok());
+    ASSERT_TRUE(disk.SyncDir("/").ok());
+    auto file = disk.Open("/f", OpenOptions::ReadWrite());
+    ASSERT_TRUE((*file)->Truncate(6).ok());
+    ASSERT_TRUE((*file)->Append(system::AsBytes(std::string(3000, 'n'))).ok());
+    disk.Crash(CrashKind::kPowerLoss);
+    if (disk.trace().count(Probe::kTruncateDropped) != 0) continue;
+    ++truncates_kept;
+    const std::string now = ReadText(disk, "/f");
+    ASSERT_EQ(now.substr(0, 6), "synced");
+    EXPECT_EQ(FirstMismatch(now, 6, std::string(3000, 'n')), std::string::npos)
+        << "seed " << seed << ": the file regrew over a sector that never landed (size "
+        << now.size() << ")";
+  }
+  EXPECT_GT(truncates_kept, 0u) << "no seed kept the truncate";
+}
+
+// Found by SafeAppendGrowsAFileOnlyWithDataThatLanded: a write past the end tears (garbage),
+// an unsynced truncate below it is undone, and a later write past the truncated size lands.
+// Where the page cache had that write's hole, the disk still holds the torn garbage: it
+// must never be seen. Every byte must be a value the page cache held at that offset.
+TEST_F(SimDiskTest, SafeAppendNeverShowsTornGarbageThatAnUndoneTruncateLeftUnderAHole) {
+  uint64_t truncates_undone = 0;
+  for (uint64_t seed = 0; seed < 400; ++seed) {
+    SimDisk& disk = Disk(
+        {.model = {.safe_append = true, .reorder_unsynced_writes = true}, .plan = {.seed = seed}});
+    ASSERT_TRUE(WriteText(disk, "/f", "", true).ok());
+    ASSERT_TRUE(disk.SyncDir("/").ok());
+    auto file = disk.Open("/f", OpenOptions::ReadWrite());
+    ASSERT_TRUE((*file)->WriteAt(1017, system::AsBytes(std::string(2377, 'a'))).ok());
+    ASSERT_TRUE((*file)->Truncate(518).ok());
+    ASSERT_TRUE((*file)->WriteAt(1400, system::AsBytes(std::string(2009, 'c'))).ok());
+    disk.Crash(CrashKind::kPowerLoss);
+    truncates_undone += disk.trace().count(Probe::kTruncateDropped);
+    const std::string now = ReadText(disk, "/f");
+    for (size_t i = 0; i < now.size(); ++i) {
+      const bool held = (now[i] == '\0' && i < 1400) || (now[i] == 'a' && i >= 1017 && i < 3394) ||
+                        (now[i] == 'c' && i >= 1400);
+      ASSERT_TRUE(held) << "seed " << seed << ": byte " << int{now[i]} << " at " << i << " (size "
+                        << now.size() << ")";
+    }
+  }
+  EXPECT_GT(truncates_undone, 0u);
+}
+
+// A write past the end opens a hole; with safe_append the hole shows only together with data
+// of the write that landed behind it, never on its own.
+TEST_F(SimDiskTest, SafeAppendNeverGrowsOverAHoleWithoutTheDataBehindIt) {
+  for (uint64_t seed = 0; seed < 50; ++seed) {
+    SimDisk& disk = Disk(
+        {.model = {.safe_append = true, .reorder_unsynced_writes = true}, .plan = {.seed = seed}});
+    ASSERT_TRUE(WriteText(disk, "/f", "synced", true).ok());
+    ASSERT_TRUE(disk.SyncDir("/").ok());
+    auto file = disk.Open("/f", OpenOptions::ReadWrite());
+    ASSERT_TRUE((*file)->WriteAt(2048, system::AsBytes(std::string(3000, 'n'))).ok());
+    disk.Crash(CrashKind::kPowerLoss);
+    const std::string now = ReadText(disk, "/f");
+    ASSERT_EQ(now.substr(0, 6), "synced");
+    if (now.size() == 6) continue;
+    ASSERT_GT(now.size(), 2048u) << "seed " << seed << ": the hole grew in without its data";
+    EXPECT_EQ(FirstMismatch(now, 6, std::string(2042, '\0') + std::string(3000, 'n')),
+              std::string::npos)
+        << "seed " << seed << ": size " << now.size();
   }
 }
 

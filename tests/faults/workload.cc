@@ -28,8 +28,8 @@ Status Workload::Setup() {
 Status Workload::Run() {
   for (int i = 0; i < options_.operations; ++i) {
     auto it = files_.begin();
-    std::advance(it, static_cast<long>(Below(rng_, files_.size())));
-    const uint64_t choice = Below(rng_, 10);
+    std::advance(it, static_cast<long>(rng_.Below(files_.size())));
+    const uint64_t choice = rng_.Below(10);
     if (choice < 5) {
       CD_RETURN_IF_ERROR(Write(it->first, it->second));
     } else if (choice < 7) {
@@ -47,11 +47,16 @@ Status Workload::Run() {
 
 void Workload::Note(FileModel& model, uint64_t offset, const std::vector<std::byte>& data) {
   const uint64_t end = offset + data.size();
-  if (model.cache.size() < end) model.cache.resize(end, std::byte{0});
   if (model.changed.size() < end) {
     model.changed.resize(end, false);
     model.values_since_sync.resize(end);
   }
+  // A write past the end opens a hole: the page cache held zeros there.
+  for (uint64_t i = model.cache.size(); i < offset; ++i) {
+    model.changed[i] = true;
+    model.values_since_sync[i].push_back(std::byte{0});
+  }
+  if (model.cache.size() < end) model.cache.resize(end, std::byte{0});
   for (uint64_t i = 0; i < data.size(); ++i) {
     model.cache[offset + i] = data[i];
     model.changed[offset + i] = true;
@@ -60,9 +65,9 @@ void Workload::Note(FileModel& model, uint64_t offset, const std::vector<std::by
 }
 
 Status Workload::Write(const std::string& path, FileModel& model) {
-  const uint64_t offset = Below(rng_, model.cache.size() + 1024);
-  std::vector<std::byte> data(1 + Below(rng_, options_.write_bytes_max));
-  for (std::byte& b : data) b = static_cast<std::byte>(1 + Below(rng_, 255));  // never zero
+  const uint64_t offset = rng_.Below(model.cache.size() + 1024);
+  std::vector<std::byte> data(1 + rng_.Below(options_.write_bytes_max));
+  for (std::byte& b : data) b = static_cast<std::byte>(1 + rng_.Below(255));  // never zero
   CD_RETURN_IF_ERROR(handles_[path]->WriteAt(offset, data));
   if (offset / 512 != (offset + data.size() - 1) / 512) ++unsynced_multi_sector_writes_;
   Note(model, offset, data);
@@ -79,7 +84,7 @@ Status Workload::Sync(const std::string& path, FileModel& model) {
 }
 
 Status Workload::Truncate(const std::string& path, FileModel& model) {
-  const uint64_t size = Below(rng_, model.cache.size() + 1);
+  const uint64_t size = rng_.Below(model.cache.size() + 1);
   CD_RETURN_IF_ERROR(handles_[path]->Truncate(size));
   model.cache.resize(size);
   model.truncated_to_min =
@@ -93,9 +98,9 @@ Status Workload::MapStore(const std::string& path, FileModel& model) {
   if (model.cache.empty()) return Write(path, model);
   const uint64_t length = std::min<uint64_t>(model.cache.size(), 4096);
   CD_ASSIGN_OR_RETURN(auto region, handles_[path]->Map(0, length));
-  const uint64_t offset = Below(rng_, length);
-  std::vector<std::byte> data(1 + Below(rng_, length - offset));
-  for (std::byte& b : data) b = static_cast<std::byte>(1 + Below(rng_, 255));
+  const uint64_t offset = rng_.Below(length);
+  std::vector<std::byte> data(1 + rng_.Below(length - offset));
+  for (std::byte& b : data) b = static_cast<std::byte>(1 + rng_.Below(255));
   std::memcpy(region->data().data() + offset, data.data(), data.size());
   Note(model, offset, data);
   maps_.push_back(std::move(region));

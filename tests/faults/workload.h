@@ -19,7 +19,9 @@ struct FileModel {
   std::vector<std::byte> cache;   // every write applied
   std::vector<std::byte> synced;  // content at the last successful Sync
   std::vector<bool> changed;      // per offset: written or cut since that Sync
-  std::vector<std::vector<std::byte>> values_since_sync;  // per offset, see Allowed
+  // Per offset: every value the page cache held there since that Sync (written bytes, and
+  // the zeros of a hole a write past the end opened).
+  std::vector<std::vector<std::byte>> values_since_sync;
   bool truncated_since_sync = false;
   uint64_t truncated_to_min = 0;  // smallest truncate size since the last Sync
 };
