@@ -273,15 +273,24 @@ TEST(CheckpointerTest, FullDiskRefusesCommitsWithoutTouchingTheLiveState) {
   ASSERT_TRUE((*ballast)->Truncate(*disk.FreeSpace("/")).ok());
   Status status;
   std::vector<std::byte> before;
+  int refused = 0;
   for (int i = 0; status.ok() && i < 1'000; ++i) {
     before = EncodeEngineState(checkpointer.state());
+    refused = i;
     status = checkpointer.Commit(OrderSubmitted{OrderOf("s-" + std::to_string(i), 1)});
   }
   ASSERT_TRUE(status.IsNoSpace()) << status.ToString();
   EXPECT_EQ(EncodeEngineState(checkpointer.state()), before);
-  EXPECT_FALSE(checkpointer.Commit(FillReceived{FillOf("open", 1, 9), "USD"}).ok());
-  EXPECT_FALSE(checkpointer.Commit(RiskHalted{"disk full"}).ok());
+  const StateUpdate again = OrderSubmitted{OrderOf("s-" + std::to_string(refused), 1)};
+  EXPECT_TRUE(checkpointer.Commit(again).IsNoSpace()) << "the disk is still full";
   EXPECT_EQ(EncodeEngineState(checkpointer.state()), before);
+  // Space returns: the same commit goes through, at the seq the refused one would have had.
+  ballast->reset();
+  ASSERT_TRUE(disk.Unlink("/ballast").ok());
+  const Seq seq = checkpointer.state().state_seq() + 1;
+  const Status resumed = checkpointer.Commit(again);
+  ASSERT_TRUE(resumed.ok()) << resumed.ToString();
+  EXPECT_EQ(checkpointer.state().state_seq(), seq);
 }
 
 // The commit as it was before it ran in place, kept as the reference: apply to
