@@ -216,7 +216,8 @@ Seeds SnapshotSeeds() {
   return seeds;
 }
 
-Seeds ProtocolSeeds() {
+// One message of every type, its payload made by the encoders both sides use.
+std::vector<std::pair<simulator::MessageType, std::string>> ProtocolMessages() {
   using namespace crashdrill::simulator;
   const EngineState golden = GoldenState();
   const Order& order = golden.trading.open_orders.at("o-17");
@@ -244,7 +245,7 @@ Seeds ProtocolSeeds() {
     encode(writer);
     return writer.Take();
   };
-  const std::vector<std::pair<MessageType, std::string>> messages = {
+  std::vector<std::pair<MessageType, std::string>> messages = {
       {MessageType::kHello, one([](Writer& w) { w.String("acct-golden"); })},
       {MessageType::kSubmit, one([&](Writer& w) {
          Encode(w, NewOrder{"s-1", "ESZ6", Side::kBuy, OrderType::kLimit, 480'000, 4});
@@ -280,10 +281,16 @@ Seeds ProtocolSeeds() {
        })},
       {MessageType::kProtocolError, one([](Writer& w) { w.String("malformed payload"); })},
   };
+  return messages;
+}
+
+// Each message alone, and all of them as one session arriving in pieces.
+Seeds ProtocolSeeds() {
+  using namespace crashdrill::simulator;
   Seeds seeds;
   std::string session;
   uint32_t request_id = 1;
-  for (const auto& [type, payload] : messages) {
+  for (const auto& [type, payload] : ProtocolMessages()) {
     std::string frame;
     AppendFrame({type, request_id++, payload}, frame);
     session += frame;
