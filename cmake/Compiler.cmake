@@ -15,7 +15,16 @@ if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
   target_compile_options(crashdrill_warnings INTERFACE -Wno-maybe-uninitialized)
 endif()
 
+if(CRASHDRILL_SANITIZE AND CRASHDRILL_TSAN)
+  message(FATAL_ERROR "ThreadSanitizer cannot share a tree with ASan/UBSan: configure another one")
+endif()
 if(CRASHDRILL_SANITIZE)
   add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all)
   add_link_options(-fsanitize=address,undefined)
+endif()
+# Every object of the tree, the libraries included: a race is seen only where
+# both sides are instrumented.
+if(CRASHDRILL_TSAN)
+  add_compile_options(-fsanitize=thread -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=thread)
 endif()

@@ -1,5 +1,8 @@
 # crashdrill_add_test(NAME SOURCES a.cc b.cc LIBS x y): one GoogleTest binary,
 # each test case registered with CTest without running the binary at build time.
+# In a ThreadSanitizer tree (CRASHDRILL_TSAN) only the cases matching the
+# gtest filter CRASHDRILL_THREADED_TESTS (tests/CMakeLists.txt) are
+# registered, with the label "threaded".
 include(GoogleTest)
 
 function(crashdrill_add_test name)
@@ -7,8 +10,15 @@ function(crashdrill_add_test name)
   add_executable(${name} ${ARG_SOURCES})
   target_link_libraries(${name} PRIVATE ${ARG_LIBS} crashdrill_test_support crashdrill_warnings
                         rapidcheck_gtest rapidcheck GTest::gmock GTest::gtest_main)
+  set(filter_args "")
+  set(label_args "")
+  if(CRASHDRILL_TSAN)
+    set(filter_args TEST_FILTER "${CRASHDRILL_THREADED_TESTS}")
+    set(label_args LABELS threaded)
+  endif()
   gtest_discover_tests(${name}
     DISCOVERY_MODE PRE_TEST
+    ${filter_args}
     WORKING_DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR}
-    PROPERTIES ENVIRONMENT "CRASHDRILL_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
+    PROPERTIES ENVIRONMENT "CRASHDRILL_SOURCE_DIR=${PROJECT_SOURCE_DIR}" ${label_args})
 endfunction()
