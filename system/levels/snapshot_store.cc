@@ -125,7 +125,15 @@ Result<std::vector<SnapshotFile>> SnapshotStore::List() {
 
 Result<EngineState> SnapshotStore::Read(const SnapshotFile& file) {
   CD_ASSIGN_OR_RETURN(std::vector<std::byte> bytes, ReadWholeFile(fs_, file.path));
-  return DecodeSnapshot(bytes, file.path);
+  CD_ASSIGN_OR_RETURN(EngineState state, DecodeSnapshot(bytes, file.path));
+  // Rebuilds trust the name's seq: a file whose state is another seq would
+  // silently skip or repeat WAL records.
+  if (state.state_seq() != file.state_seq) {
+    return Status::Corruption(file.path, 8, "snapshot.state_seq",
+                              fmt::format("the file is named for state_seq {} but holds {}",
+                                          file.state_seq, state.state_seq()));
+  }
+  return state;
 }
 
 }  // namespace crashdrill::system

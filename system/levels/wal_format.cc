@@ -102,7 +102,8 @@ std::optional<Seq> ParseWalSegmentHeader(ByteSpan bytes) {
   if (bytes.size() < kWalSegmentHeaderBytes) return std::nullopt;
   const std::byte* h = bytes.data();
   if (Load(h, 8) != XXH3_64bits(h + 8, kWalSegmentHeaderBytes - 8) ||
-      Load(h + 8, 4) != kSegmentMagic || Load(h + 12, 4) != kSegmentFormatVersion) {
+      Load(h + 8, 4) != kSegmentMagic || Load(h + 12, 4) != kSegmentFormatVersion ||
+      Load(h + 24, 8) != 0) {
     return std::nullopt;
   }
   return Load(h + 16, 8);

@@ -35,6 +35,21 @@ TEST_F(SnapshotStoreTest, WrittenSnapshotReadsBackByItsSeq) {
   EXPECT_EQ(*state, StateWithSeq(77));
 }
 
+// A rebuild trusts the seq in the name: a file holding another seq is corrupt.
+TEST_F(SnapshotStoreTest, SnapshotNamedForAnotherSeqIsCorruption) {
+  SnapshotStore store(fs_, {.dir = dir_});
+  ASSERT_TRUE(store.Open().ok());
+  ASSERT_TRUE(store.Write(StateWithSeq(1234)).ok());
+  const std::string renamed = JoinPath(dir_, SnapshotStore::FileName(2000));
+  ASSERT_TRUE(fs_.Rename(JoinPath(dir_, SnapshotStore::FileName(1234)), renamed).ok());
+  auto files = store.List();
+  ASSERT_EQ(files->size(), 1u);
+  ASSERT_EQ(files->front().state_seq, 2000u);
+  auto state = store.Read(files->front());
+  ASSERT_TRUE(state.status().IsCorruption()) << state.status().ToString();
+  EXPECT_EQ(state.status().path(), renamed);
+}
+
 TEST_F(SnapshotStoreTest, RetentionKeepsTheNewest) {
   SnapshotStore store(fs_, {.dir = dir_, .snapshots_kept = 2});
   ASSERT_TRUE(store.Open().ok());

@@ -1,6 +1,7 @@
 #include "system/levels/wal.h"
 
 #include <fiu-control.h>
+#include <xxhash.h>
 
 #include <cerrno>
 #include <cstdint>
@@ -220,6 +221,16 @@ TEST_F(WalTest, NoSpaceFreesTheSeqForTheNextAppend) {
   ASSERT_EQ(records.size(), 3u);
   EXPECT_EQ(records[1], Record(2, "retry"));
   EXPECT_EQ(end.kind, WalEnd::Kind::kClean);
+}
+
+// wal_format.h: the segment header's last 8 bytes are zero.
+TEST(WalFormatTest, SegmentHeaderWithNonZeroReservedBytesIsNotValid) {
+  std::vector<std::byte> header = WalSegmentHeader(41);
+  ASSERT_EQ(ParseWalSegmentHeader(header), std::optional<Seq>(41));
+  header[30] = std::byte{1};
+  const uint64_t checksum = XXH3_64bits(header.data() + 8, kWalSegmentHeaderBytes - 8);
+  for (int i = 0; i < 8; ++i) header[i] = static_cast<std::byte>(checksum >> (8 * i));  // resealed
+  EXPECT_EQ(ParseWalSegmentHeader(header), std::nullopt);
 }
 
 // wal_format.h: the checksum covers every byte after it, padding included.
