@@ -29,7 +29,6 @@ SimDisk::SimDisk(SimDiskOptions options)
       crash_rng_(Mix64(options_.plan.seed)),
       injector_(options_.plan) {
   assert(options_.model.Validate().ok());
-  assert(options_.seed == 0 || options_.seed == options_.plan.seed);
 }
 
 SimDisk::~SimDisk() = default;

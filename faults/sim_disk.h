@@ -52,9 +52,6 @@ namespace crashdrill::faults {
 struct SimDiskOptions {
   CrashModel model;
   uint64_t capacity_bytes = uint64_t{1} << 30;
-  // The old spelling of plan.seed, kept so existing initialisers compile. REQUIRES: 0 or
-  // equal to plan.seed; the disk never draws from it.
-  uint64_t seed = 0;
   // What to inject, and plan.seed: the one seed of every random choice the disk makes
   // (garbage bytes, flipped bits, misdirected offsets, how Crash(kind) resolves), so the
   // plan's JSON alone replays a disk.
@@ -63,7 +60,7 @@ struct SimDiskOptions {
 
 class SimDisk final : public system::Fs {
  public:
-  // REQUIRES: options.model.Validate().ok(); options.seed is 0 or options.plan.seed.
+  // REQUIRES: options.model.Validate().ok().
   explicit SimDisk(SimDiskOptions options);
   ~SimDisk() override;
   SimDisk(const SimDisk&) = delete;

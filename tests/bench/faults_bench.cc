@@ -17,7 +17,7 @@ void BM_SimDiskWriteSyncCrashCycle(benchmark::State& state) {
   const size_t write_bytes = static_cast<size_t>(state.range(0));
   const int writes = 16;
   const CrashKind kind = state.range(1) == 1 ? CrashKind::kPowerLoss : CrashKind::kProcessCrash;
-  SimDisk disk({.model = {.sector_bytes = 512, .atomic_write_bytes = 512}, .seed = 1});
+  SimDisk disk({.model = {.sector_bytes = 512, .atomic_write_bytes = 512}, .plan = {.seed = 1}});
   Rng rng(42);
   const std::vector<std::byte> payload(write_bytes, std::byte{0x5a});
   std::vector<std::byte> read_back;

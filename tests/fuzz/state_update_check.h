@@ -5,9 +5,10 @@
 //   to the same bytes (to as many bytes when it holds a map, whose entries
 //   come back in key order) and decodes to the same update;
 // - ApplyStateUpdate of a decoded update never crashes (UBSan included) and
-//   either applies, stamping state_seq and time, or refuses with
-//   kFailedPrecondition, leaving the state exactly as it was and naming no
-//   change;
+//   either applies, stamping state_seq and time, or refuses — with
+//   kFailedPrecondition (the update does not fit the state) or
+//   kInvalidArgument (an amount would overflow int64) — leaving the state
+//   exactly as it was and naming no change;
 // - the changes it names are enough for the L1 image: a TradingImage kept up
 //   to date with Refresh(changes) still decodes to the trading state.
 //
@@ -85,8 +86,9 @@ inline std::string CheckApply(system::EngineState& state, const system::StateUpd
   TradingChanges changes;
   const Status applied = ApplyStateUpdate(state, update, seq, time_ns, &changes);
   if (!applied.ok()) {
-    if (applied.code() != StatusCode::kFailedPrecondition) {
-      return Describe(name + " refused without kFailedPrecondition", applied);
+    if (applied.code() != StatusCode::kFailedPrecondition &&
+        applied.code() != StatusCode::kInvalidArgument) {
+      return Describe(name + " refused neither as not fitting nor as overflowing", applied);
     }
     if (!(state == before)) return name + " was refused but changed the state";
     if (!changes.empty()) return name + " was refused but named changes";

@@ -29,12 +29,12 @@ inline void SealWalFrame(Bytes& bytes, size_t at) {
   if (bytes.size() < at + system::kWalFrameHeaderBytes) return;
   size_t length = 0;
   for (size_t i = 0; i < 4; ++i) length |= static_cast<size_t>(bytes[at + 8 + i]) << (8 * i);
-  if (length > system::kWalPayloadBytesMax ||
-      at + system::kWalFrameHeaderBytes + length > bytes.size()) {
+  if (length > system::kWalPayloadBytesMax || at + system::WalFrameBytes(length) > bytes.size()) {
     return;
   }
+  // Format 2: the checksum covers the padding too.
   const uint64_t sum = system::Checksum64(
-      system::ByteSpan(bytes).subspan(at + 8, system::kWalFrameHeaderBytes - 8 + length));
+      system::ByteSpan(bytes).subspan(at + 8, system::WalFrameBytes(length) - 8));
   PutLittleEndian(bytes, at, sum, 8);
 }
 
@@ -110,10 +110,9 @@ inline std::string CheckWalSegmentHeader(system::ByteSpan bytes) {
   const std::optional<Seq> previous = ParseWalSegmentHeader(bytes);
   if (!previous) return {};
   const Bytes again = WalSegmentHeader(*previous);
-  // Magic, version and previous seq must come back. Bytes 24..32 are
-  // documented as zero but ParseWalSegmentHeader does not check them (and the
-  // checksum covers them), so neither they nor the checksum are compared.
-  if (!std::equal(again.begin() + 8, again.begin() + 24, bytes.begin() + 8)) {
+  // A valid header re-encodes to the same bytes: magic, version, previous
+  // seq, and the reserved bytes 24..32, which must be zero.
+  if (!std::equal(again.begin(), again.end(), bytes.begin())) {
     return fmt::format("a valid segment header (previous seq {}) re-encodes to other bytes",
                        *previous);
   }

@@ -204,7 +204,7 @@ std::vector<std::pair<std::string, EngineState>> WholeStateCopies(SimDisk& disk)
 RC_GTEST_PROP(CheckpointerClassesProperty,
               EveryCopyHoldsACriticalPrefixAndAStrategyPrefixNoNewerThanItsNextCriticalUpdate, ()) {
   const uint64_t seed = *rc::gen::arbitrary<uint64_t>();
-  SimDisk disk({.seed = seed});
+  SimDisk disk({.plan = {.seed = seed}});
   SimClock clock;
   const ClassHistory h = RunSession(disk, clock);
   faults::Rng rng(seed);

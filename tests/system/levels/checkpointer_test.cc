@@ -212,15 +212,15 @@ TEST(CheckpointerTest, CommitRefusedByValidationLeavesTheLiveStateByteForByte) {
   ASSERT_TRUE(checkpointer.Open({}).ok());
   ASSERT_TRUE(Populate(checkpointer).ok());
   const std::vector<std::byte> before = EncodeEngineState(checkpointer.state());
-  const EntryAddresses addresses = AddressesOf(checkpointer.state());
   // Its exchange_seq is not after the newest fill's: applies, then breaks sequence_monotonic.
   Status status = checkpointer.Commit(FillReceived{FillOf("open", 3, 2), "USD"});
   EXPECT_TRUE(status.IsCorruption()) << status.ToString();
   EXPECT_EQ(status.field(), kInvariantSequence);
   status = checkpointer.Commit(BalanceSet{{"SIMX", "USD", 10'000, 10'001}});
   EXPECT_EQ(status.field(), kInvariantBalance) << status.ToString();
+  // Byte for byte; not node for node: the undo may put back an entry the
+  // update erased as a new node (glibc reuses the address, ASan does not).
   EXPECT_EQ(EncodeEngineState(checkpointer.state()), before);
-  EXPECT_TRUE(AddressesOf(checkpointer.state()) == addresses);
   EXPECT_EQ(WalRecords(disk).size(), 5u) << "a refused update is not logged";
   ASSERT_TRUE(checkpointer.Commit(FillReceived{FillOf("open", 3, 3), "USD"}).ok());
   EXPECT_EQ(checkpointer.state().state_seq(), 6u);

@@ -46,7 +46,7 @@ SweepStats SweepEveryOperation(const faults::CrashModel& model, uint64_t seed,
                                      faults::Trigger{.on = faults::TriggerOn::kAnyOp, .nth = n},
                                      faults::Fault{.kind = faults::FaultKind::kCrash,
                                                    .crash_kind = kind}}}};
-    faults::SimDisk disk({.model = model, .capacity_bytes = 1ull << 30, .seed = seed, .plan = plan});
+    faults::SimDisk disk({.model = model, .capacity_bytes = 1ull << 30, .plan = plan});
     const Acknowledged acknowledged = workload(disk);
     if (!disk.halted()) return stats;  // the workload ended before operation n
     faults::Rng rng(faults::Mix64(seed ^ (n << 20)));
@@ -108,7 +108,7 @@ SweepStats SweepTwoCrashes(const faults::CrashModel& model, uint64_t seed,
       bool second_life_ended = false;
       for (int attempt = 0; attempt < 2; ++attempt) {
         faults::SimDisk disk(
-            {.model = model, .capacity_bytes = 1ull << 30, .seed = seed, .plan = points.plan});
+            {.model = model, .capacity_bytes = 1ull << 30, .plan = points.plan});
         std::array<Acknowledged, 2> acknowledged{};
         acknowledged[0] = life(disk, 0);
         if (!disk.halted()) return stats;  // the first life ended before operation i

@@ -209,7 +209,7 @@ TEST(LevelsCrashTest, GroupCommitNeverAcknowledgesARecordAPowerLossCanLose) {
     faults::FaultPlan plan{n, {faults::FaultEntry{
                                   faults::Trigger{.on = faults::TriggerOn::kAnyOp, .nth = n},
                                   faults::Fault{.kind = faults::FaultKind::kCrash}}}};
-    SimDisk disk({.model = testing::SweepModels().front(), .seed = n, .plan = plan});
+    SimDisk disk({.model = testing::SweepModels().front(), .plan = plan});
     std::vector<Seq> acknowledged;
     std::mutex acknowledged_mu;
     {
