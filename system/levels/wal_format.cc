@@ -77,6 +77,9 @@ ParsedFrame ParseWalFrame(ByteSpan bytes) {
     out.problem = fmt::format("payload length {} runs past the segment", length);
   } else if (XXH3_64bits(frame + 8, WalFrameBytes(length) - 8) != checksum) {
     out.problem = "checksum mismatch";
+  } else if (!std::all_of(frame + kWalFrameHeaderBytes + length, frame + WalFrameBytes(length),
+                          [](std::byte b) { return b == std::byte{0}; })) {
+    out.problem = "padding is not zero";  // the writer pads with zeros: one encoding per record
   } else {
     out.status = FrameStatus::kValid;
     out.frame_bytes = WalFrameBytes(length);

@@ -11,7 +11,8 @@
 //   u64 state_seq  strictly increasing across the whole log
 //   i64 time_ns    wall-clock label, never used to order
 //   u64 batch_first_seq  state_seq of the first frame made durable by the same Sync
-//   payload        `length` bytes, then zero padding to a multiple of 8
+//   payload        `length` bytes, then zero padding to a multiple of 8 (checked:
+//                  one encoding per record)
 //
 // An all-zero frame header ends the written part of a segment. Where the log
 // stops being valid (a zero or bad frame), what follows decides what it is:

@@ -285,7 +285,7 @@ Status WalReader::ReadSegment(const WalSegment& segment, bool is_last, Seq after
     if (record.state_seq > after_seq) CD_RETURN_IF_ERROR(visit(record));
     end.last_seq = record.state_seq;
     offset += frame.frame_bytes;
-    if (record.state_seq >= until_seq_) {
+    if (until_seq_ != kReadToTheEnd && record.state_seq >= until_seq_) {
       end.offset = offset;
       end.reached_until = true;
       stopped = true;

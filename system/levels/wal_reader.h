@@ -48,13 +48,14 @@ class WalReader {
 
   // Calls `visit` for each valid record with state_seq > after_seq, in order,
   // and stops after the record at or above `until_seq` (nothing later is read,
-  // so damage after it does not matter). Segments wholly at or below after_seq
+  // so damage after it does not matter; kReadToTheEnd reads everything). Segments wholly at or below after_seq
   // are not read. Returns the first error of `visit`, an I/O error, or a
   // kCorruption status (naming segment and offset) when the log is corrupt; OK
   // for a clean end, a torn tail or reaching until_seq. `end` is filled in
   // every case but an I/O or visit error.
+  static constexpr Seq kReadToTheEnd = std::numeric_limits<Seq>::max();
   Status Read(Seq after_seq, const std::function<Status(const WalRecordView&)>& visit,
-              WalEnd& end, Seq until_seq = std::numeric_limits<Seq>::max());
+              WalEnd& end, Seq until_seq = kReadToTheEnd);
 
  private:
   Result<bool> HeaderIsValid(const WalSegment& segment);

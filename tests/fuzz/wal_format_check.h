@@ -73,19 +73,18 @@ inline std::string CheckWalFrame(system::ByteSpan bytes) {
   }
   Bytes again;
   AppendWalFrame(view.ToRecord(), view.batch_first_seq, again);
-  // Padding is outside the checksum (wal_format.cc covers header and payload
-  // only), so only header and payload must come back byte for byte.
-  const size_t covered = kWalFrameHeaderBytes + view.payload.size();
+  // Format 2: the checksum covers the padding, which must be zero, so the
+  // whole frame comes back byte for byte.
   if (again.size() != frame.frame_bytes ||
-      !std::equal(again.begin(), again.begin() + static_cast<long>(covered), bytes.begin())) {
+      !std::equal(again.begin(), again.end(), bytes.begin())) {
     return fmt::format("a valid frame (seq {}, type {}) re-encodes to other bytes", view.state_seq,
                        static_cast<int>(view.type));
   }
   return {};
 }
 
-// A sealed frame with a known type, zero reserved bytes and a length that
-// fits must parse as valid: the parser's checksum rule is the writer's.
+// A sealed frame with a known type, zero reserved bytes and padding, and a
+// length that fits must parse as valid: the parser's checksum rule is the writer's.
 inline std::string CheckSealedFrameIsAccepted(system::ByteSpan bytes) {
   using namespace crashdrill::system;
   if (bytes.size() < kWalFrameHeaderBytes) return {};
@@ -96,6 +95,9 @@ inline std::string CheckSealedFrameIsAccepted(system::ByteSpan bytes) {
   if (type == 0 || type > kRecordTypeMax || byte(13) != 0 || byte(14) != 0 || byte(15) != 0 ||
       !fits) {
     return {};
+  }
+  for (size_t i = kWalFrameHeaderBytes + length; i < WalFrameBytes(length); ++i) {
+    if (byte(i) != 0) return {};  // padding must be zero
   }
   const ParsedFrame frame = ParseWalFrame(bytes);
   if (frame.status != FrameStatus::kValid) {
