@@ -1,11 +1,11 @@
 #include "system/levels/mmap_checkpoint.h"
 
 #include <algorithm>
-#include <cassert>
 #include <cstring>
 
 #include <fmt/format.h>
 
+#include "system/io/check.h"
 #include "system/state/byte_codec.h"
 #include "system/state/codec.h"
 #include "system/state/trading_image.h"
@@ -48,7 +48,7 @@ std::vector<std::byte> FileHeader(uint64_t slot_bytes) {
 
 MmapCheckpoint::MmapCheckpoint(Fs& fs, MmapCheckpointOptions options)
     : fs_(fs), options_(std::move(options)) {
-  assert(options_.slot_bytes > kSlotHeaderBytes);
+  CD_CHECK(options_.slot_bytes > kSlotHeaderBytes, "an L1 slot must hold more than its header");
 }
 
 MmapCheckpoint::~MmapCheckpoint() = default;
@@ -207,7 +207,7 @@ Status MmapCheckpoint::Write(const TradingState& state, const TradingChanges& ch
 }
 
 Status MmapCheckpoint::WriteImage(Seq state_seq) {
-  assert(region_ != nullptr && "MmapCheckpoint::Write before Open");
+  CD_CHECK(region_ != nullptr, "MmapCheckpoint::Write before Open");
   const ByteSpan image = image_.bytes();
   const size_t needed = kSlotHeaderBytes + image.size();
   if (needed > options_.slot_bytes) {
@@ -232,7 +232,7 @@ Status MmapCheckpoint::WriteImage(Seq state_seq) {
 L1Slot MmapCheckpoint::ReadSlot(int index) const { return DecodeSlot(Slot(index), index); }
 
 L1Slot MmapCheckpoint::DecodeSlot(ByteSpan slot_bytes, int index) const {
-  assert(slot_bytes.size() == options_.slot_bytes);
+  CD_CHECK(slot_bytes.size() == options_.slot_bytes, "an L1 slot write of the wrong size");
   L1Slot out;
   out.index = index;
   const std::byte* slot = slot_bytes.data();
