@@ -74,6 +74,31 @@ Status MmapCheckpoint::Open() {
   return Status::Ok();
 }
 
+Result<L1Inspection> MmapCheckpoint::Inspect() const {
+  L1Inspection out;
+  CD_ASSIGN_OR_RETURN(out.exists, fs_.Exists(options_.path));
+  if (!out.exists) return out;
+  CD_ASSIGN_OR_RETURN(std::unique_ptr<File> file, fs_.Open(options_.path, OpenOptions::Read()));
+  CD_ASSIGN_OR_RETURN(out.file_bytes, file->Size());
+  std::vector<std::byte> header(kHeaderFieldBytes);  // zeros past the end of the file
+  if (out.file_bytes > 0) CD_RETURN_IF_ERROR(file->ReadAt(0, header).status());
+  const std::vector<std::byte> expected = FileHeader(options_.slot_bytes);
+  if (!std::equal(header.begin(), header.end(), expected.begin())) {
+    out.header = CheckFileHeader(header);
+    if (out.header.ok()) {
+      out.header = Status::Error(StatusCode::kFailedPrecondition, "inspect", options_.path,
+                                 fmt::format("header.slot_bytes: the file's slot size differs "
+                                             "from the configured {}", options_.slot_bytes));
+    }
+  } else if (out.file_bytes < FileBytes()) {
+    out.header = Status::Corruption(options_.path, out.file_bytes, "file.size",
+                                    fmt::format("the file is {} bytes, the layout {}",
+                                                out.file_bytes, FileBytes()));
+  }
+  CD_ASSIGN_OR_RETURN(out.slots, ReadSlotsUnmapped(*file, out.file_bytes));
+  return out;
+}
+
 // Decides what the file at the path is before anything maps it: a file
 // shorter than the layout must never be mapped (a store past its end is
 // SIGBUS on a real file), and only a file that holds nothing of value, or

@@ -64,6 +64,14 @@ struct L1Slot {
   Result<TradingState> state = Status::Error(StatusCode::kNotFound, "read", "", "empty slot");
 };
 
+// What an L1 file holds, read without changing it (for recovery and `inspect`).
+struct L1Inspection {
+  bool exists = false;
+  uint64_t file_bytes = 0;
+  Status header;  // OK when the header is this build's L1 header for the slot size
+  std::array<L1Slot, 2> slots;
+};
+
 class MmapCheckpoint {
  public:
   static constexpr size_t kFileHeaderBytes = 4096;
@@ -82,6 +90,11 @@ class MmapCheckpoint {
   // version or slot size (kFailedPrecondition).
   Status Open();
   const L1OpenReport& open_report() const { return report_; }
+
+  // Reads the file at the path without creating, repairing or mapping it:
+  // whether it exists, its header's verdict and both slots as they are. Slots
+  // past the end of a short file read as empty. Works before (or instead of) Open.
+  Result<L1Inspection> Inspect() const;
 
   // Writes `state` into the slot not holding the newest valid copy, encoding
   // every entry afresh. REQUIRES: Open() returned OK.

@@ -17,7 +17,7 @@
 #include "faults/sim_clock.h"
 #include "faults/sim_disk.h"
 #include "system/levels/checkpointer.h"
-#include "system/levels/point_in_time.h"
+#include "system/recovery/point_in_time.h"
 #include "tests/support/next_update_generator.h"
 
 namespace crashdrill::system {

@@ -12,7 +12,7 @@
 
 #include "faults/sim_clock.h"
 #include "system/levels/checkpointer.h"
-#include "system/levels/point_in_time.h"
+#include "system/recovery/point_in_time.h"
 #include "system/levels/wal_reader.h"
 #include "system/state/state_update.h"
 #include "tests/system/levels/crash_sweep.h"

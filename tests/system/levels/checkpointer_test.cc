@@ -4,7 +4,7 @@
 #include <rapidcheck/gtest.h>
 
 #include "faults/sim_clock.h"
-#include "system/levels/point_in_time.h"
+#include "system/recovery/point_in_time.h"
 #include "system/state/codec.h"
 #include "tests/support/next_update_generator.h"
 #include "tests/system/levels/crash_sweep.h"

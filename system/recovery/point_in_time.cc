@@ -1,4 +1,4 @@
-#include "system/levels/point_in_time.h"
+#include "system/recovery/point_in_time.h"
 
 #include <fmt/format.h>
 

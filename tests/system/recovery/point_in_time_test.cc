@@ -1,6 +1,6 @@
 // Snapshots plus WAL rebuild the state at any covered seq, and no crash point
 // of snapshotting and WAL truncation leaves a state that cannot be rebuilt.
-#include "system/levels/point_in_time.h"
+#include "system/recovery/point_in_time.h"
 
 #include <gtest/gtest.h>
 
