@@ -19,6 +19,7 @@ struct AsyncWriter::Shared {
   // REQUIRES: lock holds mu, !in_sink, !queue.empty(). Unlocks around the sink.
   void WriteOldest(std::unique_lock<std::mutex>& lock) {
     CD_CHECK(!in_sink && !queue.empty(), "AsyncWriter: one writer at a time, of a queued item");
+    CD_CHECK(sink != nullptr, "AsyncWriter: an item accepted after Stop() released the sink");
     std::string item = std::move(queue.front());
     queue.pop_front();
     in_sink = true;
@@ -68,8 +69,9 @@ void AsyncWriter::RunTask(const std::shared_ptr<Shared>& shared, Executor& execu
   {
     std::unique_lock lock(shared->mu);
     shared->task_posted = false;
-    // Empty when Flush()/Stop() wrote the items; busy when a nested task (an
-    // inline Submit from the sink) finds the outer one still in the sink.
+    // Empty when Flush()/Stop() wrote the items. In the sink: Flush()/Stop()
+    // is writing (or the executor ran this task from inside the sink); who is
+    // in the sink posts the next task when it leaves.
     if (shared->in_sink || shared->queue.empty()) return;
     shared->WriteOldest(lock);
     post = shared->NeedsTask();

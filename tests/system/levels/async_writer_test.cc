@@ -10,6 +10,7 @@
 #include <latch>
 #include <memory>
 #include <mutex>
+#include <ostream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -41,6 +42,21 @@ struct Recorder {
 // The contract, with every executor.
 
 enum class ExecutorKind { kInline, kManual, kThread };
+
+const char* Name(ExecutorKind kind) {
+  switch (kind) {
+    case ExecutorKind::kInline:
+      return "Inline";
+    case ExecutorKind::kManual:
+      return "Manual";
+    case ExecutorKind::kThread:
+      return "Thread";
+  }
+  return "Unknown";
+}
+
+// gtest (and CTest's test names) print the parameter with this, not as bytes.
+void PrintTo(ExecutorKind kind, std::ostream* out) { *out << Name(kind); }
 
 class AsyncWriterTest : public testing::TestWithParam<ExecutorKind> {
  protected:
@@ -115,15 +131,7 @@ INSTANTIATE_TEST_SUITE_P(Executors, AsyncWriterTest,
                          testing::Values(ExecutorKind::kInline, ExecutorKind::kManual,
                                          ExecutorKind::kThread),
                          [](const testing::TestParamInfo<ExecutorKind>& info) {
-                           switch (info.param) {
-                             case ExecutorKind::kInline:
-                               return "Inline";
-                             case ExecutorKind::kManual:
-                               return "Manual";
-                             case ExecutorKind::kThread:
-                               return "Thread";
-                           }
-                           return "Unknown";
+                           return std::string(Name(info.param));
                          });
 
 // ---------------------------------------------------------------------------
@@ -205,6 +213,31 @@ TEST(AsyncWriterManualTest, FlushWritesTheQueueItselfAndRunsNoOtherTask) {
   executor.RunAll();  // the writer's leftover task finds nothing to write
   EXPECT_EQ(recorder.Items().size(), 2u);
   EXPECT_EQ(writer.stats().written, 2u);
+}
+
+TEST(AsyncWriterManualTest, ExecutorRunFromInsideTheSinkNeverReentersItNorStrandsAnItem) {
+  ManualExecutor executor;
+  std::vector<std::string> written;
+  int sink_depth = 0;
+  std::unique_ptr<AsyncWriter> writer;
+  writer = std::make_unique<AsyncWriter>(executor, 8, [&](const std::string& item) {
+    EXPECT_EQ(++sink_depth, 1) << "the sink is never re-entered";
+    // The simulation runs its background work from inside the sink.
+    if (item == "a") executor.RunAll();
+    if (item == "b") {
+      EXPECT_TRUE(writer->Submit("c"));  // after the Flush's target
+    }
+    written.push_back(item);
+    --sink_depth;
+    return Status::Ok();
+  });
+  ASSERT_TRUE(writer->Submit("a"));
+  ASSERT_TRUE(writer->Submit("b"));
+  ASSERT_TRUE(writer->Flush().ok());
+  EXPECT_EQ(written, (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(executor.pending(), 1u) << "Flush left c queued: it must post a task for it";
+  executor.RunAll();
+  EXPECT_EQ(written, (std::vector<std::string>{"a", "b", "c"}));
 }
 
 TEST(AsyncWriterManualTest, ItemsSubmittedAfterAFlushStillGetATask) {
