@@ -38,8 +38,8 @@ struct ExchangeConfig {
   std::string venue_name = "crashdrill-sim";
   std::string currency = "USD";
   size_t report_history_per_account = 1 << 16;  // reports kept per account
-  size_t orders_per_account_max = 1 << 20;       // order ids remembered per account
-  size_t event_log_retained = 1 << 20;           // events kept for the checker
+  size_t orders_per_account_max = 1 << 20;      // order ids remembered per account
+  size_t event_log_retained = 1 << 20;          // events kept for the checker
 };
 
 inline constexpr system::Ticks kMaxPriceTicks = 1'000'000'000;
@@ -94,8 +94,9 @@ class Exchange {
   std::vector<system::Order> OpenOrders(AccountId account) const;
   system::Result<system::VenueOrder> OrderOf(AccountId account,
                                              std::string_view client_order_id) const;
-  system::Result<std::vector<system::ExecutionReport>> ReportsSince(
-      AccountId account, system::Seq after_exchange_seq, size_t max_count) const;
+  system::Result<std::vector<system::ExecutionReport>> ReportsSince(AccountId account,
+                                                                    system::Seq after_exchange_seq,
+                                                                    size_t max_count) const;
   // The fills among ReportsSince, at most `max_count` of them.
   system::Result<std::vector<system::Fill>> FillsSince(AccountId account,
                                                        system::Seq after_exchange_seq,

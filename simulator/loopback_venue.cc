@@ -55,11 +55,12 @@ Result<Frame> LoopbackVenue::Exchange(MessageType type, std::string payload) {
   const uint32_t request_id = next_request_id_++;
   std::string bytes;
   AppendFrame({type, request_id, std::move(payload)}, bytes);
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(config_.timeout_ms);
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(config_.timeout_ms);
   size_t sent_bytes = 0;
   while (sent_bytes < bytes.size()) {
-    const ssize_t sent = ::send(fd_, bytes.data() + sent_bytes, bytes.size() - sent_bytes,
-                                MSG_NOSIGNAL);
+    const ssize_t sent =
+        ::send(fd_, bytes.data() + sent_bytes, bytes.size() - sent_bytes, MSG_NOSIGNAL);
     if (sent <= 0) return Unavailable("send", "the connection failed");
     sent_bytes += static_cast<size_t>(sent);
   }

@@ -36,8 +36,7 @@ void AppendFrame(const Frame& frame, std::string& out) {
   out += frame.payload;
 }
 
-FrameParse ParseFrame(std::string_view buffer, Frame& frame, size_t& consumed,
-                      std::string& error) {
+FrameParse ParseFrame(std::string_view buffer, Frame& frame, size_t& consumed, std::string& error) {
   if (buffer.size() < kFrameHeaderBytes) return FrameParse::kNeedMore;
   const uint32_t length = LoadU32(buffer.data());
   if (length < kBodyHeaderBytes || length > kMaxFrameBytes) {

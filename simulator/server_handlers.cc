@@ -1,6 +1,7 @@
 // The request handlers of ExchangeServer: one reply frame per request frame.
-#include <algorithm>
 #include <unistd.h>
+
+#include <algorithm>
 
 #include "simulator/server.h"
 
@@ -100,10 +101,10 @@ Frame ExchangeServer::HandleAccountRequest(AccountId account, const Frame& reque
       if (!reader.AtEnd()) break;
       auto orders = exchange_->OpenOrders(account);
       if (orders.size() > kMaxItemsPerReply) {  // never a silently truncated answer
-        return ErrorReply(id, system::Status::Error(
-                                  system::StatusCode::kFailedPrecondition, "query_open_orders",
-                                  exchange_->account(account).name,
-                                  "more open orders than one reply carries (2048)"));
+        return ErrorReply(
+            id, system::Status::Error(system::StatusCode::kFailedPrecondition, "query_open_orders",
+                                      exchange_->account(account).name,
+                                      "more open orders than one reply carries (2048)"));
       }
       return Reply(MessageType::kOrders, id, EncodeList(orders));
     }

@@ -39,17 +39,17 @@ enum class RejectReason : uint8_t {
   kNone = 0,
   kDuplicateClientOrderId = 1,  // the id is live or was already used by this account
   kUnknownSymbol = 2,
-  kInvalidPrice = 3,            // <= 0 or too large for a limit/IOC, != 0 for a market
-  kPriceNotOnTick = 4,          // not a multiple of the symbol's price increment
-  kInvalidQuantity = 5,         // <= 0 or too large
-  kQuantityNotOnLot = 6,        // not a multiple of the symbol's lot increment
-  kInvalidClientOrderId = 7,    // empty or longer than kMaxClientOrderIdBytes
-  kUnknownOrder = 8,            // cancel of an id this account never used
-  kOrderClosed = 9,             // cancel of an order already filled or cancelled
-  kSelfTradePrevented = 10,     // cancel-ack: a resting order met its own account
-  kRemainderCancelled = 11,     // cancel-ack: unfilled rest of a market/IOC order
-  kCanceledByClient = 12,       // cancel-ack: the account asked for it
-  kTooManyOrders = 13,          // the account reached its order-history limit
+  kInvalidPrice = 3,          // <= 0 or too large for a limit/IOC, != 0 for a market
+  kPriceNotOnTick = 4,        // not a multiple of the symbol's price increment
+  kInvalidQuantity = 5,       // <= 0 or too large
+  kQuantityNotOnLot = 6,      // not a multiple of the symbol's lot increment
+  kInvalidClientOrderId = 7,  // empty or longer than kMaxClientOrderIdBytes
+  kUnknownOrder = 8,          // cancel of an id this account never used
+  kOrderClosed = 9,           // cancel of an order already filled or cancelled
+  kSelfTradePrevented = 10,   // cancel-ack: a resting order met its own account
+  kRemainderCancelled = 11,   // cancel-ack: unfilled rest of a market/IOC order
+  kCanceledByClient = 12,     // cancel-ack: the account asked for it
+  kTooManyOrders = 13,        // the account reached its order-history limit
 };
 
 std::string_view ExecTypeName(ExecType type);
