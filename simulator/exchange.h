@@ -21,6 +21,7 @@
 #include "simulator/order_book.h"
 #include "system/engine/venue.h"
 #include "system/io/result.h"
+#include "system/state/market_data_state.h"
 
 namespace crashdrill::simulator {
 
@@ -105,6 +106,11 @@ class Exchange {
   std::vector<system::ExecutionReport> ReportsAfter(AccountId account, system::Seq after,
                                                     size_t max_count) const;
   system::Seq LastReportSeq(AccountId account) const;
+
+  // Market data: the best `depth` levels per side of `symbol`'s book, each level the
+  // sum of the leaves of its resting orders, as of last_exchange_seq(). kNotFound for
+  // an unknown symbol. O(depth + orders at those levels).
+  system::Result<system::BookSnapshot> BookOf(std::string_view symbol, size_t depth) const;
 
   // Truth for the checker.
   const Account& account(AccountId id) const { return accounts_.at(id); }
