@@ -2,6 +2,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <optional>
 
 #include "simulator/server.h"
 
@@ -18,6 +19,21 @@ Frame ErrorReply(uint32_t request_id, const system::Status& status) {
   writer.String(status.operation());
   writer.String(status.message());
   return Reply(MessageType::kError, request_id, writer.Take());
+}
+
+// kQueryBook: symbol, u32 depth. The depth served is capped at kMaxBookLevels (64)
+// whatever the client asks, so the reply stays one small frame. nullopt: malformed.
+std::optional<Frame> BookReply(const Exchange& exchange, uint32_t request_id,
+                               std::string_view payload) {
+  Reader reader(payload);
+  const std::string symbol = reader.String(system::kMaxSymbolBytes);
+  const uint32_t depth = std::min(reader.U32(), kMaxBookLevels);
+  if (!reader.AtEnd()) return std::nullopt;
+  auto book = exchange.BookOf(symbol, depth);
+  if (!book.ok()) return ErrorReply(request_id, book.status());
+  Writer writer;
+  Encode(writer, *book);
+  return Reply(MessageType::kBook, request_id, writer.Take());
 }
 
 }  // namespace
@@ -131,6 +147,9 @@ Frame ExchangeServer::HandleAccountRequest(AccountId account, const Frame& reque
       if (!reports.ok()) return ErrorReply(id, reports.status());
       return Reply(MessageType::kReports, id, EncodeList(*reports));
     }
+    case MessageType::kQueryBook:
+      if (auto book = BookReply(*exchange_, id, request.payload)) return std::move(*book);
+      break;
     default:
       break;
   }
