@@ -157,4 +157,9 @@ Result<std::vector<system::Fill>> InProcessVenue::QueryFillsSince(system::Seq af
   return exchange_.FillsSince(account_, after, max_count);
 }
 
+Result<system::BookSnapshot> InProcessVenue::QueryBook(std::string_view symbol, size_t depth) {
+  CD_RETURN_IF_ERROR(QueryLink("venue_query_book"));
+  return exchange_.BookOf(symbol, depth);
+}
+
 }  // namespace crashdrill::simulator

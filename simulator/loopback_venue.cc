@@ -178,4 +178,22 @@ Result<std::vector<system::Fill>> LoopbackVenue::QueryFillsSince(system::Seq aft
   return CallList<system::Fill>(MessageType::kQueryFillsSince, writer.Take(), MessageType::kFills);
 }
 
+Result<system::BookSnapshot> LoopbackVenue::QueryBook(std::string_view symbol, size_t depth) {
+  if (symbol.size() > system::kMaxSymbolBytes) {  // the server would call it malformed
+    return Status::Error(StatusCode::kNotFound, "query_book", std::string(symbol),
+                         "longer than any symbol (kMaxSymbolBytes)");
+  }
+  Writer writer;
+  writer.String(symbol);
+  writer.U32(static_cast<uint32_t>(std::min<size_t>(depth, kMaxBookLevels)));
+  CD_ASSIGN_OR_RETURN(Frame reply,
+                      Call(MessageType::kQueryBook, writer.Take(), MessageType::kBook));
+  Reader reader(reply.payload);
+  system::BookSnapshot book;
+  if (!Decode(reader, book) || !reader.AtEnd()) {
+    return Unavailable("receive", "malformed book reply");
+  }
+  return book;
+}
+
 }  // namespace crashdrill::simulator
