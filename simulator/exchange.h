@@ -21,6 +21,7 @@
 #include "simulator/order_book.h"
 #include "system/engine/venue.h"
 #include "system/io/result.h"
+#include "system/state/market_data_state.h"
 
 namespace crashdrill::simulator {
 
@@ -38,8 +39,8 @@ struct ExchangeConfig {
   std::string venue_name = "crashdrill-sim";
   std::string currency = "USD";
   size_t report_history_per_account = 1 << 16;  // reports kept per account
-  size_t orders_per_account_max = 1 << 20;       // order ids remembered per account
-  size_t event_log_retained = 1 << 20;           // events kept for the checker
+  size_t orders_per_account_max = 1 << 20;      // order ids remembered per account
+  size_t event_log_retained = 1 << 20;          // events kept for the checker
 };
 
 inline constexpr system::Ticks kMaxPriceTicks = 1'000'000'000;
@@ -94,8 +95,9 @@ class Exchange {
   std::vector<system::Order> OpenOrders(AccountId account) const;
   system::Result<system::VenueOrder> OrderOf(AccountId account,
                                              std::string_view client_order_id) const;
-  system::Result<std::vector<system::ExecutionReport>> ReportsSince(
-      AccountId account, system::Seq after_exchange_seq, size_t max_count) const;
+  system::Result<std::vector<system::ExecutionReport>> ReportsSince(AccountId account,
+                                                                    system::Seq after_exchange_seq,
+                                                                    size_t max_count) const;
   // The fills among ReportsSince, at most `max_count` of them.
   system::Result<std::vector<system::Fill>> FillsSince(AccountId account,
                                                        system::Seq after_exchange_seq,
@@ -104,6 +106,11 @@ class Exchange {
   std::vector<system::ExecutionReport> ReportsAfter(AccountId account, system::Seq after,
                                                     size_t max_count) const;
   system::Seq LastReportSeq(AccountId account) const;
+
+  // Market data: the best `depth` levels per side of `symbol`'s book, each level the
+  // sum of the leaves of its resting orders, as of last_exchange_seq(). kNotFound for
+  // an unknown symbol. O(depth + orders at those levels).
+  system::Result<system::BookSnapshot> BookOf(std::string_view symbol, size_t depth) const;
 
   // Truth for the checker.
   const Account& account(AccountId id) const { return accounts_.at(id); }

@@ -127,6 +127,33 @@ Seq Exchange::LastReportSeq(AccountId account_id) const {
   return accounts_.at(account_id).next_report_seq - 1;
 }
 
+system::Result<system::BookSnapshot> Exchange::BookOf(std::string_view symbol, size_t depth) const {
+  const std::optional<SymbolId> id = FindSymbol(symbol);
+  if (!id) {
+    return system::Status::Error(system::StatusCode::kNotFound, "query_book", std::string(symbol),
+                                 "the exchange lists no such symbol");
+  }
+  system::BookSnapshot snapshot;
+  snapshot.symbol = config_.symbols[*id].name;
+  snapshot.exchange_seq = last_exchange_seq();
+  const auto aggregate = [&](std::vector<system::BookLevel>& out) {
+    return [&](system::Ticks price_ticks, const OrderBook::Queue& queue) {
+      system::Lots lots = 0;
+      for (uint64_t order_id : queue) {
+        const OrderRecord& order = orders_.at(order_id);
+        lots += order.quantity_lots - order.filled_lots;
+      }
+      out.push_back({price_ticks, lots});
+    };
+  };
+  const OrderBook& book = books_.at(*id);
+  snapshot.bids.reserve(std::min(depth, book.LevelCount(system::Side::kBuy)));
+  snapshot.asks.reserve(std::min(depth, book.LevelCount(system::Side::kSell)));
+  book.VisitLevels(system::Side::kBuy, depth, aggregate(snapshot.bids));
+  book.VisitLevels(system::Side::kSell, depth, aggregate(snapshot.asks));
+  return snapshot;
+}
+
 ExecutionReport Exchange::ToReport(const Event& event) const {
   ExecutionReport report;
   report.exchange_seq = event.exchange_seq;

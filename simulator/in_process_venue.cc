@@ -21,8 +21,8 @@ InProcessVenue::InProcessVenue(Exchange& exchange, Market* market, system::Clock
       collected_report_seq_(exchange.LastReportSeq(account)) {}
 
 Status InProcessVenue::Unavailable(std::string_view operation, std::string_view why) const {
-  Status status = Status::Error(StatusCode::kUnavailable, operation,
-                                exchange_.account(account_).name, why);
+  Status status =
+      Status::Error(StatusCode::kUnavailable, operation, exchange_.account(account_).name, why);
   status.MarkInjected();
   return status;
 }
@@ -55,9 +55,9 @@ void InProcessVenue::CollectReports() {
         ++counters_.reports_dropped;
         continue;
       }
-      const TimeNs visible_ns = std::max(
-          last_report_visible_ns_,
-          report.exchange_time_ns + link_.latency_to_engine_ns + faults_.delay_to_engine_ns);
+      const TimeNs visible_ns =
+          std::max(last_report_visible_ns_, report.exchange_time_ns + link_.latency_to_engine_ns +
+                                                faults_.delay_to_engine_ns);
       last_report_visible_ns_ = visible_ns;
       to_engine_.push_back({visible_ns, std::move(report)});
     }
@@ -155,6 +155,11 @@ Result<std::vector<system::Fill>> InProcessVenue::QueryFillsSince(system::Seq af
                                                                   size_t max_count) {
   CD_RETURN_IF_ERROR(QueryLink("venue_query_fills_since"));
   return exchange_.FillsSince(account_, after, max_count);
+}
+
+Result<system::BookSnapshot> InProcessVenue::QueryBook(std::string_view symbol, size_t depth) {
+  CD_RETURN_IF_ERROR(QueryLink("venue_query_book"));
+  return exchange_.BookOf(symbol, depth);
 }
 
 }  // namespace crashdrill::simulator

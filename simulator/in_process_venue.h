@@ -73,6 +73,7 @@ class InProcessVenue final : public system::Venue {
       system::Seq after_exchange_seq, size_t max_count) override;
   system::Result<std::vector<system::Fill>> QueryFillsSince(system::Seq after_exchange_seq,
                                                             size_t max_count) override;
+  system::Result<system::BookSnapshot> QueryBook(std::string_view symbol, size_t depth) override;
 
  private:
   struct Request {

@@ -55,11 +55,12 @@ Result<Frame> LoopbackVenue::Exchange(MessageType type, std::string payload) {
   const uint32_t request_id = next_request_id_++;
   std::string bytes;
   AppendFrame({type, request_id, std::move(payload)}, bytes);
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(config_.timeout_ms);
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(config_.timeout_ms);
   size_t sent_bytes = 0;
   while (sent_bytes < bytes.size()) {
-    const ssize_t sent = ::send(fd_, bytes.data() + sent_bytes, bytes.size() - sent_bytes,
-                                MSG_NOSIGNAL);
+    const ssize_t sent =
+        ::send(fd_, bytes.data() + sent_bytes, bytes.size() - sent_bytes, MSG_NOSIGNAL);
     if (sent <= 0) return Unavailable("send", "the connection failed");
     sent_bytes += static_cast<size_t>(sent);
   }
@@ -175,6 +176,24 @@ Result<std::vector<system::Fill>> LoopbackVenue::QueryFillsSince(system::Seq aft
   writer.U64(after);
   writer.U32(static_cast<uint32_t>(std::min<size_t>(max_count, kMaxItemsPerReply)));
   return CallList<system::Fill>(MessageType::kQueryFillsSince, writer.Take(), MessageType::kFills);
+}
+
+Result<system::BookSnapshot> LoopbackVenue::QueryBook(std::string_view symbol, size_t depth) {
+  if (symbol.size() > system::kMaxSymbolBytes) {  // the server would call it malformed
+    return Status::Error(StatusCode::kNotFound, "query_book", std::string(symbol),
+                         "longer than any symbol (kMaxSymbolBytes)");
+  }
+  Writer writer;
+  writer.String(symbol);
+  writer.U32(static_cast<uint32_t>(std::min<size_t>(depth, kMaxBookLevels)));
+  CD_ASSIGN_OR_RETURN(Frame reply,
+                      Call(MessageType::kQueryBook, writer.Take(), MessageType::kBook));
+  Reader reader(reply.payload);
+  system::BookSnapshot book;
+  if (!Decode(reader, book) || !reader.AtEnd()) {
+    return Unavailable("receive", "malformed book reply");
+  }
+  return book;
 }
 
 }  // namespace crashdrill::simulator

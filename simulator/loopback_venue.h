@@ -43,6 +43,8 @@ class LoopbackVenue final : public system::Venue {
       system::Seq after_exchange_seq, size_t max_count) override;
   system::Result<std::vector<system::Fill>> QueryFillsSince(system::Seq after_exchange_seq,
                                                             size_t max_count) override;
+  // Serves at most kMaxBookLevels (64) levels per side, whatever `depth` asks.
+  system::Result<system::BookSnapshot> QueryBook(std::string_view symbol, size_t depth) override;
 
  private:
   system::Status Connect();

@@ -4,6 +4,7 @@
 // crossed (best bid < best ask).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <list>
@@ -32,10 +33,27 @@ class OrderBook {
 
   // All resting order ids of `side`, in priority order (best price, then oldest).
   std::vector<uint64_t> OrdersInPriority(system::Side side) const;
+  // Calls `visit(price_ticks, queue)` for the best `depth` price levels of `side`,
+  // best first; a level is never empty. O(depth), whatever the book's size.
+  template <typename Visit>
+  void VisitLevels(system::Side side, size_t depth, Visit visit) const {
+    if (side == system::Side::kBuy) {
+      VisitFirst(bids_, depth, visit);
+    } else {
+      VisitFirst(asks_, depth, visit);
+    }
+  }
   size_t LevelCount(system::Side side) const;
   size_t OrderCount() const { return order_count_; }
 
  private:
+  template <typename Levels, typename Visit>
+  static void VisitFirst(const Levels& levels, size_t depth, Visit& visit) {
+    for (auto level = levels.begin(); level != levels.end() && depth > 0; ++level, --depth) {
+      visit(level->first, static_cast<const Queue&>(level->second));
+    }
+  }
+
   std::map<system::Ticks, Queue, std::greater<>> bids_;
   std::map<system::Ticks, Queue> asks_;
   size_t order_count_ = 0;

@@ -1,5 +1,7 @@
 #include "simulator/protocol.h"
 
+#include <functional>
+
 namespace crashdrill::simulator {
 
 using system::ExecType;
@@ -22,9 +24,9 @@ bool DecodeEnum(Reader& reader, uint8_t low, uint8_t high, Enum& out) {
 }
 }  // namespace
 
-bool IsRequestType(uint8_t type) { return type >= 1 && type <= 10; }
+bool IsRequestType(uint8_t type) { return type >= 1 && type <= 11; }
 
-static bool IsKnownType(uint8_t type) { return IsRequestType(type) || (type >= 64 && type <= 72); }
+static bool IsKnownType(uint8_t type) { return IsRequestType(type) || (type >= 64 && type <= 73); }
 
 void AppendFrame(const Frame& frame, std::string& out) {
   Writer header;
@@ -36,8 +38,7 @@ void AppendFrame(const Frame& frame, std::string& out) {
   out += frame.payload;
 }
 
-FrameParse ParseFrame(std::string_view buffer, Frame& frame, size_t& consumed,
-                      std::string& error) {
+FrameParse ParseFrame(std::string_view buffer, Frame& frame, size_t& consumed, std::string& error) {
   if (buffer.size() < kFrameHeaderBytes) return FrameParse::kNeedMore;
   const uint32_t length = LoadU32(buffer.data());
   if (length < kBodyHeaderBytes || length > kMaxFrameBytes) {
@@ -117,9 +118,9 @@ std::string Reader::String(size_t max_bytes) {
   return std::string(bytes);
 }
 
-uint32_t Reader::Count(size_t min_item_bytes) {
+uint32_t Reader::Count(size_t min_item_bytes, uint32_t max_count) {
   const uint32_t count = U32();
-  if (!ok_ || count > kMaxItemsPerReply || count * min_item_bytes > in_.size()) {
+  if (!ok_ || count > max_count || count * min_item_bytes > in_.size()) {
     ok_ = false;
     return 0;
   }
@@ -284,6 +285,47 @@ bool Decode(Reader& r, system::VenueOrder& order) {
   if (!Decode(r, order.order) || !DecodeEnum(r, 1, 3, order.state)) return false;
   order.last_exchange_seq = r.U64();
   return r.ok();
+}
+
+namespace {
+void EncodeLevels(Writer& w, const std::vector<system::BookLevel>& levels) {
+  w.U32(static_cast<uint32_t>(levels.size()));
+  for (const system::BookLevel& level : levels) {
+    w.I64(level.price_ticks);
+    w.I64(level.quantity_lots);
+  }
+}
+
+// `better(a, b)`: price a ranks strictly before price b on this side.
+template <typename Better>
+bool DecodeLevels(Reader& r, Better better, std::vector<system::BookLevel>& levels) {
+  constexpr size_t kLevelBytes = 16;
+  const uint32_t count = r.Count(kLevelBytes, kMaxBookLevels);
+  levels.clear();
+  for (uint32_t i = 0; i < count && r.ok(); ++i) {
+    system::BookLevel level;
+    level.price_ticks = r.I64();
+    level.quantity_lots = r.I64();
+    if (level.price_ticks <= 0 || level.quantity_lots <= 0) return false;
+    if (!levels.empty() && !better(levels.back().price_ticks, level.price_ticks)) return false;
+    levels.push_back(level);
+  }
+  return r.ok();
+}
+}  // namespace
+
+void Encode(Writer& w, const system::BookSnapshot& book) {
+  w.String(book.symbol);
+  w.U64(book.exchange_seq);
+  EncodeLevels(w, book.bids);
+  EncodeLevels(w, book.asks);
+}
+
+bool Decode(Reader& r, system::BookSnapshot& book) {
+  book.symbol = r.String(system::kMaxSymbolBytes);
+  book.exchange_seq = r.U64();
+  return DecodeLevels(r, std::greater<system::Ticks>(), book.bids) &&
+         DecodeLevels(r, std::less<system::Ticks>(), book.asks);
 }
 
 }  // namespace crashdrill::simulator

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "system/engine/venue.h"
+#include "system/state/market_data_state.h"
 
 namespace crashdrill::simulator {
 
@@ -21,6 +22,9 @@ inline constexpr size_t kFrameHeaderBytes = 4;
 inline constexpr size_t kBodyHeaderBytes = 6;
 inline constexpr uint32_t kMaxItemsPerReply = 2048;  // a query page; fits kMaxFrameBytes
 inline constexpr size_t kMaxAccountNameBytes = 64;
+// The most price levels per side a kBook reply carries: the server serves at most
+// this many whatever depth is asked, so a book query stays one small frame.
+inline constexpr uint32_t kMaxBookLevels = 64;
 
 enum class MessageType : uint8_t {
   // engine -> exchange
@@ -34,6 +38,7 @@ enum class MessageType : uint8_t {
   kQueryOrder = 8,
   kQueryReportsSince = 9,
   kQueryFillsSince = 10,
+  kQueryBook = 11,  // symbol, u32 depth (the server serves at most kMaxBookLevels)
   // exchange -> engine
   kOk = 64,
   kReports = 65,
@@ -44,6 +49,7 @@ enum class MessageType : uint8_t {
   kFills = 70,
   kError = 71,          // a Status that is not OK (code, message)
   kProtocolError = 72,  // the session is closed after this
+  kBook = 73,           // a BookSnapshot
 };
 
 bool IsRequestType(uint8_t type);
@@ -84,8 +90,9 @@ class Reader {
   uint64_t U64();
   int64_t I64() { return static_cast<int64_t>(U64()); }
   std::string String(size_t max_bytes);
-  // A count of items each at least `min_item_bytes` long, bounded by the bytes left.
-  uint32_t Count(size_t min_item_bytes);
+  // A count of items each at least `min_item_bytes` long, bounded by the bytes left
+  // and by `max_count`.
+  uint32_t Count(size_t min_item_bytes, uint32_t max_count = kMaxItemsPerReply);
   bool ok() const { return ok_; }
   bool AtEnd() const { return ok_ && in_.empty(); }
 
@@ -102,6 +109,7 @@ void Encode(Writer& writer, const system::Order& order);
 void Encode(Writer& writer, const system::Position& position);
 void Encode(Writer& writer, const system::Balance& balance);
 void Encode(Writer& writer, const system::VenueOrder& order);
+void Encode(Writer& writer, const system::BookSnapshot& book);
 
 bool Decode(Reader& reader, system::NewOrder& order);
 bool Decode(Reader& reader, system::ExecutionReport& report);
@@ -110,6 +118,9 @@ bool Decode(Reader& reader, system::Order& order);
 bool Decode(Reader& reader, system::Position& position);
 bool Decode(Reader& reader, system::Balance& balance);
 bool Decode(Reader& reader, system::VenueOrder& order);
+// Accepts only a book as Exchange::BookOf makes it: at most kMaxBookLevels per side,
+// positive prices and quantities, bids strictly descending, asks strictly ascending.
+bool Decode(Reader& reader, system::BookSnapshot& book);
 
 // A list: u32 count then items; decoding bounds the count by the bytes left.
 template <typename T>

@@ -1,6 +1,8 @@
 // The request handlers of ExchangeServer: one reply frame per request frame.
-#include <algorithm>
 #include <unistd.h>
+
+#include <algorithm>
+#include <optional>
 
 #include "simulator/server.h"
 
@@ -17,6 +19,21 @@ Frame ErrorReply(uint32_t request_id, const system::Status& status) {
   writer.String(status.operation());
   writer.String(status.message());
   return Reply(MessageType::kError, request_id, writer.Take());
+}
+
+// kQueryBook: symbol, u32 depth. The depth served is capped at kMaxBookLevels (64)
+// whatever the client asks, so the reply stays one small frame. nullopt: malformed.
+std::optional<Frame> BookReply(const Exchange& exchange, uint32_t request_id,
+                               std::string_view payload) {
+  Reader reader(payload);
+  const std::string symbol = reader.String(system::kMaxSymbolBytes);
+  const uint32_t depth = std::min(reader.U32(), kMaxBookLevels);
+  if (!reader.AtEnd()) return std::nullopt;
+  auto book = exchange.BookOf(symbol, depth);
+  if (!book.ok()) return ErrorReply(request_id, book.status());
+  Writer writer;
+  Encode(writer, *book);
+  return Reply(MessageType::kBook, request_id, writer.Take());
 }
 
 }  // namespace
@@ -100,10 +117,10 @@ Frame ExchangeServer::HandleAccountRequest(AccountId account, const Frame& reque
       if (!reader.AtEnd()) break;
       auto orders = exchange_->OpenOrders(account);
       if (orders.size() > kMaxItemsPerReply) {  // never a silently truncated answer
-        return ErrorReply(id, system::Status::Error(
-                                  system::StatusCode::kFailedPrecondition, "query_open_orders",
-                                  exchange_->account(account).name,
-                                  "more open orders than one reply carries (2048)"));
+        return ErrorReply(
+            id, system::Status::Error(system::StatusCode::kFailedPrecondition, "query_open_orders",
+                                      exchange_->account(account).name,
+                                      "more open orders than one reply carries (2048)"));
       }
       return Reply(MessageType::kOrders, id, EncodeList(orders));
     }
@@ -130,6 +147,9 @@ Frame ExchangeServer::HandleAccountRequest(AccountId account, const Frame& reque
       if (!reports.ok()) return ErrorReply(id, reports.status());
       return Reply(MessageType::kReports, id, EncodeList(*reports));
     }
+    case MessageType::kQueryBook:
+      if (auto book = BookReply(*exchange_, id, request.payload)) return std::move(*book);
+      break;
     default:
       break;
   }

@@ -10,8 +10,9 @@
 // a kNewAck (or kReject) report. Reports of one account carry consecutive
 // `account_report_seq` (1, 2, ...), so a gap in Poll means reports were dropped on
 // the way and must be fetched with QueryReportsSince; `exchange_seq` is global to
-// the exchange (gaps are other accounts' events). Queries page: they return at
-// most `max_count` entries after the given sequence; ask again from the last one.
+// the exchange (gaps are other accounts' events). Queries by sequence page: they
+// return at most `max_count` entries after the given sequence; ask again from the
+// last one.
 #pragma once
 
 #include <cstddef>
@@ -22,6 +23,7 @@
 
 #include "system/io/result.h"
 #include "system/io/status.h"
+#include "system/state/market_data_state.h"
 #include "system/state/vocabulary.h"
 
 namespace crashdrill::system {
@@ -39,17 +41,17 @@ enum class RejectReason : uint8_t {
   kNone = 0,
   kDuplicateClientOrderId = 1,  // the id is live or was already used by this account
   kUnknownSymbol = 2,
-  kInvalidPrice = 3,            // <= 0 or too large for a limit/IOC, != 0 for a market
-  kPriceNotOnTick = 4,          // not a multiple of the symbol's price increment
-  kInvalidQuantity = 5,         // <= 0 or too large
-  kQuantityNotOnLot = 6,        // not a multiple of the symbol's lot increment
-  kInvalidClientOrderId = 7,    // empty or longer than kMaxClientOrderIdBytes
-  kUnknownOrder = 8,            // cancel of an id this account never used
-  kOrderClosed = 9,             // cancel of an order already filled or cancelled
-  kSelfTradePrevented = 10,     // cancel-ack: a resting order met its own account
-  kRemainderCancelled = 11,     // cancel-ack: unfilled rest of a market/IOC order
-  kCanceledByClient = 12,       // cancel-ack: the account asked for it
-  kTooManyOrders = 13,          // the account reached its order-history limit
+  kInvalidPrice = 3,          // <= 0 or too large for a limit/IOC, != 0 for a market
+  kPriceNotOnTick = 4,        // not a multiple of the symbol's price increment
+  kInvalidQuantity = 5,       // <= 0 or too large
+  kQuantityNotOnLot = 6,      // not a multiple of the symbol's lot increment
+  kInvalidClientOrderId = 7,  // empty or longer than kMaxClientOrderIdBytes
+  kUnknownOrder = 8,          // cancel of an id this account never used
+  kOrderClosed = 9,           // cancel of an order already filled or cancelled
+  kSelfTradePrevented = 10,   // cancel-ack: a resting order met its own account
+  kRemainderCancelled = 11,   // cancel-ack: unfilled rest of a market/IOC order
+  kCanceledByClient = 12,     // cancel-ack: the account asked for it
+  kTooManyOrders = 13,        // the account reached its order-history limit
 };
 
 std::string_view ExecTypeName(ExecType type);
@@ -127,6 +129,15 @@ class Venue {
                                                                  size_t max_count) = 0;
   // The fills among those reports.
   virtual Result<std::vector<Fill>> QueryFillsSince(Seq after_exchange_seq, size_t max_count) = 0;
+
+  // Market data, not about this account: what the strategy sees and what recovery
+  // rebuilds MarketDataState from.
+  // The top `depth` price levels of `symbol`'s book as of now, aggregated per price
+  // (bids best=highest first, asks best=lowest first) and the exchange_seq it is as of.
+  // Every order resting at the exchange counts, this account's own included. A venue
+  // may serve fewer levels than asked (the loopback venue at most 64 per side).
+  // kNotFound for an unknown symbol.
+  virtual Result<BookSnapshot> QueryBook(std::string_view symbol, size_t depth) = 0;
 };
 
 }  // namespace crashdrill::system

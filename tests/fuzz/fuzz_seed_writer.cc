@@ -264,6 +264,10 @@ std::vector<std::pair<simulator::MessageType, std::string>> ProtocolMessages() {
          w.U64(41);
          w.U32(100);
        })},
+      {MessageType::kQueryBook, one([](Writer& w) {
+         w.String("ESZ6");
+         w.U32(10);
+       })},
       {MessageType::kOk, ""},
       {MessageType::kReports, EncodeList(std::vector{report, reject})},
       {MessageType::kPositions, EncodeList(std::vector{golden.trading.positions.at("ESZ6")})},
@@ -280,6 +284,12 @@ std::vector<std::pair<simulator::MessageType, std::string>> ProtocolMessages() {
          w.String("no such order");
        })},
       {MessageType::kProtocolError, one([](Writer& w) { w.String("malformed payload"); })},
+      {MessageType::kBook, one([](Writer& w) {
+         Encode(w, BookSnapshot{.symbol = "ESZ6",
+                                .bids = {{479'975, 12}, {479'950, 3}},
+                                .asks = {{480'000, 4}, {480'050, 20}},
+                                .exchange_seq = 44});
+       })},
   };
   return messages;
 }

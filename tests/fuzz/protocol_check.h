@@ -110,6 +110,10 @@ inline std::optional<std::string> ReadPayload(simulator::MessageType type,
       writer.U64(reader.U64());
       writer.U32(reader.U32());
       break;
+    case MessageType::kQueryBook:
+      writer.String(reader.String(system::kMaxSymbolBytes));
+      writer.U32(reader.U32());
+      break;
     case MessageType::kReports:
       return RoundTripList<system::ExecutionReport>(payload);
     case MessageType::kPositions:
@@ -122,6 +126,8 @@ inline std::optional<std::string> ReadPayload(simulator::MessageType type,
       return RoundTripOne<system::VenueOrder>(payload);
     case MessageType::kFills:
       return RoundTripList<system::Fill>(payload);
+    case MessageType::kBook:
+      return RoundTripOne<system::BookSnapshot>(payload);
     case MessageType::kError:  // as LoopbackVenue::Call reads it
       writer.U8(reader.U8());
       writer.String(reader.String(256));

@@ -4,7 +4,9 @@
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
+#include <algorithm>
 #include <iostream>
+#include <map>
 
 #include "simulator/exchange.h"
 #include "simulator/market.h"
@@ -16,14 +18,13 @@ namespace {
 using testing::FlowOp;
 
 rc::Gen<FlowOp> GenFlowOp() {
-  return rc::gen::build<FlowOp>(
-      rc::gen::set(&FlowOp::account, rc::gen::inRange(0, 4)),
-      rc::gen::set(&FlowOp::kind, rc::gen::inRange(0, 10)),
-      rc::gen::set(&FlowOp::symbol, rc::gen::inRange(0, 2)),
-      rc::gen::set(&FlowOp::side, rc::gen::inRange(0, 2)),
-      rc::gen::set(&FlowOp::price, rc::gen::inRange(0, 21)),
-      rc::gen::set(&FlowOp::lots, rc::gen::inRange(0, 13)),
-      rc::gen::set(&FlowOp::id, rc::gen::inRange(0, 41)));
+  return rc::gen::build<FlowOp>(rc::gen::set(&FlowOp::account, rc::gen::inRange(0, 4)),
+                                rc::gen::set(&FlowOp::kind, rc::gen::inRange(0, 10)),
+                                rc::gen::set(&FlowOp::symbol, rc::gen::inRange(0, 2)),
+                                rc::gen::set(&FlowOp::side, rc::gen::inRange(0, 2)),
+                                rc::gen::set(&FlowOp::price, rc::gen::inRange(0, 21)),
+                                rc::gen::set(&FlowOp::lots, rc::gen::inRange(0, 13)),
+                                rc::gen::set(&FlowOp::id, rc::gen::inRange(0, 41)));
 }
 
 rc::Gen<std::vector<FlowOp>> GenFlow() {
@@ -103,8 +104,8 @@ RC_GTEST_PROP(ExchangeProperty, FillsSinceSeqAreExactlyTheAccountsLaterFills, ()
   Market market(exchange, MarketConfig{}, seed);
   const auto flow = *GenFlow();
   RunFlow(exchange, &market, flow, 2, [](const Exchange&) { return std::string(); });
-  const auto after = static_cast<system::Seq>(
-      *rc::gen::inRange<uint64_t>(0, exchange.last_exchange_seq() + 1));
+  const auto after =
+      static_cast<system::Seq>(*rc::gen::inRange<uint64_t>(0, exchange.last_exchange_seq() + 1));
   for (AccountId a = 0; a < exchange.AccountCount(); ++a) {
     if (!exchange.account(a).keep_history) continue;
     std::vector<system::Fill> expected;
@@ -119,12 +120,45 @@ RC_GTEST_PROP(ExchangeProperty, FillsSinceSeqAreExactlyTheAccountsLaterFills, ()
   }
 }
 
+// The oracle sums the open orders of every account, not the book's own queues.
+std::vector<system::BookLevel> ExpectedLevels(const Exchange& exchange, const std::string& symbol,
+                                              system::Side side, size_t depth) {
+  std::map<system::Ticks, system::Lots> lots_by_price;
+  for (AccountId a = 0; a < exchange.AccountCount(); ++a) {
+    for (const system::Order& order : exchange.OpenOrders(a)) {
+      if (order.symbol != symbol || order.side != side) continue;
+      lots_by_price[order.price_ticks] += order.quantity_lots - order.filled_lots;
+    }
+  }
+  std::vector<system::BookLevel> levels;
+  for (const auto& [price, lots] : lots_by_price) levels.push_back({price, lots});
+  if (side == system::Side::kBuy) std::reverse(levels.begin(), levels.end());
+  if (levels.size() > depth) levels.resize(depth);
+  return levels;
+}
+
+RC_GTEST_PROP(ExchangeProperty, BookIsTheOpenOrdersSummedPerPriceBestFirst, ()) {
+  Exchange exchange(testing::SmallConfig());
+  const auto seed = *rc::gen::arbitrary<uint64_t>();
+  Market market(exchange, MarketConfig{}, seed);
+  const auto flow = *GenFlow();
+  RunFlow(exchange, &market, flow, 2, [](const Exchange&) { return std::string(); });
+  const auto depth = *rc::gen::inRange<size_t>(0, 30);
+  for (const SymbolSpec& spec : exchange.symbols()) {
+    const auto book = exchange.BookOf(spec.name, depth);
+    RC_ASSERT(book.ok());
+    RC_ASSERT(book->exchange_seq == exchange.last_exchange_seq());
+    RC_ASSERT(book->bids == ExpectedLevels(exchange, spec.name, system::Side::kBuy, depth));
+    RC_ASSERT(book->asks == ExpectedLevels(exchange, spec.name, system::Side::kSell, depth));
+  }
+}
+
 class TotalsPrinter : public ::testing::Environment {
  public:
   void TearDown() override {
     const auto& totals = testing::Totals();
-    std::cout << "[simulator properties] " << totals.cases << " generated flows, "
-              << totals.orders << " orders, " << totals.fills << " fills exercised\n";
+    std::cout << "[simulator properties] " << totals.cases << " generated flows, " << totals.orders
+              << " orders, " << totals.fills << " fills exercised\n";
   }
 };
 const auto* const kTotalsPrinter = ::testing::AddGlobalTestEnvironment(new TotalsPrinter);

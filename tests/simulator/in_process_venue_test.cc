@@ -1,8 +1,9 @@
 // The in-process venue: latency on the simulated clock, network faults in each
 // direction, and the ambiguous submit that recovery resolves by client order id.
+#include "simulator/in_process_venue.h"
+
 #include <gtest/gtest.h>
 
-#include "simulator/in_process_venue.h"
 #include "tests/simulator/exchange_helpers.h"
 #include "tests/simulator/manual_clock.h"
 
@@ -57,8 +58,7 @@ TEST_F(InProcessVenueTest, PartitionTowardsTheExchangeLosesTheOrder) {
 
 TEST_F(InProcessVenueTest, UnavailableSubmitThatReachedTheExchangeIsFoundByClientOrderId) {
   venue_.SetNetworkFaults({.partition_to_engine = true});
-  EXPECT_EQ(venue_.Submit(Limit("e1", "ACME", Side::kBuy, 99, 1)).code(),
-            StatusCode::kUnavailable);
+  EXPECT_EQ(venue_.Submit(Limit("e1", "ACME", Side::kBuy, 99, 1)).code(), StatusCode::kUnavailable);
   clock_.Advance(10'000);
   EXPECT_EQ(venue_.QueryOrder("e1").status().code(), StatusCode::kUnavailable);  // mid-recovery
   venue_.ClearNetworkFaults();
@@ -108,6 +108,31 @@ TEST_F(InProcessVenueTest, DelayAddsToTheLatencyAndKeepsOrder) {
   const auto open = exchange_.OpenOrders(engine_account_);
   ASSERT_EQ(open.size(), 2u);
   EXPECT_EQ(open[0].client_order_id, "e1");
+}
+
+TEST_F(InProcessVenueTest, BookQueryFailsLikeTheOtherQueriesWhenPartitioned) {
+  exchange_.Submit(other_, Limit("o1", "ACME", Side::kSell, 101, 5), 0);
+  for (const NetworkFaults& faults :
+       {NetworkFaults{.partition_to_exchange = true}, NetworkFaults{.partition_to_engine = true}}) {
+    venue_.SetNetworkFaults(faults);
+    const auto book = venue_.QueryBook("ACME", 10);
+    EXPECT_EQ(book.status().code(), StatusCode::kUnavailable);
+    EXPECT_TRUE(book.status().injected());
+    EXPECT_EQ(venue_.QueryPositions().status().code(), StatusCode::kUnavailable);
+  }
+  venue_.ClearNetworkFaults();
+  const auto book = venue_.QueryBook("ACME", 10);
+  ASSERT_TRUE(book.ok()) << book.status().ToString();
+  EXPECT_EQ(*book, *exchange_.BookOf("ACME", 10));
+  EXPECT_EQ(book->asks, (std::vector<system::BookLevel>{{101, 5}}));
+}
+
+TEST_F(InProcessVenueTest, BookShowsAnOrderOnceItHasCrossedTheLink) {
+  ASSERT_TRUE(venue_.Submit(Limit("e1", "ACME", Side::kBuy, 99, 3)).ok());
+  EXPECT_TRUE(venue_.QueryBook("ACME", 10)->bids.empty());  // still on the way
+  clock_.Advance(1000);
+  EXPECT_EQ(venue_.QueryBook("ACME", 10)->bids, (std::vector<system::BookLevel>{{99, 3}}));
+  EXPECT_EQ(venue_.QueryBook("NOPE", 10).status().code(), StatusCode::kNotFound);
 }
 
 TEST(InProcessVenueMarket, RestingOrderIsFilledByTheMovingMarketWhileNobodyPolls) {

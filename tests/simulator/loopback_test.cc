@@ -2,6 +2,7 @@
 // trading with no client, and protocol errors that close a session, never the server.
 // Real sockets on 127.0.0.1 with port 0; every wait is bounded.
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -9,8 +10,6 @@
 
 #include <chrono>
 #include <thread>
-
-#include <gtest/gtest.h>
 
 #include "simulator/loopback_venue.h"
 #include "simulator/server.h"
@@ -146,6 +145,69 @@ TEST(Loopback, ExchangeErrorsComeBackAsTheirStatus) {
   EXPECT_TRUE(engine.connected());
 }
 
+TEST(Loopback, BookOverTheWireEqualsTheExchangesOwnAnswer) {
+  ExchangeServer server(QuietServer());
+  ASSERT_TRUE(server.Start().ok());
+  LoopbackVenue engine(ClientOf(server, "engine"));
+  LoopbackVenue other(ClientOf(server, "other"));
+  ASSERT_TRUE(engine.Submit(Limit("e1", "ACME", Side::kBuy, 99, 2)).ok());
+  ASSERT_TRUE(other.Submit(Limit("o1", "ACME", Side::kBuy, 99, 3)).ok());
+  ASSERT_TRUE(other.Submit(Limit("o2", "ACME", Side::kBuy, 97, 1)).ok());
+  ASSERT_TRUE(other.Submit(Limit("o3", "ACME", Side::kSell, 102, 4)).ok());
+  ASSERT_TRUE(engine.Submit(Limit("e2", "ACME", Side::kSell, 101, 6)).ok());
+  const auto book = engine.QueryBook("ACME", 10);
+  ASSERT_TRUE(book.ok()) << book.status().ToString();
+  EXPECT_EQ(*book, server.WithExchange([](const Exchange& e) { return *e.BookOf("ACME", 10); }));
+  EXPECT_EQ(book->bids, (std::vector<system::BookLevel>{{99, 5}, {97, 1}}));
+  EXPECT_EQ(book->asks, (std::vector<system::BookLevel>{{101, 6}, {102, 4}}));
+  EXPECT_GT(book->exchange_seq, 0u);
+}
+
+TEST(Loopback, BookDepthIsCappedAtTheProtocolsLevelLimit) {
+  ExchangeServer server(QuietServer());
+  ASSERT_TRUE(server.Start().ok());
+  LoopbackVenue engine(ClientOf(server, "engine"));
+  for (uint32_t i = 0; i < kMaxBookLevels + 6; ++i) {
+    const auto price = static_cast<system::Ticks>(1000 + i);
+    ASSERT_TRUE(engine.Submit(Limit("s" + std::to_string(i), "ACME", Side::kSell, price, 1)).ok());
+  }
+  const auto book = engine.QueryBook("ACME", 1000);
+  ASSERT_TRUE(book.ok()) << book.status().ToString();
+  EXPECT_EQ(book->asks.size(), kMaxBookLevels);
+  const auto huge = engine.QueryBook("ACME", size_t{1} << 32);  // not truncated to 0 on the wire
+  ASSERT_TRUE(huge.ok());
+  EXPECT_EQ(huge->asks.size(), kMaxBookLevels);
+  EXPECT_EQ(*book, server.WithExchange(
+                       [](const Exchange& e) { return *e.BookOf("ACME", kMaxBookLevels); }));
+  Writer request;  // a client that asks for more gets the same 64 levels
+  request.String("ACME");
+  request.U32(1000);
+  const std::string received =
+      SendRaw(server.port(), HelloFrame("raw") + RawFrame(MessageType::kQueryBook, request.Take()));
+  Frame hello_reply, book_reply;
+  size_t consumed = 0;
+  std::string error;
+  ASSERT_EQ(ParseFrame(received, hello_reply, consumed, error), FrameParse::kFrame);
+  ASSERT_EQ(ParseFrame(received.substr(consumed), book_reply, consumed, error), FrameParse::kFrame);
+  ASSERT_EQ(book_reply.type, MessageType::kBook);
+  Reader reader(book_reply.payload);
+  system::BookSnapshot raw_book;
+  ASSERT_TRUE(Decode(reader, raw_book) && reader.AtEnd());
+  EXPECT_EQ(raw_book.asks, book->asks);
+}
+
+TEST(Loopback, BookOfAnUnknownSymbolIsNotFoundAndKeepsTheSession) {
+  ExchangeServer server(QuietServer());
+  ASSERT_TRUE(server.Start().ok());
+  LoopbackVenue engine(ClientOf(server, "engine"));
+  EXPECT_EQ(engine.QueryBook("NOPE", 10).status().code(), StatusCode::kNotFound);
+  EXPECT_TRUE(engine.connected());
+  const std::string too_long(system::kMaxSymbolBytes + 1, 'X');
+  EXPECT_EQ(engine.QueryBook(too_long, 10).status().code(), StatusCode::kNotFound);
+  EXPECT_TRUE(engine.QueryBook("ACME", 10).ok());
+  EXPECT_EQ(server.protocol_errors(), 0u);
+}
+
 TEST(Loopback, NewerConnectionTakesTheAccountsSession) {
   ExchangeServer server(QuietServer());
   ASSERT_TRUE(server.Start().ok());
@@ -226,7 +288,8 @@ TEST(LoopbackProtocol, RandomAndTruncatedFramesNeverStopTheServer) {
   Random random(kSeed);
   Writer order_writer;
   Encode(order_writer, Limit("f1", "ACME", Side::kBuy, 100, 1));
-  const std::string valid = HelloFrame("fuzz") + RawFrame(MessageType::kSubmit, order_writer.Take());
+  const std::string valid =
+      HelloFrame("fuzz") + RawFrame(MessageType::kSubmit, order_writer.Take());
   int replies = 0;
   for (int i = 0; i < kCases; ++i) {
     std::string bytes;
@@ -235,7 +298,7 @@ TEST(LoopbackProtocol, RandomAndTruncatedFramesNeverStopTheServer) {
         std::string payload(random.Below(64), '\0');
         for (char& c : payload) c = static_cast<char>(random.Below(256));
         bytes = HelloFrame("fuzz") +
-                RawFrame(static_cast<MessageType>(1 + random.Below(10)), std::move(payload));
+                RawFrame(static_cast<MessageType>(1 + random.Below(11)), std::move(payload));
         break;
       }
       case 0:  // a valid session cut anywhere
