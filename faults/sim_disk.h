@@ -97,6 +97,10 @@ class SimDisk final : public system::Fs {
   const CrashModel& model() const { return options_.model; }
   uint64_t op_count() const { return op_index_; }
   uint64_t used_bytes() const;
+  // The device's capacity from now on (the runner's "fill the disk" and "free
+  // space" commands): writes beyond it fail as described above.
+  void SetCapacity(uint64_t capacity_bytes) { options_.capacity_bytes = capacity_bytes; }
+  uint64_t capacity_bytes() const { return options_.capacity_bytes; }
   // Every name and its page-cache bytes, in path order ("d " prefix for directories):
   // a deterministic fingerprint of the whole disk for replay tests.
   std::string Dump() const;

@@ -4,6 +4,7 @@ namespace crashdrill::scenarios {
 
 void RegisterCommands(CLI::App& app, CommandRegistry& registry) {
   RegisterExchangeCommand(app, registry);
+  RegisterEngineCommands(app, registry);
 }
 
 }  // namespace crashdrill::scenarios

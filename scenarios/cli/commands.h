@@ -26,6 +26,8 @@ class CommandRegistry {
 
 // One registration function per command file; RegisterCommands calls them all.
 void RegisterExchangeCommand(CLI::App& app, CommandRegistry& registry);
+// inspect, recover, trade: the engine on a real state directory.
+void RegisterEngineCommands(CLI::App& app, CommandRegistry& registry);
 
 // Adds every subcommand that exists to `app`.
 void RegisterCommands(CLI::App& app, CommandRegistry& registry);

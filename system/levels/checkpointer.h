@@ -93,6 +93,11 @@ class MultiLevelCheckpointer {
   // The seed's atomic state update (see the contract above).
   Status Commit(const StateUpdate& update);
 
+  // Replaces the market data (recoverable state, DESIGN §3): it is in no
+  // update and never logged, reaches disk only inside whole-state copies as a
+  // warm start, and is rebuilt from the venue after recovery.
+  void SetMarketData(MarketDataState market_data) { state_.market_data = std::move(market_data); }
+
   // Runs every periodic checkpoint that is due; returns the first failure
   // after trying all of them (one failing level never stops the others).
   Status Tick();

@@ -73,8 +73,10 @@ class Discovery {
  public:
   Discovery(Fs& fs, Clock& clock, const LocalRecoveryOptions& options, LocalRecovery& out)
       : fs_(fs), clock_(clock), options_(options), out_(out), report_(out.report) {
+    // The wall clock never decides which copy is used (P6): no timestamp
+    // check here, whatever the caller's options say.
     validation_ = options.validation;
-    if (!validation_.now_wall_ns) validation_.now_wall_ns = clock.Wall();
+    validation_.now_wall_ns.reset();
   }
 
   Status Run() {
@@ -355,6 +357,7 @@ class Discovery {
       const std::string source =
           fmt::format("{} state_seq {}", WalDir(options_.state_dir), record.state_seq);
       if (record.state_seq != expected) {
+        report_.wal_gap_seq = record.state_seq;
         return Status::Corruption(source, 0, "state_seq",
                                   fmt::format("expected state_seq {} next: the log has a gap",
                                               expected));
@@ -459,6 +462,7 @@ Status PrepareForAppend(Fs& fs, LocalRecovery& recovery, size_t emergency_versio
   // First a whole copy of the recovered state, so nothing recovered depends
   // on the segments about to move: a crash after it recovers the same state
   // from this copy and moves the same segments.
+  CD_RETURN_IF_ERROR(MakeDurableDir(fs, JoinPath(report.state_dir, "l2")));
   DurableFile emergency(fs, {L2TypeDir(report.state_dir,
                                        CheckpointTypeName(CheckpointType::kEmergency)),
                              emergency_versions_kept});
@@ -467,14 +471,32 @@ Status PrepareForAppend(Fs& fs, LocalRecovery& recovery, size_t emergency_versio
   report.notes.push_back(fmt::format("wrote emergency L2 version {} at state_seq {} before "
                                      "moving damaged WAL segments",
                                      version, keep_through));
-  // Every segment that may hold a record above the recovered state: a segment
-  // holds its first_seq up to just before the next one's (the last: onwards).
-  std::vector<const WalSegmentCopy*> moving;
-  for (size_t i = 0; i < report.wal_segments.size(); ++i) {
-    const bool last = i + 1 == report.wal_segments.size();
-    if (last || report.wal_segments[i + 1].first_seq - 1 > keep_through) {
-      moving.push_back(&report.wal_segments[i]);
+  // The segments to move: from the one the log broke in. Damage the reader
+  // names (a torn frame, a header that does not chain) is in the segment its
+  // status names; a gap replay found at a segment's first record leaves the
+  // segments before it whole; anything else (a record that does not apply) is
+  // in the segment holding the next seq.
+  const auto& segments = report.wal_segments;
+  const auto starts_at = [&](Seq seq) {
+    return std::any_of(segments.begin(), segments.end(),
+                       [&](const WalSegmentCopy& s) { return s.first_seq == seq; });
+  };
+  const auto named = std::find_if(segments.begin(), segments.end(), [&](const WalSegmentCopy& s) {
+    return s.path == report.wal_stop.path();
+  });
+  Seq cut_first = 0;
+  if (named != segments.end()) {
+    cut_first = named->first_seq;
+  } else if (report.wal_gap_seq != 0 && starts_at(report.wal_gap_seq)) {
+    cut_first = report.wal_gap_seq;
+  } else {
+    for (const WalSegmentCopy& s : segments) {
+      if (s.first_seq <= keep_through + 1) cut_first = s.first_seq;
     }
+  }
+  std::vector<const WalSegmentCopy*> moving;
+  for (const WalSegmentCopy& s : segments) {
+    if (s.first_seq >= cut_first) moving.push_back(&s);
   }
   if (moving.empty()) return Status::Ok();
   const std::string dir =

@@ -35,8 +35,8 @@ namespace crashdrill::system {
 struct LocalRecoveryOptions {
   std::string state_dir;
   size_t l1_slot_bytes = 4 << 20;  // CheckpointerOptions::l1_slot_bytes
-  // Invariants every copy must satisfy. now_wall_ns is set from the clock when
-  // unset here; the timestamp check never rejects a copy for being old (P6).
+  // Invariants every copy must satisfy. Timestamps are not checked: the wall
+  // clock may have jumped either way, and it never decides the base (P6).
   ValidationOptions validation;
   // inspect: decode and validate every copy. recover: within one L2 type and
   // among snapshots stop at the newest valid copy (an older one of the same

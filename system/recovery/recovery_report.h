@@ -82,6 +82,7 @@ struct RecoveryReport {
   uint64_t bytes_read = 0;
   WalEnd wal_end;             // how the log ended when it was replayed
   Status wal_stop;            // OK, or the corruption replay stopped at
+  Seq wal_gap_seq = 0;        // a gap: the state_seq found where the next one was expected
   std::string config_source;  // where configuration and strategy state came from
   std::vector<std::string> notes;  // what could not be recovered, said plainly
 

@@ -1,0 +1,321 @@
+// The operator's commands on a real state directory (PosixFs, real fsync and
+// mmap, the system clock):
+//   crashdrill inspect STATE_DIR                 every copy of every level; exit 0
+//                                                when a valid base exists, 1 when none
+//   crashdrill recover STATE_DIR [--venue ADDR] [--json]
+//   crashdrill trade --state-dir DIR [--venue ADDR] [--seconds N] [--seed S]
+//                    [--crash-after N] [--acks]
+// `trade` runs the engine with its strategy against a `crashdrill exchange`
+// server at ADDR (which outlives the engine, so `recover --venue ADDR` can
+// reconcile against the same market) or an in-process simulator. With --acks it
+// writes one line per acknowledged critical update to stdout, unbuffered, before
+// it acts on it ("ack <state_seq> <record type> <client order id>"): a harness
+// learns what was acknowledged without trusting the engine's files.
+// --crash-after N: _exit(9) right after the Nth acknowledgement, as abrupt as
+// a kill -9 (nothing flushed, no destructor run).
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "scenarios/cli/commands.h"
+#include "scenarios/cli/recovery_json.h"
+#include "simulator/in_process_venue.h"
+#include "simulator/loopback_venue.h"
+#include "simulator/market.h"
+#include "simulator/server.h"
+#include "system/io/posix_fs.h"
+#include "system/recovery/local_recovery.h"
+#include "system/recovery/reconcile.h"
+#include "system/recovery/recover.h"
+
+namespace crashdrill::scenarios {
+namespace {
+
+using system::Status;
+
+constexpr std::string_view kAccount = "engine";
+
+void Error(std::string_view command, const Status& status) {
+  std::fprintf(stderr, "crashdrill %.*s: %s\n", static_cast<int>(command.size()),
+               command.data(), status.ToString().c_str());
+}
+
+// The venue the engine talks to: a loopback server, or a simulator in this process.
+struct VenueWorld {
+  std::unique_ptr<simulator::Exchange> exchange;
+  std::unique_ptr<simulator::Market> market;
+  std::unique_ptr<system::Venue> venue;
+};
+
+system::Result<VenueWorld> MakeVenue(const std::string& address, uint64_t seed,
+                                     system::Clock& clock) {
+  VenueWorld world;
+  if (!address.empty()) {
+    simulator::LoopbackVenueConfig config;
+    CD_RETURN_IF_ERROR(simulator::ParseLoopbackAddress(address, &config.host, &config.port));
+    config.account = std::string(kAccount);
+    world.venue = std::make_unique<simulator::LoopbackVenue>(config);
+    return world;
+  }
+  world.exchange = std::make_unique<simulator::Exchange>(simulator::ExchangeConfig{});
+  world.market = std::make_unique<simulator::Market>(*world.exchange, simulator::MarketConfig{},
+                                                     seed, clock.Mono());
+  const auto account = world.exchange->OpenAccount(kAccount, 0);
+  world.venue = std::make_unique<simulator::InProcessVenue>(
+      *world.exchange, world.market.get(), clock, account, simulator::LinkConfig{}, seed);
+  return world;
+}
+
+system::RecoverOptions Options(const std::string& state_dir, uint64_t seed) {
+  system::RecoverOptions options;
+  options.checkpointer.state_dir = state_dir;
+  options.engine = system::DefaultEngineOptions(seed);
+  options.engine.account_id = std::string(kAccount);
+  return options;
+}
+
+// Reconciles, retrying while the venue is unreachable, for at most `seconds`.
+Status ReconcileWithRetry(system::Engine& engine, system::Clock& clock,
+                          system::RecoveryReport& report, int seconds) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+  while (true) {
+    Status status = system::Reconcile(engine, clock, report);
+    if (status.ok() || status.code() != system::StatusCode::kUnavailable ||
+        std::chrono::steady_clock::now() >= deadline) {
+      return status;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+}
+
+int RunInspect(const std::string& state_dir, bool json) {
+  system::PosixFs fs;
+  system::SystemClock clock;
+  system::LocalRecoveryOptions options;
+  options.state_dir = state_dir;
+  options.examine_every_copy = true;
+  auto recovery = system::RecoverLocal(fs, clock, options);
+  if (!recovery.ok()) {
+    Error("inspect", recovery.status());
+    return kExitHarnessFailed;
+  }
+  const auto& report = recovery->report;
+  if (json) {
+    std::printf("%s\n", RecoveryReportJson(report).dump(2).c_str());
+  } else {
+    std::fputs(RecoveryReportText(report).c_str(), stdout);
+  }
+  return report.base ? kExitOk : 1;
+}
+
+int RunRecover(const std::string& state_dir, const std::string& venue_address, bool json,
+               int venue_wait_seconds) {
+  system::PosixFs fs;
+  system::SystemClock clock;
+  system::RecoverOptions options = Options(state_dir, /*seed=*/1);
+  system::RecoveryReport report;
+  if (venue_address.empty()) {
+    // Local only: the levels are made ready (torn tail repaired, damage
+    // quarantined) and the recovered state is written as a manual L2 version.
+    system::LocalRecoveryOptions local_options;
+    local_options.state_dir = state_dir;
+    auto local = system::RecoverLocal(fs, clock, local_options);
+    if (!local.ok()) {
+      Error("recover", local.status());
+      return kExitHarnessFailed;
+    }
+    Status status = system::PrepareForAppend(
+        fs, *local,
+        options.checkpointer.versions_kept[static_cast<size_t>(system::CheckpointType::kEmergency)]);
+    report = local->report;
+    system::MultiLevelCheckpointer checkpointer(fs, clock, options.checkpointer);
+    if (status.ok()) status = checkpointer.Open(std::move(local->state));
+    if (status.ok()) status = checkpointer.Checkpoint(system::CheckpointType::kManual);
+    report.notes.push_back(
+        "local recovery only: no venue given, so nothing was reconciled with the exchange");
+    if (json) {
+      std::printf("%s\n", RecoveryReportJson(report).dump(2).c_str());
+    } else {
+      std::fputs(RecoveryReportText(report).c_str(), stdout);
+    }
+    if (!status.ok()) {
+      Error("recover", status);
+      return kExitHarnessFailed;
+    }
+    return report.base || report.recovered_seq > 0 ? kExitOk : 1;
+  }
+  auto world = MakeVenue(venue_address, 1, clock);
+  if (!world.ok()) {
+    Error("recover", world.status());
+    return kExitUsage;
+  }
+  auto recovered = system::RecoverEngine(fs, clock, *world->venue, options);
+  if (!recovered.ok()) {
+    Error("recover", recovered.status());
+    return kExitHarnessFailed;
+  }
+  Status status =
+      ReconcileWithRetry(*recovered->engine, clock, recovered->report, venue_wait_seconds);
+  if (status.ok()) status = recovered->checkpointer->Checkpoint(system::CheckpointType::kManual);
+  if (json) {
+    std::printf("%s\n", RecoveryReportJson(recovered->report).dump(2).c_str());
+  } else {
+    std::fputs(RecoveryReportText(recovered->report).c_str(), stdout);
+  }
+  if (!status.ok()) {
+    Error("recover", status);
+    return kExitHarnessFailed;
+  }
+  return kExitOk;
+}
+
+// Writes all of `line` to stdout with write(2): no stdio buffer can hold an
+// acknowledgement back from the harness when the process dies.
+void WriteLine(const std::string& line) {
+  size_t done = 0;
+  while (done < line.size()) {
+    const ssize_t n = ::write(STDOUT_FILENO, line.data() + done, line.size() - done);
+    if (n <= 0) return;
+    done += static_cast<size_t>(n);
+  }
+}
+
+std::string AckedOrderId(const system::StateUpdate& update) {
+  return std::visit(
+      [](const auto& u) -> std::string {
+        using T = std::decay_t<decltype(u)>;
+        if constexpr (std::is_same_v<T, system::OrderSubmitted>) return u.order.client_order_id;
+        else if constexpr (std::is_same_v<T, system::FillReceived>) {
+          return fmt::format("{} exchange_seq {}", u.fill.client_order_id, u.fill.exchange_seq);
+        } else if constexpr (requires { u.client_order_id; }) return u.client_order_id;
+        else return "-";
+      },
+      update);
+}
+
+int RunTrade(const std::string& state_dir, const std::string& venue_address, double seconds,
+             uint64_t seed, uint64_t crash_after, bool acks) {
+  system::PosixFs fs;
+  system::SystemClock clock;
+  auto world = MakeVenue(venue_address, seed, clock);
+  if (!world.ok()) {
+    Error("trade", world.status());
+    return kExitUsage;
+  }
+  auto recovered = system::RecoverEngine(fs, clock, *world->venue, Options(state_dir, seed));
+  if (!recovered.ok()) {
+    Error("trade", recovered.status());
+    return kExitHarnessFailed;
+  }
+  system::Engine& engine = *recovered->engine;
+  uint64_t acknowledged = 0;
+  engine.SetAckObserver([&](system::Seq seq, const system::StateUpdate& update) {
+    ++acknowledged;
+    if (acks) {
+      WriteLine(fmt::format("ack {} {} {}\n", seq,
+                            system::RecordTypeName(system::TypeOf(update)), AckedOrderId(update)));
+    }
+    if (crash_after != 0 && acknowledged >= crash_after) ::_exit(9);
+  });
+  Status status = ReconcileWithRetry(engine, clock, recovered->report, 10);
+  std::fprintf(stderr, "%s", RecoveryReportText(recovered->report).c_str());
+  if (!status.ok()) {
+    Error("trade", status);
+    return kExitHarnessFailed;
+  }
+  const auto stop = std::chrono::steady_clock::now() +
+                    std::chrono::microseconds(static_cast<int64_t>(seconds * 1e6));
+  while (std::chrono::steady_clock::now() < stop) {
+    (void)engine.Step();  // failures are counted in stats() and the last one kept
+    std::this_thread::sleep_for(std::chrono::microseconds(500));
+  }
+  // A clean stop: every level gets the final state.
+  status = recovered->checkpointer->Checkpoint(system::CheckpointType::kManual);
+  const auto& s = engine.stats();
+  const auto& t = engine.state().trading;
+  std::fprintf(stderr,
+               "stopped after %.1f s: state_seq %llu, %zu open, %zu pending, %zu positions; "
+               "%llu intents, %llu sent, %llu reports applied, %llu refused by risk, "
+               "%llu commit failures, %llu checkpoint failures%s%s\n",
+               seconds, static_cast<unsigned long long>(t.state_seq), t.open_orders.size(),
+               t.pending_orders.size(), t.positions.size(),
+               static_cast<unsigned long long>(s.intents_logged),
+               static_cast<unsigned long long>(s.orders_sent),
+               static_cast<unsigned long long>(s.reports_applied),
+               static_cast<unsigned long long>(s.risk_refused),
+               static_cast<unsigned long long>(s.commit_failures),
+               static_cast<unsigned long long>(s.checkpoint_failures),
+               s.last_error.ok() ? "" : "; last error: ",
+               s.last_error.ok() ? "" : s.last_error.ToString().c_str());
+  if (!status.ok()) {
+    Error("trade", status);
+    return kExitHarnessFailed;
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+void RegisterEngineCommands(CLI::App& app, CommandRegistry& registry) {
+  {
+    auto* command = app.add_subcommand(
+        "inspect", "every copy of every level of a state directory, valid or not (read-only)");
+    auto dir = std::make_shared<std::string>();
+    auto json = std::make_shared<bool>(false);
+    command->add_option("STATE_DIR", *dir, "the engine's state directory")->required();
+    command->add_flag("--json", *json, "the report as JSON");
+    command->callback([&registry, dir, json] {
+      registry.Select([=] { return RunInspect(*dir, *json); });
+    });
+  }
+  {
+    auto* command = app.add_subcommand(
+        "recover", "run recovery on a state directory and print the recovery report");
+    auto dir = std::make_shared<std::string>();
+    auto venue = std::make_shared<std::string>();
+    auto json = std::make_shared<bool>(false);
+    auto wait = std::make_shared<int>(10);
+    command->add_option("STATE_DIR", *dir, "the engine's state directory")->required();
+    command->add_option("--venue", *venue,
+                        "127.0.0.1:PORT of a `crashdrill exchange` to reconcile with");
+    command->add_flag("--json", *json, "the report as JSON");
+    command->add_option("--venue-wait-seconds", *wait,
+                        "how long to retry an unreachable venue")
+        ->check(CLI::NonNegativeNumber);
+    command->callback([&registry, dir, venue, json, wait] {
+      registry.Select([=] { return RunRecover(*dir, *venue, *json, *wait); });
+    });
+  }
+  {
+    auto* command =
+        app.add_subcommand("trade", "run the engine and its strategy on real files");
+    auto dir = std::make_shared<std::string>();
+    auto venue = std::make_shared<std::string>();
+    auto seconds = std::make_shared<double>(10);
+    auto seed = std::make_shared<uint64_t>(1);
+    auto crash_after = std::make_shared<uint64_t>(0);
+    auto acks = std::make_shared<bool>(false);
+    command->add_option("--state-dir", *dir, "the engine's state directory")->required();
+    command->add_option("--venue", *venue,
+                        "127.0.0.1:PORT of a `crashdrill exchange` (default: a simulator in "
+                        "this process)");
+    command->add_option("--seconds", *seconds, "how long to trade")
+        ->check(CLI::NonNegativeNumber);
+    command->add_option("--seed", *seed, "seed of the strategy (and of an in-process market)");
+    command->add_option("--crash-after", *crash_after,
+                        "_exit abruptly right after the Nth acknowledged critical update");
+    command->add_flag("--acks", *acks,
+                      "print each acknowledged critical update to stdout as it is acknowledged");
+    command->callback([&registry, dir, venue, seconds, seed, crash_after, acks] {
+      registry.Select(
+          [=] { return RunTrade(*dir, *venue, *seconds, *seed, *crash_after, *acks); });
+    });
+  }
+}
+
+}  // namespace crashdrill::scenarios

@@ -1,0 +1,212 @@
+#include "system/recovery/reconcile.h"
+
+#include <fmt/format.h>
+
+namespace crashdrill::system {
+namespace {
+
+std::string Describe(const Position& p) {
+  return fmt::format("{} lots, cost {}, realized {}", p.quantity_lots, p.cost_minor,
+                     p.realized_pnl_minor);
+}
+std::string Describe(const Balance& b) {
+  return fmt::format("total {}, available {}", b.total_minor, b.available_minor);
+}
+std::string Describe(const Order& o) {
+  return fmt::format("{} {} {} @ {} filled {}/{}", SideName(o.side), o.symbol,
+                     OrderTypeName(o.type), o.price_ticks, o.filled_lots, o.quantity_lots);
+}
+
+bool SamePosition(const Position& a, const Position& b) {
+  return a.quantity_lots == b.quantity_lots && a.cost_minor == b.cost_minor &&
+         a.realized_pnl_minor == b.realized_pnl_minor;
+}
+
+class Reconciler {
+ public:
+  Reconciler(Engine& engine, RecoveryReport& report, const ReconcileOptions& options)
+      : engine_(engine), venue_(engine.venue()), report_(report), options_(options) {}
+
+  Status Run() {
+    const uint64_t applied_before = engine_.stats().reports_applied;
+    CD_RETURN_IF_ERROR(ApplyReportsSinceLast());
+    const uint64_t adopted = engine_.stats().pending_adopted;
+    const uint64_t never_sent = engine_.stats().pending_never_sent;
+    CD_RETURN_IF_ERROR(engine_.ResolvePending(/*force=*/true));
+    report_.pending_adopted += engine_.stats().pending_adopted - adopted;
+    report_.pending_never_sent += engine_.stats().pending_never_sent - never_sent;
+    bool quiet = false;
+    for (int round = 0; round < options_.rounds_max && !quiet; ++round) {
+      CD_ASSIGN_OR_RETURN(positions_, venue_.QueryPositions());
+      CD_ASSIGN_OR_RETURN(balances_, venue_.QueryBalances());
+      CD_ASSIGN_OR_RETURN(open_orders_, venue_.QueryOpenOrders());
+      // Consistent only if nothing happened to the account since the reports applied.
+      CD_ASSIGN_OR_RETURN(quiet, NoNewReports());
+    }
+    if (!quiet) {
+      return Status::Error(StatusCode::kUnavailable, "reconcile", "",
+                           fmt::format("the account kept changing over {} rounds of queries: "
+                                       "positions not compared",
+                                       options_.rounds_max));
+    }
+    CD_RETURN_IF_ERROR(CompareOpenOrders());
+    CD_RETURN_IF_ERROR(ComparePositions());
+    CD_RETURN_IF_ERROR(CompareBalances());
+    CD_RETURN_IF_ERROR(RebuildMarketData());
+    report_.reports_applied += engine_.stats().reports_applied - applied_before;
+    return Status::Ok();
+  }
+
+ private:
+  Status ApplyReportsSinceLast() {
+    while (true) {
+      auto reports = venue_.QueryReportsSince(engine_.exchange_seq(), options_.page);
+      if (!reports.ok() && reports.status().code() == StatusCode::kFailedPrecondition) {
+        report_.notes.push_back(
+            fmt::format("the venue no longer keeps reports after exchange_seq {} ({}): "
+                        "what happened since is taken from its positions, balances and "
+                        "open orders",
+                        engine_.exchange_seq(), reports.status().ToString()));
+        return Status::Ok();
+      }
+      CD_RETURN_IF_ERROR(reports.status());
+      if (reports->empty()) return Status::Ok();
+      for (const ExecutionReport& r : *reports) CD_RETURN_IF_ERROR(engine_.ApplyReport(r));
+      if (reports->size() < options_.page) return Status::Ok();
+    }
+  }
+
+  // Applies what came in since; true when nothing did.
+  Result<bool> NoNewReports() {
+    CD_ASSIGN_OR_RETURN(auto reports, venue_.QueryReportsSince(engine_.exchange_seq(), 1));
+    if (reports.empty()) return true;
+    CD_RETURN_IF_ERROR(ApplyReportsSinceLast());
+    return false;
+  }
+
+  void Note(std::string what, std::string key, std::string local, std::string venue,
+            std::string action) {
+    report_.discrepancies.push_back(
+        {std::move(what), std::move(key), std::move(local), std::move(venue), std::move(action)});
+  }
+
+  Status CompareOpenOrders() {
+    std::map<std::string, const Order*> at_venue;
+    for (const Order& o : open_orders_) at_venue[o.client_order_id] = &o;
+    // Copies: commits change the state's maps.
+    const std::map<std::string, Order> local = engine_.state().trading.open_orders;
+    for (const auto& [id, order] : local) {
+      const auto it = at_venue.find(id);
+      if (it == at_venue.end()) {
+        CD_RETURN_IF_ERROR(engine_.CommitCritical(CancelAcknowledged{id, 0}));
+        Note("open_order", id, Describe(order), "not open",
+             "closed locally: the venue no longer has it open");
+        continue;
+      }
+      const Order& v = *it->second;
+      if (v.filled_lots != order.filled_lots || v.quantity_lots != order.quantity_lots ||
+          v.price_ticks != order.price_ticks || v.side != order.side || v.symbol != order.symbol) {
+        Order adopted = order;
+        adopted.exchange_order_id = v.exchange_order_id;
+        adopted.filled_lots = v.filled_lots;
+        adopted.quantity_lots = v.quantity_lots;
+        adopted.price_ticks = v.price_ticks;
+        adopted.side = v.side;
+        adopted.symbol = v.symbol;
+        CD_RETURN_IF_ERROR(engine_.CommitCritical(CancelAcknowledged{id, 0}));
+        CD_RETURN_IF_ERROR(engine_.CommitCritical(OrderSubmitted{adopted}));
+        CD_RETURN_IF_ERROR(
+            engine_.CommitCritical(OrderAcknowledged{id, v.exchange_order_id, 0}));
+        Note("open_order", id, Describe(order), Describe(v), "adopted the venue's order");
+      }
+    }
+    for (const Order& v : open_orders_) {
+      if (local.contains(v.client_order_id)) continue;
+      if (engine_.state().trading.pending_orders.contains(v.client_order_id)) continue;
+      Order adopted = v;
+      adopted.venue = engine_.options().venue_name;
+      CD_RETURN_IF_ERROR(engine_.CommitCritical(OrderSubmitted{adopted}));
+      CD_RETURN_IF_ERROR(
+          engine_.CommitCritical(OrderAcknowledged{v.client_order_id, v.exchange_order_id, 0}));
+      Note("open_order", v.client_order_id, "unknown", Describe(v),
+           engine_.IsOwnOrder(v.client_order_id) ? "adopted (an order of this engine)"
+                                                 : "adopted (not placed by this engine)");
+    }
+    return Status::Ok();
+  }
+
+  Status ComparePositions() {
+    std::map<std::string, Position> at_venue;
+    for (const Position& p : positions_) at_venue[p.symbol] = p;
+    std::set<std::string> symbols;
+    for (const auto& [symbol, p] : engine_.state().trading.positions) symbols.insert(symbol);
+    for (const auto& [symbol, p] : at_venue) symbols.insert(symbol);
+    for (const std::string& symbol : symbols) {
+      const auto& local_positions = engine_.state().trading.positions;
+      const auto l = local_positions.find(symbol);
+      const Position local = l == local_positions.end() ? Position{symbol} : l->second;
+      const auto v = at_venue.find(symbol);
+      const Position venue = v == at_venue.end() ? Position{symbol} : v->second;
+      if (SamePosition(local, venue)) continue;
+      CD_RETURN_IF_ERROR(engine_.CommitCritical(PositionSet{venue}));
+      Note("position", symbol, Describe(local), Describe(venue), "adopted the venue's position");
+    }
+    return Status::Ok();
+  }
+
+  Status CompareBalances() {
+    for (const Balance& venue : balances_) {
+      const std::string key = BalanceKey(venue.venue, venue.currency);
+      const auto& local_balances = engine_.state().trading.balances;
+      const auto l = local_balances.find(key);
+      const Balance local = l == local_balances.end() ? Balance{venue.venue, venue.currency}
+                                                      : l->second;
+      if (local == venue) continue;
+      CD_RETURN_IF_ERROR(engine_.CommitCritical(BalanceSet{venue}));
+      // `available` is derived at the venue (total less what open buy orders
+      // reserve) and kept current by this adoption; only a different total is
+      // a discrepancy.
+      if (local.total_minor != venue.total_minor) {
+        Note("balance", key, Describe(local), Describe(venue), "adopted the venue's balance");
+      }
+    }
+    return Status::Ok();
+  }
+
+  Status RebuildMarketData() {
+    MarketDataState market;
+    for (const Instrument& instrument : engine_.options().strategy.instruments) {
+      CD_ASSIGN_OR_RETURN(BookSnapshot book,
+                          venue_.QueryBook(instrument.symbol, engine_.options().book_depth));
+      market.books[instrument.symbol] = std::move(book);
+    }
+    market.status = FeedStatus::kLive;
+    market.last_update_ns = engine_.state().trading.last_update_ns;
+    engine_.checkpointer().SetMarketData(std::move(market));
+    return Status::Ok();
+  }
+
+  Engine& engine_;
+  Venue& venue_;
+  RecoveryReport& report_;
+  const ReconcileOptions& options_;
+  std::vector<Position> positions_;
+  std::vector<Balance> balances_;
+  std::vector<Order> open_orders_;
+};
+
+}  // namespace
+
+Status Reconcile(Engine& engine, Clock& clock, RecoveryReport& report,
+                 const ReconcileOptions& options) {
+  const int64_t start = clock.Mono();
+  Reconciler reconciler(engine, report, options);
+  Status status = reconciler.Run();
+  report.phases.reconcile_ns += clock.Mono() - start;
+  report.reconcile_status = status;
+  report.reconciled = status.ok();
+  report.final_seq = engine.state().state_seq();
+  return status;
+}
+
+}  // namespace crashdrill::system
