@@ -11,6 +11,7 @@ EngineOptions DefaultEngineOptions(uint64_t seed) {
   options.seed = seed;
   // The simulator's default symbols (simulator/exchange.h ExchangeConfig).
   options.strategy.instruments = {{"ACME", 1, 1, 10'000}, {"BOLT", 5, 10, 50'000}};
+  options.strategy.levels_per_side = 8;
   options.limits.max_order_lots = 200;
   options.limits.max_position_lots = 400;
   options.limits.position_limit_lots = {{"BOLT", 2'000}};
