@@ -9,6 +9,7 @@
 #include "system/levels/mmap_checkpoint.h"
 #include "system/levels/snapshot_store.h"
 #include "system/levels/wal.h"
+#include "system/levels/wal_reader.h"
 #include "system/recovery/local_recovery.h"
 #include "system/state/state_update.h"
 
@@ -201,6 +202,65 @@ TEST_F(LocalRecoveryTest, AGapInTheLogStopsReplayAndIsQuarantinedAfterAnEmergenc
   EXPECT_EQ(again.report.recovered_seq, 6u);
   EXPECT_TRUE(again.report.wal_stop.ok()) << again.report.wal_stop.ToString();
   EXPECT_EQ(again.state.trading, r.state.trading);
+}
+
+// A log whose oldest segments were dropped past the base (e.g. the snapshot
+// that covered them was lost): the reader sees a well-formed log starting at a
+// later seq; replay must not apply it across the hole.
+TEST_F(LocalRecoveryTest, ALogThatStartsAfterTheBaseIsNotReplayedAcrossTheHole) {
+  {
+    Wal wal(disk_, {WalDir(kDir), 1024});  // small segments: several of them
+    ASSERT_TRUE(wal.Open().ok());
+    for (Seq n = 1; n <= 20; ++n) {
+      ASSERT_TRUE(wal.Append({TypeOf(Update(n)), n, 0, EncodeStateUpdate(Update(n))}).ok());
+    }
+    ASSERT_TRUE(wal.DropSegmentsCoveredBy(10).ok());
+  }
+  WriteSnapshot(2);
+  LocalRecovery r = Recover();
+  EXPECT_EQ(r.report.base_seq, 2u);
+  EXPECT_EQ(r.report.recovered_seq, 2u) << "replayed across the hole";
+  EXPECT_TRUE(r.report.wal_stop.IsCorruption()) << r.report.wal_stop.ToString();
+  EXPECT_NE(r.report.wal_stop.ToString().find("expected state_seq 3"), std::string::npos)
+      << r.report.wal_stop.ToString();
+  EXPECT_EQ(r.state, StateAt(2));
+}
+
+// Damage inside the only segment: replay stops before it; making the log
+// appendable moves that segment (good records included) into quarantine, so
+// the recovered state must first be a copy of its own: recovering again
+// reaches the same state.
+TEST_F(LocalRecoveryTest, DamageInsideASegmentIsQuarantinedOnlyAfterTheRecoveredStateIsSaved) {
+  WriteWal(1, 20);
+  WriteSnapshot(2);
+  const std::string segment = JoinPath(WalDir(kDir), WalSegmentName(1));
+  uint64_t log_end = 0;
+  {
+    WalReader reader(disk_, WalDir(kDir));
+    WalEnd end;
+    ASSERT_TRUE(reader.Read(0, [](const WalRecordView&) { return Status::Ok(); }, end).ok());
+    log_end = end.offset;
+  }
+  {
+    auto file = disk_.Open(segment, OpenOptions::ReadWrite());
+    ASSERT_TRUE(file.ok());
+    const std::byte garbage[4] = {std::byte{0xde}, std::byte{0xad}, std::byte{0xbe},
+                                  std::byte{0xef}};
+    ASSERT_TRUE((*file)->WriteAt(log_end / 2, garbage).ok());
+    ASSERT_TRUE((*file)->Sync().ok());
+  }
+  LocalRecovery r = Recover();
+  const Seq reached = r.report.recovered_seq;
+  ASSERT_GT(reached, 2u);
+  ASSERT_LT(reached, 20u);
+  ASSERT_TRUE(r.report.wal_stop.IsCorruption()) << r.report.wal_stop.ToString();
+  ASSERT_TRUE(PrepareForAppend(disk_, r, 3).ok());
+  EXPECT_FALSE(*disk_.Exists(segment));
+  const LocalRecovery after = Recover();
+  EXPECT_EQ(after.report.recovered_seq, reached) << "the quarantine lost recovered records";
+  EXPECT_TRUE(after.report.wal_stop.ok()) << after.report.wal_stop.ToString();
+  EXPECT_EQ(after.state.trading, r.state.trading);
+  EXPECT_EQ(after.state.trading, StateAt(reached).trading);
 }
 
 }  // namespace
