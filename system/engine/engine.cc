@@ -31,14 +31,19 @@ Engine::Engine(MultiLevelCheckpointer& checkpointer, Venue& venue, Clock& clock,
   seen_exchange_seq_ = checkpointer_.state().trading.last_exchange_seq;
 }
 
+std::string Engine::IdPrefix() const {
+  const std::string& configured = state().config.system.instance_id;
+  return configured.empty() ? options_.instance_id : configured;
+}
+
 std::string Engine::ClientOrderId(Seq state_seq) const {
-  return fmt::format("{}-{}", options_.instance_id, state_seq);
+  return fmt::format("{}-{}", IdPrefix(), state_seq);
 }
 
 bool Engine::IsOwnOrder(std::string_view client_order_id) const {
-  return client_order_id.size() > options_.instance_id.size() + 1 &&
-         client_order_id.starts_with(options_.instance_id) &&
-         client_order_id[options_.instance_id.size()] == '-';
+  const std::string& base = options_.instance_id;
+  return client_order_id.size() > base.size() + 1 && client_order_id.starts_with(base) &&
+         (client_order_id[base.size()] == '-' || client_order_id[base.size()] == '.');
 }
 
 Seq Engine::exchange_seq() const {

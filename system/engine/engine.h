@@ -11,10 +11,13 @@
 // the caller's thread with time from the Clock; the same seed, clock and venue
 // give the same orders.
 //
-// Client order ids are "<instance_id>-<state_seq>": the state_seq the order's
-// intent was logged at. A recovered engine never goes below the state_seq of
-// anything durable, so it never reuses an id, and the prefix tells its own
-// orders from anyone else's on the account.
+// Client order ids are "<prefix>-<state_seq>": the state_seq the order's intent
+// was logged at. The prefix is the configured instance id ("cd1"), or after a
+// recovery that lost history (damage in the log, or a rebuild from the venue)
+// a new id space "cd1.<n>" that reconciliation logs as a configuration change:
+// a recovered engine then never reuses an id even where its state_seq went
+// back. IsOwnOrder tells the engine's orders (every id space of the instance)
+// from anyone else's on the account.
 //
 // Full disk: when a commit fails with kNoSpace the engine halts new risk (no
 // new order is sent), keeps every venue report it could not persist in order
@@ -113,6 +116,8 @@ class Engine {
   const EngineStats& stats() const { return stats_; }
   const EngineOptions& options() const { return options_; }
   std::string ClientOrderId(Seq state_seq) const;
+  // The prefix of new client order ids (the id space in use).
+  std::string IdPrefix() const;
   bool IsOwnOrder(std::string_view client_order_id) const;
   // The highest exchange_seq applied or seen as a duplicate.
   Seq exchange_seq() const;

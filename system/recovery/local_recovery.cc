@@ -340,7 +340,8 @@ class Discovery {
         out_.state.trading = *tradings_[base];
       }
     } else if (report_.wal_segments.empty()) {
-      return Status::Ok();  // nothing anywhere
+      NothingValid();
+      return Status::Ok();
     } else {
       report_.source = "l3";
       report_.base_reason += "; rebuilding from the start of the log";
@@ -405,11 +406,23 @@ class Discovery {
       out_.state.trading.state_seq = trading_from;
     }
     report_.recovered_seq = out_.state.state_seq();
-    if (report_.source == "l3" && !report_.base && report_.recovered_seq == 0) {
-      report_.source = "empty";
-      out_.found_nothing = report_.candidates.empty();
-    }
+    if (!report_.base && report_.recovered_seq == 0) NothingValid();
     return Status::Ok();
+  }
+
+  // No base and nothing replayed: a new directory, or everything lost.
+  void NothingValid() {
+    out_.found_nothing = report_.candidates.empty() && report_.wal_segments.empty();
+    if (out_.found_nothing) {
+      report_.source = "empty";
+      return;
+    }
+    report_.source = "venue";
+    report_.config_source = "defaults";
+    report_.notes.push_back(
+        "nothing valid on any level: positions, balances and open orders are rebuilt from the "
+        "venue; the configuration falls back to the engine's defaults and strategy state "
+        "starts empty; fills, orders and strategy history before the loss are not recovered");
   }
 
   Fs& fs_;

@@ -52,6 +52,7 @@ class Reconciler {
     CD_RETURN_IF_ERROR(CompareOpenOrders());
     CD_RETURN_IF_ERROR(ComparePositions());
     CD_RETURN_IF_ERROR(CompareBalances());
+    CD_RETURN_IF_ERROR(NewIdSpaceIfHistoryWasLost());
     CD_RETURN_IF_ERROR(RebuildMarketData());
     report_.reports_applied += engine_.stats().reports_applied - applied_before;
     return Status::Ok();
@@ -161,7 +162,7 @@ class Reconciler {
       const auto l = local_balances.find(key);
       const Balance local = l == local_balances.end() ? Balance{venue.venue, venue.currency}
                                                       : l->second;
-      if (local == venue) continue;
+      if (l != local_balances.end() && local == venue) continue;
       CD_RETURN_IF_ERROR(engine_.CommitCritical(BalanceSet{venue}));
       // `available` is derived at the venue (total less what open buy orders
       // reserve) and kept current by this adoption; only a different total is
@@ -170,6 +171,67 @@ class Reconciler {
         Note("balance", key, Describe(local), Describe(venue), "adopted the venue's balance");
       }
     }
+    return Status::Ok();
+  }
+
+  // The id space of `id` ("cd1-7": 0, "cd1.3-7": 3) for this engine's base prefix.
+  uint64_t IdSpaceOf(std::string_view id) const {
+    const std::string& base = engine_.options().instance_id;
+    if (!id.starts_with(base) || id.size() <= base.size() || id[base.size()] != '.') return 0;
+    uint64_t n = 0;
+    for (size_t i = base.size() + 1; i < id.size() && id[i] >= '0' && id[i] <= '9'; ++i) {
+      n = n * 10 + static_cast<uint64_t>(id[i] - '0');
+    }
+    return n;
+  }
+
+  // After a recovery that lost history (the log stopped at damage, nothing
+  // local was valid, or the directory is empty but the venue has this
+  // engine's orders) the state_seq may be below ids already used: new orders
+  // take ids in a new id space, above every space the venue has seen.
+  Status NewIdSpaceIfHistoryWasLost() {
+    bool lost = !report_.wal_stop.ok() || report_.source == "venue";
+    if (!lost && report_.source != "empty") return Status::Ok();
+    uint64_t highest = IdSpaceOf(engine_.IdPrefix());
+    bool own_seen = false;
+    const auto see = [&](const std::string& id) {
+      if (!engine_.IsOwnOrder(id)) return;
+      own_seen = true;
+      highest = std::max(highest, IdSpaceOf(id));
+    };
+    for (const Order& o : open_orders_) see(o.client_order_id);
+    bool complete = true;
+    for (Seq after = 0;;) {
+      auto page = venue_.QueryReportsSince(after, options_.page);
+      if (!page.ok() && page.status().code() == StatusCode::kFailedPrecondition) {
+        complete = false;
+        break;
+      }
+      CD_RETURN_IF_ERROR(page.status());
+      for (const ExecutionReport& r : *page) {
+        see(r.client_order_id);
+        after = r.exchange_seq;
+      }
+      if (page->size() < options_.page) break;
+    }
+    if (report_.source == "empty" && (own_seen || !complete)) {
+      lost = true;
+      report_.source = "venue";
+      report_.notes.push_back(
+          "the state directory holds nothing, but the venue has orders of this engine: its "
+          "state was lost; positions, balances and open orders are rebuilt from the venue");
+    }
+    if (!lost) return Status::Ok();
+    ConfigurationState config = engine_.state().config;
+    config.system.instance_id = fmt::format("{}.{}", engine_.options().instance_id, highest + 1);
+    ++config.version;
+    CD_RETURN_IF_ERROR(engine_.CommitCritical(ConfigChanged{config}));
+    report_.notes.push_back(fmt::format(
+        "history was lost, so state_seq may repeat ids already sent: new orders take client "
+        "order ids {}-<state_seq>{}",
+        config.system.instance_id,
+        complete ? "" : " (the venue no longer keeps its oldest reports: the id space is "
+                        "above every one it still shows)"));
     return Status::Ok();
   }
 

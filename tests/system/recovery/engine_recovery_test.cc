@@ -171,6 +171,73 @@ TEST(EngineRecoveryTest, AFullDiskHaltsNewOrdersAcknowledgesNothingAndResumes) {
   std::printf("full disk: halted after %d steps while full\n", steps);
 }
 
+// Damage in the log loses acknowledged records: the engine's state_seq goes
+// back, and ids derived from it would repeat ids the venue has. A recovery
+// that lost history takes a new id space instead; nothing is sent twice.
+TEST(EngineRecoveryTest, AfterLosingHistoryNewOrdersNeverReuseAnId) {
+  for (const bool wipe_everything : {false, true}) {
+    SCOPED_TRACE(wipe_everything ? "state directory wiped" : "log damaged");
+    EngineWorld w(19, Disk(19));
+    w.StartFresh();
+    w.Run(1'500);
+    faults::Rng rng(19);
+    w.Crash(CrashKind::kProcessCrash, rng);
+    auto& disk = w.disk();
+    if (wipe_everything) {
+      for (const std::string dir : {"/state/l2/automatic", "/state/l2/manual", "/state/snapshots",
+                                    "/state/wal"}) {
+        auto names = disk.List(dir);
+        if (!names.ok()) continue;
+        for (const std::string& name : *names) ASSERT_TRUE(disk.Unlink(dir + "/" + name).ok());
+      }
+      ASSERT_TRUE(disk.Unlink("/state/l1").ok());
+    } else {
+      // Garbage over the middle of the first WAL segment's records, and no L1/L2
+      // copy newer than it: recovery stops in the middle of the history.
+      auto names = disk.List("/state/wal");
+      ASSERT_TRUE(names.ok() && !names->empty());
+      auto file = disk.Open("/state/wal/" + names->front(), OpenOptions::ReadWrite());
+      ASSERT_TRUE(file.ok());
+      const std::vector<std::byte> garbage(64, std::byte{0x5a});
+      ASSERT_TRUE((*file)->WriteAt(20'000, garbage).ok());
+      ASSERT_TRUE((*file)->Sync().ok());
+      for (const std::string dir : {"/state/l2/automatic", "/state/snapshots"}) {
+        auto copies = disk.List(dir);
+        if (!copies.ok()) continue;
+        for (const std::string& name : *copies) ASSERT_TRUE(disk.Unlink(dir + "/" + name).ok());
+      }
+      ASSERT_TRUE(disk.Unlink("/state/l1").ok());
+    }
+    w.Recover("after losing history", rng, /*history_lost=*/true);
+    if (wipe_everything) {
+      EXPECT_EQ(w.report().source, "venue");
+    } else {
+      EXPECT_FALSE(w.report().wal_stop.ok());
+    }
+    EXPECT_EQ(w.engine().IdPrefix(), "cd1.1");
+    const uint64_t sent = w.engine().stats().orders_sent;
+    w.Run(1'500);
+    EXPECT_GT(w.engine().stats().orders_sent, sent + 50);
+    EXPECT_EQ(w.exchange().account(w.account()).duplicate_client_order_ids, 0u);
+    // And again: the next loss takes the next space, above both.
+    w.Crash(CrashKind::kProcessCrash, rng);
+    auto names = disk.List("/state/wal");
+    ASSERT_TRUE(names.ok());
+    for (const std::string& name : *names) ASSERT_TRUE(disk.Unlink("/state/wal/" + name).ok());
+    for (const std::string dir : {"/state/l2/automatic", "/state/l2/manual",
+                                  "/state/l2/emergency", "/state/snapshots"}) {
+      auto copies = disk.List(dir);
+      if (!copies.ok()) continue;
+      for (const std::string& name : *copies) ASSERT_TRUE(disk.Unlink(dir + "/" + name).ok());
+    }
+    ASSERT_TRUE(disk.Unlink("/state/l1").ok());
+    w.Recover("after losing everything again", rng, /*history_lost=*/true);
+    EXPECT_EQ(w.engine().IdPrefix(), "cd1.2");
+    w.Run(1'000);
+    EXPECT_EQ(w.exchange().account(w.account()).duplicate_client_order_ids, 0u);
+  }
+}
+
 // Recovery crashes at its n-th disk operation, for every n until it finishes;
 // recovering again must reach the same state as an uninterrupted recovery.
 TEST(EngineRecoveryTest, RecoveryAfterACrashDuringRecoveryConverges) {
