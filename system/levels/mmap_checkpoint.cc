@@ -195,12 +195,25 @@ Status MmapCheckpoint::CheckFileHeader(ByteSpan header) const {
 
 // Both slots read with ReadAt (bytes past the end of the file read as zeros).
 Result<std::array<L1Slot, 2>> MmapCheckpoint::ReadSlotsUnmapped(File& file, uint64_t size) const {
+  // Only what a slot holds is read: its header, then the image its length
+  // names (a slot is megabytes, its image often kilobytes; recovery reads this
+  // cold). Bytes past the end of a short file read as zeros.
   std::array<L1Slot, 2> slots;
-  std::vector<std::byte> bytes(options_.slot_bytes);
+  std::vector<std::byte> bytes;
   for (int index = 0; index < 2; ++index) {
-    std::fill(bytes.begin(), bytes.end(), std::byte{0});
-    if (SlotOffset(index) < size) {
-      CD_RETURN_IF_ERROR(file.ReadAt(SlotOffset(index), bytes).status());
+    const uint64_t offset = SlotOffset(index);
+    bytes.assign(kSlotHeaderBytes, std::byte{0});
+    const auto read = [&](size_t from) -> Status {
+      if (offset + from >= size) return Status::Ok();
+      const size_t n = static_cast<size_t>(std::min<uint64_t>(bytes.size() - from,
+                                                              size - offset - from));
+      return file.ReadAt(offset + from, MutableByteSpan(bytes).subspan(from, n)).status();
+    };
+    CD_RETURN_IF_ERROR(read(0));
+    const uint64_t length = LoadU64(bytes.data() + 8);
+    if (length <= options_.slot_bytes - kSlotHeaderBytes) {
+      bytes.resize(kSlotHeaderBytes + length, std::byte{0});
+      CD_RETURN_IF_ERROR(read(kSlotHeaderBytes));
     }
     slots[static_cast<size_t>(index)] = DecodeSlot(bytes, index);
   }
@@ -257,7 +270,9 @@ Status MmapCheckpoint::WriteImage(Seq state_seq) {
 L1Slot MmapCheckpoint::ReadSlot(int index) const { return DecodeSlot(Slot(index), index); }
 
 L1Slot MmapCheckpoint::DecodeSlot(ByteSpan slot_bytes, int index) const {
-  CD_CHECK(slot_bytes.size() == options_.slot_bytes, "an L1 slot write of the wrong size");
+  // The whole slot (mapped), or its header and as much as its length names (read).
+  CD_CHECK(slot_bytes.size() >= kSlotHeaderBytes && slot_bytes.size() <= options_.slot_bytes,
+           "an L1 slot of the wrong size");
   L1Slot out;
   out.index = index;
   const std::byte* slot = slot_bytes.data();
@@ -273,6 +288,7 @@ L1Slot MmapCheckpoint::DecodeSlot(ByteSpan slot_bytes, int index) const {
                                    fmt::format("length {} exceeds the slot", length));
     return out;
   }
+  CD_CHECK(kSlotHeaderBytes + length <= slot_bytes.size(), "an L1 slot read short of its length");
   const ByteSpan image(slot + kSlotHeaderBytes, length);
   if (stored == 0 || SlotChecksum(slot, image) != stored) {
     out.state = Status::Corruption(options_.path, slot_offset + 16, name + ".checksum",
