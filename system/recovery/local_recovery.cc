@@ -321,7 +321,8 @@ class Discovery {
       const size_t base = *report_.base;
       trading_from = report_.base_seq;
       if (states_[base]) {
-        out_.state = *states_[base];
+        out_.state = std::move(*states_[base]);
+        states_[base].reset();
         read_after = trading_from;
         report_.config_source = report_.candidates[base].location;
       } else {
@@ -355,11 +356,13 @@ class Discovery {
     const int64_t start = clock_.Mono();
     Status stop;
     const Status read = reader.Read(read_after, [&](const WalRecordView& record) -> Status {
-      const std::string source =
-          fmt::format("{} state_seq {}", WalDir(options_.state_dir), record.state_seq);
+      // Named only when something is wrong: this runs a million times a recovery.
+      const auto source = [&] {
+        return fmt::format("{} state_seq {}", WalDir(options_.state_dir), record.state_seq);
+      };
       if (record.state_seq != expected) {
         report_.wal_gap_seq = record.state_seq;
-        return Status::Corruption(source, 0, "state_seq",
+        return Status::Corruption(source(), 0, "state_seq",
                                   fmt::format("expected state_seq {} next: the log has a gap",
                                               expected));
       }
@@ -371,8 +374,9 @@ class Discovery {
           return Status::Ok();
         }
       }
-      CD_ASSIGN_OR_RETURN(StateUpdate update,
-                          DecodeStateUpdate(record.type, record.payload, source));
+      auto decoded = DecodeStateUpdate(record.type, record.payload, "");
+      if (!decoded.ok()) return Status(decoded.status()).Annotate(source());
+      StateUpdate update = std::move(decoded).value();
       if (record.state_seq <= trading_from) {
         out_.state.config = std::get<ConfigChanged>(update).config;
         config_seen = record.state_seq;
@@ -381,7 +385,7 @@ class Discovery {
       const Status applied =
           ApplyStateUpdate(out_.state, update, record.state_seq, record.time_ns);
       if (!applied.ok()) {
-        return Status::Corruption(source, 0, "record", applied.message());
+        return Status::Corruption(source(), 0, "record", applied.message());
       }
       config_seen = record.state_seq;
       ++report_.records_replayed;
@@ -395,7 +399,8 @@ class Discovery {
       }
       report_.wal_stop = read;
     }
-    if (report_.base && !states_[*report_.base] && config_seen < trading_from) {
+    if (report_.base && report_.candidates[*report_.base].trading_only &&
+        config_seen < trading_from) {
       report_.notes.push_back(fmt::format(
           "configuration changes between state_seq {} and the L1 base {} could not be read "
           "from the log: the configuration may be older than the trading state",

@@ -41,8 +41,7 @@ class EngineWorld {
  public:
   EngineWorld(uint64_t seed, faults::SimDiskOptions disk_options,
               int64_t market_actions_per_second = 2'000)
-      : seed_(seed),
-        disk_(std::move(disk_options)),
+      : disk_(std::move(disk_options)),
         exchange_(simulator::ExchangeConfig{}),
         market_(exchange_, MarketConfigFor(market_actions_per_second), Mix64(seed), 0),
         account_(exchange_.OpenAccount("engine", 0)),
@@ -226,7 +225,6 @@ class EngineWorld {
   int crashes_during_recovery() const { return crashes_during_recovery_; }
 
  private:
-  uint64_t seed_;
   faults::SimClock clock_;
   faults::SimDisk disk_;
   simulator::Exchange exchange_;
