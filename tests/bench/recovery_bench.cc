@@ -188,7 +188,8 @@ class NoSyncSetupFs final : public system::FsWrapper {
 
 // Counts the bytes every read returns, by level (the path's part under the
 // state directory: "l1", "l2", "wal", ...), Open of the levels included. The
-// L1 mapping's page-ins are not reads and are not counted.
+// L1 mapping's page-ins are not reads and are not counted. Also counts file
+// and directory syncs: on a restart that changes nothing they are pure latency.
 class ReadCountingFs final : public system::FsWrapper {
  public:
   using Counts = std::map<std::string, uint64_t>;
@@ -198,9 +199,14 @@ class ReadCountingFs final : public system::FsWrapper {
                                      system::OpenOptions options) override {
     CD_ASSIGN_OR_RETURN(std::unique_ptr<File> file, FsWrapper::Open(path, options));
     uint64_t& bytes = counts_[LevelOf(path)];
-    return std::unique_ptr<File>(std::make_unique<CountingFile>(std::move(file), bytes));
+    return std::unique_ptr<File>(std::make_unique<CountingFile>(std::move(file), bytes, syncs_));
+  }
+  Status SyncDir(const std::string& dir) override {
+    ++syncs_;
+    return FsWrapper::SyncDir(dir);
   }
   const Counts& counts() const { return counts_; }
+  uint64_t syncs() const { return syncs_; }
 
  private:
   std::string LevelOf(const std::string& path) const {
@@ -210,18 +216,24 @@ class ReadCountingFs final : public system::FsWrapper {
   }
   class CountingFile final : public system::FileWrapper {
    public:
-    CountingFile(std::unique_ptr<File> target, uint64_t& bytes)
-        : FileWrapper(std::move(target)), bytes_(bytes) {}
+    CountingFile(std::unique_ptr<File> target, uint64_t& bytes, uint64_t& syncs)
+        : FileWrapper(std::move(target)), bytes_(bytes), syncs_(syncs) {}
     Result<size_t> ReadAt(uint64_t offset, MutableByteSpan out) override {
       Result<size_t> read = FileWrapper::ReadAt(offset, out);
       if (read.ok()) bytes_ += *read;
       return read;
     }
+    Status Sync() override {
+      ++syncs_;
+      return FileWrapper::Sync();
+    }
 
    private:
     uint64_t& bytes_;
+    uint64_t& syncs_;
   };
   std::string state_dir_;
+  uint64_t syncs_ = 0;
   Counts counts_;  // std::map: references to its values stay valid
 };
 
@@ -285,6 +297,7 @@ struct ReadyTiming {
   double total_s = 0;                                // RecoverLocal + PrepareForAppend + Open
   double open_s = 0;                                 // MultiLevelCheckpointer::Open alone
   ReadCountingFs::Counts recover_reads, open_reads;  // bytes by level
+  uint64_t syncs = 0;                                // file and directory syncs, all steps
   RecoveryReport report;
 };
 
@@ -309,6 +322,7 @@ Result<ReadyTiming> RecoverToReady(const CheckpointerOptions& options) {
   out.open_s = SecondsSince(open_start);
   out.total_s = SecondsSince(start);
   out.open_reads = fs.counts();
+  out.syncs = fs.syncs();
   for (const auto& [level, bytes] : out.recover_reads) out.open_reads[level] -= bytes;
   out.report = std::move(local.report);
   return out;
@@ -425,6 +439,7 @@ double Ms(int64_t ns) { return static_cast<double>(ns) / 1e6; }
 
 struct PhaseSamples {
   Samples total_ms, discover_ms, load_ms, validate_ms, replay_ms, open_ms, other_ms;
+  uint64_t syncs = 0;  // of the last restart
 
   void Add(const ReadyTiming& t) {
     const system::RecoveryPhases& p = t.report.phases;
@@ -436,6 +451,7 @@ struct PhaseSamples {
     open_ms.values.push_back(t.open_s * 1e3);
     // In RecoverLocal but in no phase (choosing the base, copying it, PrepareForAppend).
     other_ms.values.push_back(t.total_s * 1e3 - t.open_s * 1e3 - Ms(p.total_ns()));
+    syncs = t.syncs;
   }
   void Report(benchmark::State& state) {
     state.counters["total_ms"] = total_ms.Percentile(0.5);
@@ -447,6 +463,7 @@ struct PhaseSamples {
     state.counters["replay_ms"] = replay_ms.Percentile(0.5);
     state.counters["open_ms"] = open_ms.Percentile(0.5);
     state.counters["other_ms"] = other_ms.Percentile(0.5);
+    state.counters["syncs"] = static_cast<double>(syncs);
   }
 };
 
