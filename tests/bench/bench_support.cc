@@ -18,11 +18,22 @@ namespace crashdrill::bench {
 
 using system::Status;
 
-std::string BenchDir(const std::string& name) {
+namespace {
+std::filesystem::path BenchRoot() {
   const char* root = std::getenv("CRASHDRILL_BENCH_DIR");
-  const std::filesystem::path dir =
-      std::filesystem::path(root != nullptr ? root : "crashdrill-bench") / name;
+  return std::filesystem::path(root != nullptr ? root : "crashdrill-bench");
+}
+}  // namespace
+
+std::string BenchDir(const std::string& name) {
+  const std::filesystem::path dir = BenchRoot() / name;
   std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir.string();
+}
+
+std::string BenchCacheDir(const std::string& name) {
+  const std::filesystem::path dir = BenchRoot() / name;
   std::filesystem::create_directories(dir);
   return dir.string();
 }

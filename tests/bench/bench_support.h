@@ -19,6 +19,9 @@ namespace crashdrill::bench {
 // A fresh, empty directory `name` under $CRASHDRILL_BENCH_DIR (default
 // ./crashdrill-bench), removed and made again.
 std::string BenchDir(const std::string& name);
+// The directory `name` under $CRASHDRILL_BENCH_DIR, made if missing and left as
+// it is: for inputs a benchmark builds once and reuses across runs.
+std::string BenchCacheDir(const std::string& name);
 
 // Why a sync on `dir` would measure nothing (tmpfs and ramfs have no device:
 // fsync there returns at once), or that statfs failed; "" for a real file system.
