@@ -26,6 +26,14 @@ Status DoesNotFit(std::string_view what, std::string_view id) {
 class CheckedMath {
  public:
   explicit CheckedMath(std::string_view id) : id_(id) {}
+  // The same checks about one entry ("position", "ACME"): named in the message
+  // only when one overflows, so a fill that fits builds no strings.
+  CheckedMath About(std::string_view kind, std::string_view key) const {
+    CheckedMath about(id_);
+    about.kind_ = kind;
+    about.key_ = key;
+    return about;
+  }
 
   Status Add(std::string_view what, int64_t a, int64_t b, int64_t& out) const {
     return __builtin_add_overflow(a, b, &out) ? Overflow(what, a, "+", b) : Status::Ok();
@@ -44,21 +52,25 @@ class CheckedMath {
 
  private:
   Status Overflow(std::string_view what, int64_t a, std::string_view op, int64_t b) const {
+    const std::string name = kind_.empty() ? std::string(what)
+                                           : fmt::format("{} {} {}", kind_, key_, what);
     return Status::Error(StatusCode::kInvalidArgument, "apply", id_,
-                         fmt::format("fill: {}: {} {} {} overflows int64", what, a, op, b));
+                         fmt::format("fill: {}: {} {} {} overflows int64", name, a, op, b));
   }
   std::string_view id_;
+  std::string_view kind_, key_;
 };
 
 // `p` moved by `lots` (signed: + bought, - sold) at `price`, and the profit or
 // loss that realizes; checked, so `p` is only a candidate until it succeeds.
-Status MovePosition(const CheckedMath& math, Position& p, Lots lots, Ticks price, Minor& realized) {
-  const std::string name = "position " + p.symbol;
+Status MovePosition(const CheckedMath& fill_math, Position& p, Lots lots, Ticks price,
+                    Minor& realized) {
+  const CheckedMath math = fill_math.About("position", p.symbol);
   realized = 0;
   const bool reduces = p.quantity_lots != 0 && ((p.quantity_lots > 0) != (lots > 0));
   if (reduces) {
     Lots held = 0;
-    CD_RETURN_IF_ERROR(math.Abs(name + " quantity_lots", p.quantity_lots, held));
+    CD_RETURN_IF_ERROR(math.Abs("quantity_lots", p.quantity_lots, held));
     const Lots closing = std::min<Lots>(held, std::llabs(lots));  // |lots| is the fill's quantity
     // |cost * closing / held| <= |cost|: exact in 128 bits, and it fits.
     const Minor cost_removed =
@@ -66,17 +78,17 @@ Status MovePosition(const CheckedMath& math, Position& p, Lots lots, Ticks price
     const Lots closing_signed = p.quantity_lots > 0 ? closing : -closing;
     // Long: sold `closing` at price. Short: bought back `closing` at price.
     Minor proceeds = 0;
-    CD_RETURN_IF_ERROR(math.Mul(name + " closing notional", closing_signed, price, proceeds));
-    CD_RETURN_IF_ERROR(math.Sub(name + " realized P&L", proceeds, cost_removed, realized));
+    CD_RETURN_IF_ERROR(math.Mul("closing notional", closing_signed, price, proceeds));
+    CD_RETURN_IF_ERROR(math.Sub("realized P&L", proceeds, cost_removed, realized));
     p.cost_minor -= cost_removed;       // same sign, no larger: moves toward zero
     p.quantity_lots -= closing_signed;  // likewise
     lots += closing_signed;             // what is left opens a position the other way
   }
   Minor opening_cost = 0;
-  CD_RETURN_IF_ERROR(math.Add(name + " quantity_lots", p.quantity_lots, lots, p.quantity_lots));
-  CD_RETURN_IF_ERROR(math.Mul(name + " opening notional", lots, price, opening_cost));
-  CD_RETURN_IF_ERROR(math.Add(name + " cost_minor", p.cost_minor, opening_cost, p.cost_minor));
-  return math.Add(name + " realized_pnl_minor", p.realized_pnl_minor, realized,
+  CD_RETURN_IF_ERROR(math.Add("quantity_lots", p.quantity_lots, lots, p.quantity_lots));
+  CD_RETURN_IF_ERROR(math.Mul("opening notional", lots, price, opening_cost));
+  CD_RETURN_IF_ERROR(math.Add("cost_minor", p.cost_minor, opening_cost, p.cost_minor));
+  return math.Add("realized_pnl_minor", p.realized_pnl_minor, realized,
                   p.realized_pnl_minor);
 }
 
@@ -123,9 +135,10 @@ Status ComputeFillEffects(const TradingState& t, const FillReceived& update,
   out.balance = balance == t.balances.end() ? Balance{} : balance->second;
   out.balance.venue = venue;
   out.balance.currency = update.currency;
-  CD_RETURN_IF_ERROR(math.Add("balance " + key + " total_minor", out.balance.total_minor, cash,
+  const CheckedMath balance_math = math.About("balance", key);
+  CD_RETURN_IF_ERROR(balance_math.Add("total_minor", out.balance.total_minor, cash,
                               out.balance.total_minor));
-  return math.Add("balance " + key + " available_minor", out.balance.available_minor, cash,
+  return balance_math.Add("available_minor", out.balance.available_minor, cash,
                   out.balance.available_minor);
 }
 
