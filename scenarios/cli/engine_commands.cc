@@ -1,7 +1,8 @@
 // The operator's commands on a real state directory (PosixFs, real fsync and
 // mmap, the system clock):
-//   crashdrill inspect STATE_DIR                 every copy of every level; exit 0
-//                                                when a valid base exists, 1 when none
+//   crashdrill inspect STATE_DIR [--json]        every copy of every level; exit 0
+//                                                when a valid base exists (a copy, or a
+//                                                log from its start), 1 when none
 //   crashdrill recover STATE_DIR [--venue ADDR] [--json]
 //   crashdrill trade --state-dir DIR [--venue ADDR] [--seconds N] [--seed S]
 //                    [--crash-after N] [--acks]
@@ -110,7 +111,8 @@ int RunInspect(const std::string& state_dir, bool json) {
   } else {
     std::fputs(RecoveryReportText(report).c_str(), stdout);
   }
-  return report.base ? kExitOk : 1;
+  // A valid base: a valid copy, or a log that rebuilds the state from its start.
+  return report.base || report.recovered_seq > 0 ? kExitOk : 1;
 }
 
 int RunRecover(const std::string& state_dir, const std::string& venue_address, bool json,
