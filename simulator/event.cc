@@ -1,5 +1,6 @@
 #include "simulator/event.h"
 
+#include <bit>
 #include <cassert>
 #include <cstring>
 #include <new>
@@ -8,10 +9,15 @@ namespace crashdrill::simulator {
 namespace {
 
 // Fixed-width little-endian fields into a stack buffer (the canonical encoding).
+// Whole words are copied, not bytes: a byte loop through a char buffer makes the
+// compiler reload and store size_ after every byte (char may alias it), which
+// made encoding the largest single cost of matching.
 class Encoder {
  public:
   void U64(uint64_t value) {
-    for (int i = 0; i < 8; ++i) bytes_[size_++] = static_cast<char>((value >> (8 * i)) & 0xff);
+    if constexpr (std::endian::native == std::endian::big) value = __builtin_bswap64(value);
+    std::memcpy(bytes_ + size_, &value, sizeof value);
+    size_ += sizeof value;
   }
   void I64(int64_t value) { U64(static_cast<uint64_t>(value)); }
   void U8(uint8_t value) { bytes_[size_++] = static_cast<char>(value); }
