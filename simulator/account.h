@@ -5,10 +5,13 @@
 // cash is constant and per symbol the positions sum to zero.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -16,6 +19,13 @@
 #include "system/state/vocabulary.h"
 
 namespace crashdrill::simulator {
+
+// Hashes std::string and std::string_view alike (is_transparent), so a map keyed by
+// std::string is searched with a view without building a string first.
+struct StringHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
+};
 
 struct PositionRecord {
   system::Lots quantity_lots = 0;
@@ -31,8 +41,9 @@ struct Account {
   // once, so their memory is bounded by their live orders.
   bool keep_history = true;
   std::vector<PositionRecord> positions;  // indexed by SymbolId
-  std::unordered_map<std::string, uint64_t> client_order_ids;  // -> exchange_order_id
-  std::set<uint64_t> open_orders;                               // exchange_order_ids
+  // -> exchange_order_id
+  std::unordered_map<std::string, uint64_t, StringHash, std::equal_to<>> client_order_ids;
+  std::set<uint64_t> open_orders;  // exchange_order_ids
   std::deque<Event> history;  // this account's events, bounded (oldest trimmed)
   system::Seq trimmed_through_exchange_seq = 0;  // newest exchange_seq trimmed away
   system::Seq next_report_seq = 1;

@@ -1,5 +1,6 @@
 #include "simulator/event.h"
 
+#include <bit>
 #include <cassert>
 #include <cstring>
 #include <new>
@@ -7,11 +8,18 @@
 namespace crashdrill::simulator {
 namespace {
 
-// Fixed-width little-endian fields into a stack buffer (the canonical encoding).
+// Fixed-width little-endian fields into a caller's buffer (the canonical encoding)
+// of at least kMaxEncodedEventBytes. Whole words are copied, not bytes: a byte
+// loop through a char buffer makes the compiler reload and store the size after
+// every byte (char may alias it), which made encoding the largest single cost of
+// matching.
 class Encoder {
  public:
+  explicit Encoder(char* bytes) : bytes_(bytes) {}
   void U64(uint64_t value) {
-    for (int i = 0; i < 8; ++i) bytes_[size_++] = static_cast<char>((value >> (8 * i)) & 0xff);
+    if constexpr (std::endian::native == std::endian::big) value = __builtin_bswap64(value);
+    std::memcpy(bytes_ + size_, &value, sizeof value);
+    size_ += sizeof value;
   }
   void I64(int64_t value) { U64(static_cast<uint64_t>(value)); }
   void U8(uint8_t value) { bytes_[size_++] = static_cast<char>(value); }
@@ -19,11 +27,10 @@ class Encoder {
     std::memcpy(bytes_ + size_, text.data(), text.size());
     size_ += text.size();
   }
-  const char* data() const { return bytes_; }
   size_t size() const { return size_; }
 
  private:
-  char bytes_[8 * 15 + 6 + system::kMaxClientOrderIdBytes];
+  char* bytes_;
   size_t size_ = 0;
 };
 
@@ -55,9 +62,10 @@ void Encode(const Event& event, Encoder& out) {
 }  // namespace
 
 void EncodeCanonical(const Event& event, std::string& out) {
-  Encoder encoder;
+  char bytes[kMaxEncodedEventBytes];
+  Encoder encoder(bytes);
   Encode(event, encoder);
-  out.append(encoder.data(), encoder.size());
+  out.append(bytes, encoder.size());
 }
 
 EventHasher::EventHasher() : state_(XXH3_createState()) {
@@ -68,11 +76,26 @@ EventHasher::EventHasher() : state_(XXH3_createState()) {
 EventHasher::~EventHasher() { XXH3_freeState(state_); }
 
 void EventHasher::Add(const Event& event) {
-  Encoder encoder;
+  if (pending_size_ + kMaxEncodedEventBytes > sizeof pending_) Flush();
+  Encoder encoder(pending_ + pending_size_);
   Encode(event, encoder);
-  XXH3_64bits_update(state_, encoder.data(), encoder.size());
+  pending_size_ += encoder.size();
 }
 
-uint64_t EventHasher::Digest() const { return XXH3_64bits_digest(state_); }
+void EventHasher::Flush() {
+  XXH3_64bits_update(state_, pending_, pending_size_);
+  pending_size_ = 0;
+}
+
+uint64_t EventHasher::Digest() const {
+  // The pending bytes go into a copy, so Digest stays a pure read.
+  XXH3_state_t* copy = XXH3_createState();
+  if (copy == nullptr) throw std::bad_alloc();
+  XXH3_copyState(copy, state_);
+  XXH3_64bits_update(copy, pending_, pending_size_);
+  const uint64_t digest = XXH3_64bits_digest(copy);
+  XXH3_freeState(copy);
+  return digest;
+}
 
 }  // namespace crashdrill::simulator

@@ -4,6 +4,7 @@
 // event), so equal seeds and inputs give equal hashes on every platform.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 
@@ -45,7 +46,14 @@ struct Event {
   bool operator==(const Event&) const = default;
 };
 
-// Running XXH3-64 over the canonical encoding of each event appended.
+// The most bytes the canonical encoding of one event takes: 15 fixed 8-byte
+// fields, 6 one-byte fields, the client order id.
+inline constexpr size_t kMaxEncodedEventBytes = 8 * 15 + 6 + system::kMaxClientOrderIdBytes;
+
+// Running XXH3-64 over the canonical encoding of each event appended. Events are
+// encoded into a batch and hashed a batch at a time: XXH3 over the concatenation
+// does not depend on how it is cut, and one large update costs far less than one
+// per event.
 class EventHasher {
  public:
   EventHasher();
@@ -57,7 +65,11 @@ class EventHasher {
   uint64_t Digest() const;
 
  private:
+  void Flush();
+
   XXH3_state_t* state_;
+  char pending_[16 * kMaxEncodedEventBytes];  // encoded, not yet hashed
+  size_t pending_size_ = 0;
 };
 
 // Appends the canonical bytes of `event` (fixed-width little-endian fields, then

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cassert>
+#include <set>
+#include <string_view>
 #include <utility>
 
 namespace crashdrill::simulator {
@@ -20,6 +22,15 @@ using system::TimeNs;
 namespace {
 std::string ClippedId(std::string_view id) {
   return std::string(id.substr(0, system::kMaxClientOrderIdBytes));
+}
+
+// Removes `id` from an account's open orders; false if it was not there. (A find
+// and an erase of the iterator: erase by key walks a whole equal_range.)
+bool EraseOpenOrder(std::set<uint64_t>& open_orders, uint64_t id) {
+  const auto it = open_orders.find(id);
+  if (it == open_orders.end()) return false;
+  open_orders.erase(it);
+  return true;
 }
 }  // namespace
 
@@ -43,7 +54,7 @@ AccountId Exchange::OpenAccount(std::string_view name, Minor deposit_minor, bool
 }
 
 std::optional<AccountId> Exchange::FindAccount(std::string_view name) const {
-  auto it = account_ids_.find(std::string(name));
+  auto it = account_ids_.find(name);
   if (it == account_ids_.end()) return std::nullopt;
   return it->second;
 }
@@ -133,7 +144,8 @@ void Exchange::Submit(AccountId account_id, const system::NewOrder& order, TimeN
   if (record.state == OrderState::kOpen) {
     if (record.type == OrderType::kLimit) {
       record.book_position = books_[symbol].Rest(record.side, record.price_ticks, id);
-      account.open_orders.insert(id);
+      // Order ids only grow, so a new open order always goes at the end.
+      account.open_orders.emplace_hint(account.open_orders.end(), id);
       return;
     }
     CloseOrder(record, RejectReason::kRemainderCancelled, now_ns);
@@ -173,7 +185,7 @@ void Exchange::Trade(OrderRecord& maker, OrderRecord& taker, Lots lots, TimeNs n
   const bool maker_done = maker.filled_lots + lots == maker.quantity_lots;
   if (maker_done) {
     books_[maker.symbol].Remove(maker.side, maker.price_ticks, maker.book_position);
-    accounts_[maker.account].open_orders.erase(maker.id);
+    EraseOpenOrder(accounts_[maker.account].open_orders, maker.id);
   }
   for (OrderRecord* order : {&maker, &taker}) {
     const bool is_maker = order == &maker;
@@ -200,7 +212,7 @@ void Exchange::Trade(OrderRecord& maker, OrderRecord& taker, Lots lots, TimeNs n
 }
 
 void Exchange::CloseOrder(OrderRecord& order, RejectReason reason, TimeNs now_ns) {
-  const bool resting = accounts_[order.account].open_orders.erase(order.id) > 0;
+  const bool resting = EraseOpenOrder(accounts_[order.account].open_orders, order.id);
   if (resting) books_[order.symbol].Remove(order.side, order.price_ticks, order.book_position);
   order.state = OrderState::kCancelled;
   order.updated_ns = now_ns;
@@ -219,7 +231,7 @@ void Exchange::Forget(OrderRecord& order) {
 
 void Exchange::Cancel(AccountId account_id, std::string_view client_order_id, TimeNs now_ns) {
   Account& account = accounts_.at(account_id);
-  auto found = account.client_order_ids.find(std::string(client_order_id));
+  auto found = account.client_order_ids.find(client_order_id);
   if (found == account.client_order_ids.end() ||
       orders_.at(found->second).state != OrderState::kOpen) {
     ++counters_.cancels_rejected;

@@ -142,7 +142,7 @@ class Exchange {
 
   ExchangeConfig config_;
   std::vector<Account> accounts_;
-  std::unordered_map<std::string, AccountId> account_ids_;
+  std::unordered_map<std::string, AccountId, StringHash, std::equal_to<>> account_ids_;
   AccountId fee_account_ = 0;
   std::vector<OrderBook> books_;
   std::unordered_map<uint64_t, OrderRecord> orders_;

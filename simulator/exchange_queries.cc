@@ -61,7 +61,7 @@ std::vector<system::Order> Exchange::OpenOrders(AccountId account_id) const {
 system::Result<system::VenueOrder> Exchange::OrderOf(AccountId account_id,
                                                      std::string_view client_order_id) const {
   const Account& account = accounts_.at(account_id);
-  auto found = account.client_order_ids.find(std::string(client_order_id));
+  auto found = account.client_order_ids.find(client_order_id);
   if (found == account.client_order_ids.end()) {
     return system::Status::Error(system::StatusCode::kNotFound, "query_order",
                                  std::string(client_order_id), "the account has no such order");
