@@ -8,6 +8,7 @@
 #include <set>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "faults/sim_file.h"
 
@@ -43,6 +44,25 @@ void SimDisk::Record(Probe probe, std::string_view path, uint64_t offset, uint64
                            .detail = std::move(detail)});
 }
 
+void to_json(nlohmann::json& json, const DiskCostModel& model) {
+  json = nlohmann::json{{"sync_ns", model.sync_ns},
+                        {"meta_op_ns", model.meta_op_ns},
+                        {"read_bytes_per_second", model.read_bytes_per_second},
+                        {"write_bytes_per_second", model.write_bytes_per_second},
+                        {"cache_bytes_per_second", model.cache_bytes_per_second}};
+}
+
+void from_json(const nlohmann::json& json, DiskCostModel& model) {
+  const DiskCostModel defaults;
+  model.sync_ns = json.value("sync_ns", defaults.sync_ns);
+  model.meta_op_ns = json.value("meta_op_ns", defaults.meta_op_ns);
+  model.read_bytes_per_second = json.value("read_bytes_per_second", defaults.read_bytes_per_second);
+  model.write_bytes_per_second =
+      json.value("write_bytes_per_second", defaults.write_bytes_per_second);
+  model.cache_bytes_per_second =
+      json.value("cache_bytes_per_second", defaults.cache_bytes_per_second);
+}
+
 Status SimDisk::BeginOp(const OpInfo& op, std::vector<Fault>& fired) {
   if (halted_) {
     return Status::Error(StatusCode::kUnavailable, op.name, op.path,
@@ -50,6 +70,16 @@ Status SimDisk::BeginOp(const OpInfo& op, std::vector<Fault>& fired) {
         .MarkInjected();
   }
   ++op_index_;
+  const DiskCostModel& cost = options_.cost;
+  switch (op.op) {
+    case OpClass::kRead: Charge(BytesTime(op.length, cost.read_bytes_per_second)); break;
+    case OpClass::kWrite: Charge(BytesTime(op.length, cost.cache_bytes_per_second)); break;
+    case OpClass::kSync:
+      // A file sync adds the write-back of its dirty bytes (SyncInode).
+      Charge(cost.sync_ns + (op.has_range ? BytesTime(op.length, cost.write_bytes_per_second) : 0));
+      break;
+    case OpClass::kMeta: Charge(cost.meta_op_ns); break;
+  }
   fired = injector_.Fire(op);
   for (const Fault& fault : fired) {
     if (fault.kind != FaultKind::kCrash) continue;

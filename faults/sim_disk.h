@@ -34,6 +34,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -45,12 +46,35 @@
 #include "faults/fault_trace.h"
 #include "faults/rng.h"
 #include "faults/sim_inode.h"
+#include <nlohmann/json_fwd.hpp>
 #include "system/io/fs.h"
 
 namespace crashdrill::faults {
 
+// Simulated time each operation costs, so a sim case's RTO follows from the
+// bytes recovery reads and the syncs it makes, not from the machine's load.
+// The defaults are this project's reference disk (ext4 on the CI machine's
+// SSD, measured by tests/bench: cold sequential read ~1 GB/s, fdatasync of a
+// small record ~1 ms); a result records the model it ran with.
+struct DiskCostModel {
+  int64_t sync_ns = 1'000'000;               // fdatasync / fsync of a directory / msync
+  int64_t meta_op_ns = 20'000;               // open, rename, unlink, list, mkdir, size...
+  int64_t read_bytes_per_second = 1'000'000'000;  // reads (recovery reads cold)
+  int64_t write_bytes_per_second = 400'000'000;   // dirty bytes a sync writes back
+  int64_t cache_bytes_per_second = 4'000'000'000;  // a write into the page cache
+
+  friend bool operator==(const DiskCostModel&, const DiskCostModel&) = default;
+};
+void to_json(nlohmann::json& json, const DiskCostModel& model);
+void from_json(const nlohmann::json& json, DiskCostModel& model);
+
+// Receives the simulated time an operation took (the runner advances its clock).
+using ChargeFunction = std::function<void(int64_t duration_ns)>;
+
 struct SimDiskOptions {
   CrashModel model;
+  DiskCostModel cost;
+  ChargeFunction charge;  // empty: time is not charged
   uint64_t capacity_bytes = uint64_t{1} << 30;
   // What to inject, and plan.seed: the one seed of every random choice the disk makes
   // (garbage bytes, flipped bits, misdirected offsets, how Crash(kind) resolves), so the
@@ -126,6 +150,14 @@ class SimDisk final : public system::Fs {
   // Counts the op, refuses it when halted, and returns the plan faults that fire on it
   // (a crash fault halts the disk and makes this return kUnavailable).
   system::Status BeginOp(const OpInfo& op, std::vector<Fault>& fired);
+  void Charge(int64_t duration_ns) const {
+    if (options_.charge && duration_ns > 0) options_.charge(duration_ns);
+  }
+  static int64_t BytesTime(uint64_t bytes, int64_t bytes_per_second) {
+    return bytes_per_second <= 0 ? 0
+                                 : static_cast<int64_t>(static_cast<__int128>(bytes) * 1'000'000'000 /
+                                                        bytes_per_second);
+  }
   system::Status FailWith(const Fault& fault, const OpInfo& op);
   void Record(Probe probe, std::string_view path, uint64_t offset, uint64_t length,
               std::string detail);

@@ -275,6 +275,9 @@ Status SimDisk::WriteInode(SimInode& inode, const std::string& path, uint64_t of
 
 Status SimDisk::SyncInode(SimInode& inode, const std::string& /*path*/) {
   FoldMaps(inode);
+  uint64_t dirty = 0;
+  for (const PendingOp& op : inode.pending) dirty += op.data.size();
+  Charge(BytesTime(dirty, options_.cost.write_bytes_per_second));
   inode.durable = inode.cache;
   inode.pending.clear();
   if (options_.model.dir_sync == DirSyncMode::kJournaled) CommitDirOps("");

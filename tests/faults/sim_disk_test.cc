@@ -413,3 +413,43 @@ TEST_F(SimDiskTest, SafeAppendNeverGrowsOverAHoleWithoutTheDataBehindIt) {
 
 }  // namespace
 }  // namespace crashdrill::faults
+
+namespace crashdrill::faults {
+namespace {
+
+// The disk cost model charges simulated time per operation: reads by their
+// bytes, a sync by its latency plus the dirty bytes it writes back, metadata
+// by a fixed cost. The same operations cost the same time, every run.
+TEST(SimDiskCostTest, ChargesReadsSyncsAndDirtyBytesDeterministically) {
+  const auto run = [] {
+    int64_t charged = 0;
+    SimDiskOptions options;
+    options.cost = {.sync_ns = 1'000'000, .meta_op_ns = 10'000,
+                    .read_bytes_per_second = 1'000'000'000,
+                    .write_bytes_per_second = 100'000'000,
+                    .cache_bytes_per_second = 1'000'000'000};
+    options.charge = [&charged](int64_t ns) { charged += ns; };
+    SimDisk disk(options);
+    auto file = disk.Open("/f", system::OpenOptions::CreateOrOpen());  // meta: 10 us
+    EXPECT_TRUE(file.ok());
+    const std::vector<std::byte> data(100'000, std::byte{1});
+    const int64_t before_write = charged;
+    EXPECT_TRUE((*file)->WriteAt(0, data).ok());  // into the cache: 100 us
+    EXPECT_EQ(charged - before_write, 100'000);
+    const int64_t before_sync = charged;
+    EXPECT_TRUE((*file)->Sync().ok());  // 1 ms + 100 KB at 100 MB/s = 2 ms
+    EXPECT_EQ(charged - before_sync, 2'000'000);
+    const int64_t before_read = charged;
+    std::vector<std::byte> out(50'000);
+    EXPECT_TRUE((*file)->ReadAt(0, out).ok());  // 50 KB at 1 GB/s = 50 us
+    EXPECT_EQ(charged - before_read, 50'000);
+    const int64_t before_clean_sync = charged;
+    EXPECT_TRUE((*file)->Sync().ok());  // nothing dirty: the latency only
+    EXPECT_EQ(charged - before_clean_sync, 1'000'000);
+    return charged;
+  };
+  EXPECT_EQ(run(), run());
+}
+
+}  // namespace
+}  // namespace crashdrill::faults
