@@ -5,6 +5,7 @@ namespace crashdrill::scenarios {
 void RegisterCommands(CLI::App& app, CommandRegistry& registry) {
   RegisterExchangeCommand(app, registry);
   RegisterEngineCommands(app, registry);
+  RegisterChaosCommands(app, registry);
 }
 
 }  // namespace crashdrill::scenarios

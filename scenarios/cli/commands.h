@@ -28,6 +28,8 @@ class CommandRegistry {
 void RegisterExchangeCommand(CLI::App& app, CommandRegistry& registry);
 // inspect, recover, trade: the engine on a real state directory.
 void RegisterEngineCommands(CLI::App& app, CommandRegistry& registry);
+// scenarios, chaos, replay: the sim-mode chaos runner.
+void RegisterChaosCommands(CLI::App& app, CommandRegistry& registry);
 
 // Adds every subcommand that exists to `app`.
 void RegisterCommands(CLI::App& app, CommandRegistry& registry);

@@ -1,0 +1,200 @@
+// `crashdrill scenarios`, `crashdrill chaos` and `crashdrill replay` (DESIGN §9).
+//   chaos [--scenario NAME]... [--cases N | --minutes M] [--seed S] [--shard I/N] [--out DIR]
+// prints its seed first, a status line on stderr every 10 s, every violation
+// with its replay line, and writes DIR/result.json (crashdrill.result/1).
+// Exit: 0 all held, 1 a property or target failed, 2 usage, 3 the harness failed.
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include <fmt/format.h>
+
+#include "scenarios/cli/commands.h"
+#include "scenarios/runner/chaos_run.h"
+
+namespace crashdrill::scenarios {
+namespace {
+
+// Writes `text` to `path` through a temporary name and a rename: a reader
+// never sees half a result.
+bool WriteAtomically(const std::string& path, const std::string& text) {
+  const std::string temp = path + ".tmp";
+  {
+    std::ofstream out(temp, std::ios::trunc);
+    out << text;
+    out.flush();
+    if (!out) return false;
+  }
+  std::error_code error;
+  std::filesystem::rename(temp, path, error);
+  return !error;
+}
+
+// --shard I/N, or the shard of the environment this runs in: GoogleTest's,
+// a Kubernetes Indexed Job's (JOB_COMPLETION_INDEX with CRASHDRILL_TOTAL_SHARDS).
+bool ParseShard(const std::string& text, Shard* shard) {
+  if (text.empty()) {
+    const char* index = std::getenv("GTEST_SHARD_INDEX");
+    const char* total = std::getenv("GTEST_TOTAL_SHARDS");
+    if (index == nullptr || total == nullptr) {
+      index = std::getenv("JOB_COMPLETION_INDEX");
+      total = std::getenv("CRASHDRILL_TOTAL_SHARDS");
+    }
+    if (index == nullptr || total == nullptr) return true;
+    return ParseShard(fmt::format("{}/{}", index, total), shard);
+  }
+  const size_t slash = text.find('/');
+  if (slash == std::string::npos) return false;
+  try {
+    shard->index = std::stoull(text.substr(0, slash));
+    shard->count = std::stoull(text.substr(slash + 1));
+  } catch (const std::exception&) {
+    return false;
+  }
+  return shard->count >= 1 && shard->index < shard->count;
+}
+
+int RunScenarios() {
+  for (const Scenario& s : Catalog()) {
+    std::printf("%-24s %s\n", s.name.c_str(), s.summary.c_str());
+  }
+  return kExitOk;
+}
+
+int RunChaosCommand(ChaosOptions options, const std::string& shard, const std::string& out_dir) {
+  for (const std::string& name : options.scenarios) {
+    if (FindScenario(name) == nullptr) {
+      std::fprintf(stderr, "crashdrill chaos: no scenario '%s' (see `crashdrill scenarios`)\n",
+                   name.c_str());
+      return kExitUsage;
+    }
+  }
+  if (!ParseShard(shard, &options.shard)) {
+    std::fprintf(stderr, "crashdrill chaos: --shard '%s' is not I/N with 0 <= I < N\n",
+                 shard.c_str());
+    return kExitUsage;
+  }
+  if (options.cases != 0 && options.minutes > 0) {
+    std::fprintf(stderr, "crashdrill chaos: --cases and --minutes exclude each other\n");
+    return kExitUsage;
+  }
+  std::fprintf(stderr, "crashdrill chaos: seed %llu, shard %llu/%llu, scenarios",
+               static_cast<unsigned long long>(options.seed),
+               static_cast<unsigned long long>(options.shard.index),
+               static_cast<unsigned long long>(options.shard.count));
+  for (const std::string& name : options.scenarios) std::fprintf(stderr, " %s", name.c_str());
+  std::fprintf(stderr, "\n");
+  const auto start = std::chrono::steady_clock::now();
+  auto last_status = start;
+  uint64_t cases = 0, crashes = 0;
+  const ChaosResult result = RunChaos(options, [&](const ChaosResult& so_far, const CaseResult& c) {
+    ++cases;
+    crashes += c.crashes;
+    for (const Violation& v : c.violations) {
+      std::fprintf(stderr, "VIOLATION %s in %s: %s\n  crashdrill replay %s\n", v.property.c_str(),
+                   c.scenario.c_str(), v.detail.c_str(), v.repro.c_str());
+    }
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_status >= std::chrono::seconds(10)) {
+      last_status = now;
+      const double seconds = std::chrono::duration<double>(now - start).count();
+      std::fprintf(stderr, "chaos: %llu cases, %llu crashes, %llu violations, %.1f cases/s, %.0f s\n",
+                   static_cast<unsigned long long>(cases),
+                   static_cast<unsigned long long>(crashes),
+                   static_cast<unsigned long long>(so_far.violations()),
+                   static_cast<double>(cases) / seconds, seconds);
+    }
+  });
+  std::fprintf(stderr, "chaos: %llu cases, %llu crashes, %llu violations in %.1f s\n",
+               static_cast<unsigned long long>(cases), static_cast<unsigned long long>(crashes),
+               static_cast<unsigned long long>(result.violations()), result.wall_seconds);
+  if (!out_dir.empty()) {
+    std::error_code error;
+    std::filesystem::create_directories(out_dir, error);
+    const std::string path = out_dir + "/result.json";
+    if (error || !WriteAtomically(path, ResultJson(result).dump(2) + "\n")) {
+      std::fprintf(stderr, "crashdrill chaos: cannot write %s\n", path.c_str());
+      return kExitHarnessFailed;
+    }
+    std::fprintf(stderr, "chaos: result in %s\n", path.c_str());
+  }
+  return result.violations() == 0 ? kExitOk : kExitPropertyFailed;
+}
+
+int RunReplay(const std::string& repro, bool trace_json) {
+  std::string name;
+  uint64_t seed = 0;
+  if (!ParseRepro(repro, &name, &seed) || FindScenario(name) == nullptr) {
+    std::fprintf(stderr, "crashdrill replay: '%s' is not <scenario>@<seed> of a known scenario\n",
+                 repro.c_str());
+    return kExitUsage;
+  }
+  const CaseResult c = RunCase(*FindScenario(name), seed, /*keep_trace=*/true);
+  if (trace_json) {
+    nlohmann::json violations = nlohmann::json::array();
+    for (const Violation& v : c.violations) {
+      violations.push_back({{"property", v.property}, {"detail", v.detail}, {"repro", v.repro}});
+    }
+    std::printf("%s\n", nlohmann::json{{"repro", repro},
+                                       {"crashes", c.crashes},
+                                       {"recoveries", c.recoveries},
+                                       {"acknowledged", c.acknowledged},
+                                       {"trace", c.trace},
+                                       {"faults_fired", c.faults_fired},
+                                       {"violations", violations}}
+                            .dump(2)
+                            .c_str());
+  } else {
+    for (const std::string& line : c.trace) std::printf("%s\n", line.c_str());
+    std::printf("%s: %llu crashes, %llu recoveries, %llu acknowledged, %zu violations\n",
+                repro.c_str(), static_cast<unsigned long long>(c.crashes),
+                static_cast<unsigned long long>(c.recoveries),
+                static_cast<unsigned long long>(c.acknowledged), c.violations.size());
+  }
+  return c.violations.empty() ? kExitOk : kExitPropertyFailed;
+}
+
+}  // namespace
+
+void RegisterChaosCommands(CLI::App& app, CommandRegistry& registry) {
+  app.add_subcommand("scenarios", "list the scenario catalog")->callback([&registry] {
+    registry.Select(RunScenarios);
+  });
+  {
+    auto* command = app.add_subcommand("chaos", "deterministic chaos cases in sim mode");
+    auto options = std::make_shared<ChaosOptions>();
+    auto names = std::make_shared<std::vector<std::string>>();
+    auto shard = std::make_shared<std::string>();
+    auto out = std::make_shared<std::string>();
+    command->add_option("--scenario", *names, "a scenario of `crashdrill scenarios` (repeatable; "
+                                              "default mixed)");
+    command->add_option("--cases", options->cases, "cases per scenario")
+        ->check(CLI::PositiveNumber);
+    command->add_option("--minutes", options->minutes, "run for this long instead")
+        ->check(CLI::PositiveNumber);
+    command->add_option("--seed", options->seed, "seed of the run");
+    command->add_option("--shard", *shard, "I/N: run the I-th of N disjoint parts of the cases");
+    command->add_option("--out", *out, "directory for result.json");
+    command->callback([&registry, options, names, shard, out] {
+      if (!names->empty()) options->scenarios = *names;
+      registry.Select([=] { return RunChaosCommand(*options, *shard, *out); });
+    });
+  }
+  {
+    auto* command = app.add_subcommand("replay", "run one case again and print its trace");
+    auto repro = std::make_shared<std::string>();
+    auto trace_json = std::make_shared<bool>(false);
+    command->add_option("REPRO", *repro, "<scenario>@<seed>, as a violation prints it")
+        ->required();
+    command->add_flag("--trace-json", *trace_json, "the trace as JSON");
+    command->callback([&registry, repro, trace_json] {
+      registry.Select([=] { return RunReplay(*repro, *trace_json); });
+    });
+  }
+}
+
+}  // namespace crashdrill::scenarios

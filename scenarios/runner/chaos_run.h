@@ -1,0 +1,67 @@
+// A chaos run: cases of one or more scenarios, each case seeded from the run's
+// seed, its scenario and its index, so a case is the same wherever it runs
+// (any shard, any machine) and `crashdrill replay <scenario>@<case seed>`
+// repeats it exactly. The result is crashdrill.result/1 (DESIGN §9).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "scenarios/runner/sim_case.h"
+
+namespace crashdrill::scenarios {
+
+struct Shard {
+  uint64_t index = 0;
+  uint64_t count = 1;
+};
+
+struct ChaosOptions {
+  std::vector<std::string> scenarios = {"mixed"};
+  uint64_t cases = 0;   // per scenario; 0 with minutes == 0: the nightly default
+  double minutes = 0;   // run cases round-robin until this much wall time passed
+  uint64_t seed = 1;
+  Shard shard;
+};
+
+inline constexpr uint64_t kNightlyCasesPerScenario = 200;
+
+struct ScenarioSummary {
+  std::string name;
+  uint64_t cases = 0;
+  uint64_t crashes = 0;
+  uint64_t acknowledged = 0;
+  std::vector<Violation> violations;
+  std::vector<double> rto_ms;
+  std::vector<double> rpo_strategy_ms;
+  std::vector<double> rpo_critical_ms;
+  std::map<std::string, uint64_t> recovered_from;
+  std::map<std::string, uint64_t> faults_fired;
+  double recovery_cpu_ms = 0;
+  Targets targets;
+};
+
+struct ChaosResult {
+  ChaosOptions options;
+  std::vector<ScenarioSummary> scenarios;
+  double wall_seconds = 0;
+  uint64_t violations() const;
+};
+
+uint64_t CaseSeed(uint64_t run_seed, const std::string& scenario, uint64_t case_index);
+
+// Runs the cases of `options` that belong to its shard; `progress` is called
+// after every case. Unknown scenario names are the caller's to refuse.
+ChaosResult RunChaos(const ChaosOptions& options,
+                     const std::function<void(const ChaosResult&, const CaseResult&)>& progress);
+
+// crashdrill.result/1, with provenance (commit, build, compiler, machine,
+// seed, shard, configuration, the disk cost model).
+nlohmann::json ResultJson(const ChaosResult& result);
+
+}  // namespace crashdrill::scenarios

@@ -1,0 +1,601 @@
+#include "scenarios/runner/sim_case.h"
+
+#include <algorithm>
+#include <chrono>
+#include <optional>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "faults/sim_clock.h"
+#include "faults/sim_disk.h"
+#include "faults/skewed_clock.h"
+#include "scenarios/runner/reference_model.h"
+#include "simulator/exchange.h"
+#include "simulator/in_process_venue.h"
+#include "simulator/market.h"
+#include "system/io/rng.h"
+#include "system/recovery/reconcile.h"
+#include "system/recovery/recover.h"
+
+namespace crashdrill::scenarios {
+namespace {
+
+using faults::CrashKind;
+using system::Seq;
+using system::Status;
+using system::kNanosPerMilli;
+using system::kNanosPerSecond;
+
+constexpr char kStateDir[] = "/state";
+constexpr int64_t kStepNs = kNanosPerMilli;
+constexpr int kReconcileAttemptsMax = 200;
+constexpr int kRecoveryAttemptsMax = 20;
+constexpr int kLivenessStepsMin = 300;
+
+std::vector<std::string> LevelDirs() {
+  return {"/state/l2/automatic", "/state/l2/manual", "/state/l2/emergency",
+          "/state/snapshots", "/state/wal"};
+}
+
+system::RecoverOptions CaseOptions(uint64_t seed) {
+  system::RecoverOptions options;
+  options.checkpointer.state_dir = kStateDir;
+  options.checkpointer.l1_period_ns = 50 * kNanosPerMilli;
+  options.checkpointer.l2_period_ns = 200 * kNanosPerMilli;
+  options.checkpointer.snapshot_period_ns = 500 * kNanosPerMilli;
+  options.checkpointer.l1_slot_bytes = 256 << 10;
+  options.checkpointer.wal_segment_bytes = 64 << 10;
+  options.checkpointer.versions_kept = {2, 2, 2, 2, 2};
+  options.engine = system::DefaultEngineOptions(seed);
+  options.engine.pending_timeout_ns = 200 * kNanosPerMilli;
+  return options;
+}
+
+class SimCase {
+ public:
+  SimCase(const Scenario& scenario, uint64_t seed, bool keep_trace)
+      : scenario_(scenario),
+        seed_(seed),
+        keep_trace_(keep_trace),
+        rng_(system::Mix64(seed)),
+        skewed_(&clock_, InitialSkew()),
+        disk_(DiskOptions()),
+        exchange_(simulator::ExchangeConfig{}),
+        market_(exchange_, simulator::MarketConfig{}, system::Mix64(seed + 1), 0),
+        account_(exchange_.OpenAccount("engine", 0)),
+        venue_(exchange_, &market_, clock_, account_, simulator::LinkConfig{},
+               system::Mix64(seed + 2)),
+        options_(CaseOptions(system::Mix64(seed + 3))) {
+    result_.scenario = scenario.name;
+    result_.seed = seed;
+    PlanRunnerFaults();
+  }
+
+  CaseResult Run() {
+    if (!Restart("first start")) return Finish();
+    for (int life = 0; life < scenario_.lives; ++life) {
+      life_ = life;
+      const int steps = RunLife();
+      if (!Violated()) CheckLiveness(steps);
+      if (Violated()) break;
+      Crash();
+      BetweenLives();
+      if (!Restart(fmt::format("life {}", life + 1))) break;
+    }
+    return Finish();
+  }
+
+ private:
+  // --- setup -------------------------------------------------------------------------
+
+  faults::ClockSkew InitialSkew() {
+    faults::ClockSkew skew;
+    if (scenario_.mix.clock_drift) skew.drift_ppm = rng_.Between(-500, 500);
+    if (scenario_.mix.clock_steps) {
+      int64_t at = 0;
+      for (int i = 0; i < 4; ++i) {
+        at += rng_.Between(200, 2'000) * kNanosPerMilli;
+        const int64_t hours = rng_.Chance(1, 2) ? 1 : -1;
+        skew.steps.push_back({at, hours * 3600 * kNanosPerSecond});
+      }
+    }
+    return skew;
+  }
+
+  faults::SimDiskOptions DiskOptions() {
+    faults::SimDiskOptions options;
+    options.model = rng_.Chance(1, 2)
+                        ? faults::CrashModel{.sector_bytes = 512, .atomic_write_bytes = 512,
+                                             .safe_append = false,
+                                             .dir_sync = faults::DirSyncMode::kStrict,
+                                             .reorder_unsynced_writes = true}
+                        : faults::CrashModel{.sector_bytes = 4096, .atomic_write_bytes = 4096,
+                                             .safe_append = true,
+                                             .dir_sync = faults::DirSyncMode::kJournaled,
+                                             .reorder_unsynced_writes = false};
+    options.charge = [this](int64_t ns) { clock_.Advance(ns); };
+    options.plan.seed = system::Mix64(seed_ + 4);
+    // Crash points at disk operations: the engine stops wherever the count
+    // lands (inside a WAL append, a checkpoint, a snapshot or recovery).
+    const FaultMix& mix = scenario_.mix;
+    uint64_t at = 0;
+    for (int i = 0; i < scenario_.lives; ++i) {
+      at += 500 + rng_.Below(8'000);
+      const CrashKind kind = mix.crash_kinds[rng_.Below(mix.crash_kinds.size())];
+      options.plan.entries.push_back(Crash(at, kind));
+      if (mix.crash_during_recovery && rng_.Chance(1, 2)) {
+        // Soon after: likely inside the recovery that follows.
+        options.plan.entries.push_back(Crash(at + 5 + rng_.Below(150), kind));
+      }
+    }
+    const auto add_fault = [&](faults::TriggerOn on, faults::FaultKind kind) {
+      options.plan.entries.push_back(
+          {faults::Trigger{.on = on, .nth = 50 + rng_.Below(10'000), .path_glob = "/state/*"},
+           faults::Fault{.kind = kind}});
+    };
+    for (int i = 0; i < mix.io_errors; ++i) {
+      add_fault(rng_.Chance(1, 2) ? faults::TriggerOn::kRead : faults::TriggerOn::kWrite,
+                faults::FaultKind::kIoError);
+    }
+    for (int i = 0; i < mix.sync_failures; ++i) {
+      add_fault(faults::TriggerOn::kSync, faults::FaultKind::kSyncFailure);
+    }
+    return options;
+  }
+
+  static faults::FaultEntry Crash(uint64_t nth, CrashKind kind) {
+    return {faults::Trigger{.on = faults::TriggerOn::kAnyOp, .nth = nth},
+            faults::Fault{.kind = faults::FaultKind::kCrash, .crash_kind = kind}};
+  }
+
+  // Faults the runner fires itself, at (life, step) points drawn now.
+  struct Episode {
+    int life = 0;
+    int step = 0;
+    int length_steps = 0;
+  };
+
+  void PlanRunnerFaults() {
+    const FaultMix& mix = scenario_.mix;
+    const auto draw = [&](int count, int length_min, int length_max) {
+      std::vector<Episode> episodes;
+      for (int i = 0; i < count; ++i) {
+        episodes.push_back({static_cast<int>(rng_.Below(scenario_.lives)),
+                            static_cast<int>(rng_.Below(scenario_.steps_per_life)),
+                            static_cast<int>(rng_.Between(length_min, length_max))});
+      }
+      return episodes;
+    };
+    no_space_ = draw(mix.no_space_episodes, 50, 400);
+    partitions_ = draw(mix.partitions, 50, 1'500);
+    for (int i = 0; i < mix.bit_flips + mix.zero_sectors; ++i) {
+      corruptions_.push_back({static_cast<int>(rng_.Below(scenario_.lives)),
+                              i < mix.bit_flips ? faults::FaultKind::kBitFlip
+                                                : faults::FaultKind::kZeroSector});
+    }
+    for (int i = 0; i < mix.wipes; ++i) wipes_.insert(static_cast<int>(rng_.Below(scenario_.lives)));
+  }
+
+  // --- a life --------------------------------------------------------------------------
+
+  // Steps the engine until the disk halts (a crash point) or the life's steps
+  // are done; fires the runner's faults on the way. Returns the steps taken.
+  int RunLife() {
+    const uint64_t intents_before = live_->engine->stats().intents_logged;
+    intents_at_recovery_ = intents_before;
+    int step = 0;
+    for (; step < scenario_.steps_per_life && !disk_.halted(); ++step) {
+      FireEpisodes(step);
+      clock_.Advance(kStepNs);
+      (void)live_->engine->Step();
+      Sample();
+    }
+    return step;
+  }
+
+  void FireEpisodes(int step) {
+    for (const Episode& e : no_space_) {
+      if (e.life != life_) continue;
+      if (step == e.step) {
+        saved_capacity_ = disk_.capacity_bytes();
+        disk_.SetCapacity(disk_.used_bytes());
+        Fired("no_space");
+        Trace(fmt::format("life {} step {}: the disk is full", life_, step));
+      } else if (step == e.step + e.length_steps && saved_capacity_ != 0) {
+        disk_.SetCapacity(saved_capacity_);
+        saved_capacity_ = 0;
+        Trace(fmt::format("life {} step {}: space freed", life_, step));
+      }
+    }
+    for (const Episode& e : partitions_) {
+      if (e.life != life_ || step != e.step) continue;
+      Partition(e.length_steps * kStepNs);
+      Trace(fmt::format("life {} step {}: network partition for {} ms", life_, step,
+                        e.length_steps));
+    }
+    if (partition_until_ns_ != 0 && clock_.Mono() >= partition_until_ns_) Heal();
+  }
+
+  void Partition(int64_t duration_ns) {
+    simulator::NetworkFaults faults;
+    faults.partition_to_exchange = true;
+    faults.partition_to_engine = true;
+    venue_.SetNetworkFaults(faults);
+    partition_until_ns_ = clock_.Mono() + duration_ns;
+    Fired("network_partition");
+  }
+
+  void Heal() {
+    venue_.ClearNetworkFaults();
+    partition_until_ns_ = 0;
+  }
+
+  // What the strategy had decided by now, for its RPO.
+  void Sample() {
+    const auto& strategies = live_->engine->state().strategies;
+    const auto it = strategies.find(options_.engine.strategy.strategy_id);
+    if (it == strategies.end()) return;
+    const auto d = it->second.parameters.find("decisions");
+    if (d == it->second.parameters.end()) return;
+    strategy_seen_[d->second] = clock_.Wall();  // true time, last seen with this value
+  }
+
+  void CheckLiveness(int steps) {
+    if (steps < kLivenessStepsMin || disk_.halted()) return;
+    const auto& stats = live_->engine->stats();
+    const auto& risk = live_->engine->state().trading.risk;
+    const bool traded = stats.intents_logged > intents_at_recovery_;
+    const bool halted_with_reason = risk.halted && !risk.halt_reason.empty();
+    const bool full = saved_capacity_ != 0 && stats.space_halted;
+    if (!traded && !halted_with_reason && !full) {
+      Violate("P9", fmt::format("life {}: {} steps after recovery without an order and without "
+                                "a recorded halt (last error: {})",
+                                life_, steps, stats.last_error.ToString()));
+    }
+  }
+
+  // --- crash and restart ---------------------------------------------------------------
+
+  void Crash() {
+    const CrashKind kind = disk_.halted() ? disk_.halted_crash_kind()
+                                          : scenario_.mix.crash_kinds[rng_.Below(
+                                                scenario_.mix.crash_kinds.size())];
+    crash_wall_ns_ = clock_.Wall();
+    live_.reset();  // nothing of the engine runs again
+    system::Rng crash_rng(system::Mix64(seed_ ^ (result_.crashes + 1) * 0x9e37));
+    disk_.Crash(kind, crash_rng);
+    ++result_.crashes;
+    Fired(faults::CrashKindName(kind));
+    Trace(fmt::format("life {}: {} at disk op {} (sim {:.3f} s)", life_,
+                      faults::CrashKindName(kind), disk_.op_count(),
+                      static_cast<double>(clock_.Mono()) / 1e9));
+    if (saved_capacity_ != 0) {  // a full disk ends with the crash
+      disk_.SetCapacity(saved_capacity_);
+      saved_capacity_ = 0;
+    }
+  }
+
+  void BetweenLives() {
+    clock_.Advance(rng_.Between(50, 2'000) * kNanosPerMilli);  // down for a while
+    corrupted_.clear();
+    for (const auto& [life, kind] : corruptions_) {
+      if (life != life_) continue;
+      const std::vector<std::string> files = LevelFiles();
+      if (files.empty()) continue;
+      const std::string& file = files[rng_.Below(files.size())];
+      if (disk_.CorruptAtRest(file, kind).ok()) {
+        corrupted_.insert(file);
+        Fired(faults::FaultKindName(kind));
+        Trace(fmt::format("life {}: {} in {}", life_, faults::FaultKindName(kind), file));
+      }
+    }
+    if (wipes_.contains(life_)) {
+      for (const std::string& file : LevelFiles()) (void)disk_.Unlink(file);
+      (void)disk_.Unlink("/state/l1");
+      Fired("wipe");
+      Trace(fmt::format("life {}: every local copy lost", life_));
+    }
+    for (const Episode& e : partitions_) {
+      if (e.life == life_ && e.step % 2 == 0) {
+        // This one also spans the restart: recovery must wait for the venue.
+        Partition(e.length_steps * kStepNs);
+        Trace(fmt::format("life {}: network partition over the restart for {} ms", life_,
+                          e.length_steps));
+      }
+    }
+  }
+
+  std::vector<std::string> LevelFiles() {
+    std::vector<std::string> files;
+    for (const std::string& dir : LevelDirs()) {
+      auto names = disk_.List(dir);
+      if (!names.ok()) continue;
+      for (const std::string& name : *names) files.push_back(dir + "/" + name);
+    }
+    if (disk_.Exists("/state/l1").value_or(false)) files.push_back("/state/l1");
+    return files;
+  }
+
+  // Recovers and reconciles; false (with a violation) when the engine cannot.
+  bool Restart(const std::string& what) {
+    const int64_t start_ns = clock_.Mono();
+    const auto cpu_start = std::chrono::steady_clock::now();
+    for (int attempt = 0; attempt < kRecoveryAttemptsMax; ++attempt) {
+      auto recovered = system::RecoverEngine(disk_, skewed_, venue_, options_);
+      if (!recovered.ok()) {
+        if (disk_.halted()) {
+          Crash();  // a crash point inside recovery
+          continue;
+        }
+        Violate("P9", fmt::format("{}: the engine cannot restart: {}", what,
+                                  recovered.status().ToString()));
+        return false;
+      }
+      live_.emplace(std::move(recovered).value());
+      Observe();
+      if (result_.crashes > 0) CheckRecovered(what);
+      Status reconciled;
+      for (int i = 0; i < kReconcileAttemptsMax; ++i) {
+        reconciled = system::Reconcile(*live_->engine, skewed_, live_->report);
+        if (reconciled.ok() || disk_.halted() ||
+            reconciled.code() != system::StatusCode::kUnavailable) {
+          break;
+        }
+        clock_.Advance(100 * kNanosPerMilli);  // the venue is unreachable: wait and retry
+        if (partition_until_ns_ != 0 && clock_.Mono() >= partition_until_ns_) Heal();
+      }
+      if (!reconciled.ok() && disk_.halted()) {
+        live_.reset();
+        Crash();
+        continue;
+      }
+      if (!reconciled.ok()) {
+        Violate("P9", fmt::format("{}: recovery did not reconcile: {}", what,
+                                  reconciled.ToString()));
+        return false;
+      }
+      result_.recovery_cpu_ms +=
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - cpu_start)
+              .count();
+      if (result_.crashes > 0) {
+        const double rto_ms = static_cast<double>(clock_.Mono() - start_ns) / 1e6;
+        result_.rto_ms.push_back(rto_ms);
+        if (rto_ms > static_cast<double>(scenario_.targets.rto_ms)) {
+          Violate("P8", fmt::format("{}: ready after {:.1f} ms (simulated), target {} ms", what,
+                                    rto_ms, scenario_.targets.rto_ms));
+        }
+        ++result_.recovered_from[live_->report.source];
+        ++result_.recoveries;
+        CheckAgreement(what);
+      }
+      model_.Rebase(live_->engine->state().trading);
+      Trace(fmt::format("{}: recovered from {} (base seq {}, {} records replayed, {} bytes "
+                        "read), reconciled at seq {} with {} discrepancies",
+                        what, live_->report.source, live_->report.base_seq,
+                        live_->report.records_replayed, live_->report.bytes_read,
+                        live_->report.final_seq, live_->report.discrepancies.size()));
+      return true;
+    }
+    Violate("P9", fmt::format("{}: recovery crashed {} times in a row", what,
+                              kRecoveryAttemptsMax));
+    return false;
+  }
+
+  void Observe() {
+    system::Engine& engine = *live_->engine;
+    engine.SetAttemptObserver([this](Seq seq, const system::StateUpdate& update) {
+      model_.Attempt(seq, update);
+      if (const auto* submit = std::get_if<system::OrderSubmitted>(&update)) {
+        intents_.insert(submit->order.client_order_id);
+      }
+    });
+    engine.SetAckObserver([this](Seq seq, const system::StateUpdate& update) {
+      model_.Acknowledge(seq);
+      last_acked_ = seq;
+      last_acked_wall_ns_ = clock_.Wall();
+      ++result_.acknowledged;
+      (void)update;
+    });
+  }
+
+  // --- properties ----------------------------------------------------------------------
+
+  // Before reconciliation: P2, P3, P5, P7.
+  void CheckRecovered(const std::string& what) {
+    const system::RecoveryReport& r = live_->report;
+    const system::TradingState& recovered = live_->engine->state().trading;
+    const bool lost_on_purpose = live_->report.source == "venue" || !corrupted_.empty();
+    if (r.recovered_seq < last_acked_ && !lost_on_purpose) {
+      Violate("P2", fmt::format("{}: acknowledged state_seq {} lost: recovered {} from {}", what,
+                                last_acked_, r.recovered_seq, r.source));
+      result_.rpo_critical_ms.push_back(static_cast<double>(crash_wall_ns_ - last_acked_wall_ns_) /
+                                        1e6);
+    } else {
+      result_.rpo_critical_ms.push_back(0);
+    }
+    if (!lost_on_purpose) {
+      if (auto difference = model_.CheckRecovered(recovered)) {
+        Violate("P3", fmt::format("{}: {}", what, *difference));
+      }
+    }
+    if (r.base) {
+      const system::CandidateCopy& base = r.candidates[*r.base];
+      if (corrupted_.contains(base.location) && base.level != system::CopyLevel::kL1) {
+        Violate("P5", fmt::format("{}: the base {} was corrupted while the engine was down", what,
+                                  base.location));
+      }
+    }
+    CheckStrategyRpo(what);
+  }
+
+  void CheckStrategyRpo(const std::string& what) {
+    if (strategy_seen_.empty()) return;
+    const auto& strategies = live_->engine->state().strategies;
+    const auto it = strategies.find(options_.engine.strategy.strategy_id);
+    int64_t decisions = 0;
+    if (it != strategies.end()) {
+      const auto d = it->second.parameters.find("decisions");
+      if (d != it->second.parameters.end()) decisions = d->second;
+    }
+    // The recovered strategy state was current until the strategy moved past
+    // it; what it did after that, up to the crash, is lost.
+    double rpo_ms = 0;
+    if (decisions < strategy_seen_.rbegin()->first) {
+      const auto seen = strategy_seen_.find(decisions);
+      const int64_t last_current =
+          seen != strategy_seen_.end() ? seen->second : strategy_seen_.begin()->second;
+      rpo_ms = static_cast<double>(std::max<int64_t>(crash_wall_ns_ - last_current, 0)) / 1e6;
+    }
+    result_.rpo_strategy_ms.push_back(rpo_ms);
+    if (rpo_ms > static_cast<double>(scenario_.targets.rpo_strategy_ms) && corrupted_.empty() &&
+        live_->report.source != "venue") {
+      Violate("P7", fmt::format("{}: strategy state {:.0f} ms old, target {} ms", what, rpo_ms,
+                                scenario_.targets.rpo_strategy_ms));
+    }
+    // The next life goes on from the recovered decisions: forget the lost ones.
+    strategy_seen_.erase(strategy_seen_.upper_bound(decisions), strategy_seen_.end());
+  }
+
+  // After reconciliation: P1, P4.
+  void CheckAgreement(const std::string& what) {
+    const system::TradingState& t = live_->engine->state().trading;
+    std::map<std::string, system::Position> venue_positions;
+    for (const system::Position& p : exchange_.Positions(account_)) {
+      venue_positions[p.symbol] = p;
+    }
+    std::set<std::string> symbols;
+    for (const auto& [symbol, p] : t.positions) symbols.insert(symbol);
+    for (const auto& [symbol, p] : venue_positions) symbols.insert(symbol);
+    for (const std::string& symbol : symbols) {
+      const auto l = t.positions.find(symbol);
+      const system::Position local = l == t.positions.end() ? system::Position{symbol} : l->second;
+      const system::Position venue = venue_positions.contains(symbol)
+                                         ? venue_positions[symbol]
+                                         : system::Position{symbol};
+      if (local.quantity_lots != venue.quantity_lots || local.cost_minor != venue.cost_minor ||
+          local.realized_pnl_minor != venue.realized_pnl_minor) {
+        Violate("P1", fmt::format("{}: position {}: engine {} lots cost {}, venue {} lots cost {}",
+                                  what, symbol, local.quantity_lots, local.cost_minor,
+                                  venue.quantity_lots, venue.cost_minor));
+      }
+    }
+    std::set<std::string> venue_open;
+    for (const system::Order& o : exchange_.OpenOrders(account_)) {
+      venue_open.insert(o.client_order_id);
+      const auto local = t.open_orders.find(o.client_order_id);
+      if (local == t.open_orders.end() || local->second.filled_lots != o.filled_lots) {
+        Violate("P1", fmt::format("{}: venue order {} (filled {}) is not open locally as such",
+                                  what, o.client_order_id, o.filled_lots));
+      }
+    }
+    for (const auto& [id, order] : t.open_orders) {
+      if (!venue_open.contains(id)) {
+        Violate("P1", fmt::format("{}: order {} open only locally", what, id));
+      }
+    }
+    const system::Balance venue_balance = exchange_.BalanceOf(account_);
+    const auto b = t.balances.find(system::BalanceKey(venue_balance.venue, venue_balance.currency));
+    if (b == t.balances.end() || b->second.total_minor != venue_balance.total_minor) {
+      Violate("P1", fmt::format("{}: balance total differs from the venue's {}", what,
+                                venue_balance.total_minor));
+    }
+    const simulator::Account& account = exchange_.account(account_);
+    if (account.duplicate_client_order_ids != 0) {
+      Violate("P4", fmt::format("{}: the venue refused {} duplicate client order ids", what,
+                                account.duplicate_client_order_ids));
+    }
+    for (const auto& [id, exchange_order_id] : account.client_order_ids) {
+      if (!intents_.contains(id)) {
+        Violate("P4", fmt::format("{}: venue order {} has no intent of the engine (orphan)", what,
+                                  id));
+      }
+    }
+  }
+
+  // --- bookkeeping -----------------------------------------------------------------------
+
+  bool Violated() const { return !result_.violations.empty(); }
+
+  void Violate(std::string property, std::string detail) {
+    Trace(fmt::format("VIOLATION {}: {}", property, detail));
+    result_.violations.push_back(
+        {std::move(property), std::move(detail), ReproOf(scenario_.name, seed_)});
+  }
+
+  void Fired(const std::string& kind) { ++result_.faults_fired[kind]; }
+
+  void Trace(std::string line) {
+    if (keep_trace_) result_.trace.push_back(std::move(line));
+  }
+
+  CaseResult Finish() {
+    for (const faults::ClockStep& step : skewed_.skew().steps) {
+      if (step.at_mono_ns <= clock_.Mono()) Fired("clock_step");
+    }
+    if (skewed_.skew().drift_ppm != 0) Fired("clock_drift");
+    const faults::ProbeCounts& counts = disk_.trace().counts();
+    for (int probe = 0; probe < faults::kProbeCount; ++probe) {
+      if (counts[static_cast<size_t>(probe)] == 0) continue;
+      result_.faults_fired["disk." + faults::ProbeName(static_cast<faults::Probe>(probe))] +=
+          counts[static_cast<size_t>(probe)];
+    }
+    return std::move(result_);
+  }
+
+  const Scenario& scenario_;
+  const uint64_t seed_;
+  const bool keep_trace_;
+  system::Rng rng_;
+  faults::SimClock clock_;
+  faults::SkewedClock skewed_;
+  faults::SimDisk disk_;
+  simulator::Exchange exchange_;
+  simulator::Market market_;
+  simulator::AccountId account_;
+  simulator::InProcessVenue venue_;
+  system::RecoverOptions options_;
+  std::optional<system::RecoveredEngine> live_;
+  ReferenceModel model_;
+  CaseResult result_;
+
+  int life_ = 0;
+  std::vector<Episode> no_space_, partitions_;
+  std::vector<std::pair<int, faults::FaultKind>> corruptions_;
+  std::set<int> wipes_;
+  std::set<std::string> corrupted_;  // files corrupted since the last crash
+  std::set<std::string> intents_;
+  uint64_t saved_capacity_ = 0;
+  int64_t partition_until_ns_ = 0;
+  uint64_t intents_at_recovery_ = 0;
+  Seq last_acked_ = 0;
+  int64_t last_acked_wall_ns_ = 0;
+  int64_t crash_wall_ns_ = 0;
+  std::map<int64_t, int64_t> strategy_seen_;  // decisions -> true wall time last seen
+};
+
+}  // namespace
+
+std::string ReproOf(const std::string& scenario, uint64_t seed) {
+  return fmt::format("{}@{}", scenario, seed);
+}
+
+bool ParseRepro(const std::string& repro, std::string* scenario, uint64_t* seed) {
+  const size_t at = repro.rfind('@');
+  if (at == std::string::npos || at == 0 || at + 1 == repro.size()) return false;
+  uint64_t value = 0;
+  for (size_t i = at + 1; i < repro.size(); ++i) {
+    if (repro[i] < '0' || repro[i] > '9') return false;
+    value = value * 10 + static_cast<uint64_t>(repro[i] - '0');
+  }
+  *scenario = repro.substr(0, at);
+  *seed = value;
+  return true;
+}
+
+CaseResult RunCase(const Scenario& scenario, uint64_t seed, bool keep_trace) {
+  SimCase run(scenario, seed, keep_trace);
+  return run.Run();
+}
+
+}  // namespace crashdrill::scenarios

@@ -1,0 +1,49 @@
+// One chaos case in sim mode (DESIGN §7): one process, one thread, simulated
+// time. The engine runs on a SimDisk that charges simulated time per
+// operation, with a SkewedClock over a SimClock, against an in-process exchange
+// with background market flow. The case's seed decides the workload and every
+// fault; the same seed gives the same trace and the same result, byte for byte.
+// After every recovery the properties of DESIGN §8 are checked.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "scenarios/runner/catalog.h"
+
+namespace crashdrill::scenarios {
+
+struct Violation {
+  std::string property;  // "P1".."P9"
+  std::string detail;
+  std::string repro;     // what `crashdrill replay` takes
+
+  bool operator==(const Violation&) const = default;
+};
+
+struct CaseResult {
+  std::string scenario;
+  uint64_t seed = 0;
+  uint64_t crashes = 0;
+  uint64_t recoveries = 0;
+  std::vector<Violation> violations;
+  std::vector<double> rto_ms;           // simulated: restart to ready to trade
+  std::vector<double> rpo_strategy_ms;  // per recovery, strategy state
+  std::vector<double> rpo_critical_ms;  // per recovery, 0 unless P2 broke
+  std::map<std::string, uint64_t> recovered_from;  // l1, l2, l3, l4, backup, venue
+  std::map<std::string, uint64_t> faults_fired;    // by kind
+  uint64_t acknowledged = 0;  // critical updates acknowledged over the case
+  double recovery_cpu_ms = 0;  // the CPU time recoveries took (beside the simulated RTO)
+  std::vector<std::string> trace;  // when asked for
+};
+
+// "<scenario>@<seed>": the whole identity of a case.
+std::string ReproOf(const std::string& scenario, uint64_t seed);
+// Parses a repro; false if it is not one.
+bool ParseRepro(const std::string& repro, std::string* scenario, uint64_t* seed);
+
+CaseResult RunCase(const Scenario& scenario, uint64_t seed, bool keep_trace = false);
+
+}  // namespace crashdrill::scenarios

@@ -1,0 +1,145 @@
+// The sim-mode chaos runner: every catalog scenario holds on a few cases and
+// its faults really fire; a case is deterministic; shards partition a run.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdio>
+
+#include "scenarios/runner/chaos_run.h"
+
+namespace crashdrill::scenarios {
+namespace {
+
+// The fault kinds (faults_fired keys) a scenario must show in its cases.
+std::vector<std::string> ExpectedFaults(const Scenario& s) {
+  std::vector<std::string> kinds;
+  for (const auto kind : s.mix.crash_kinds) kinds.push_back(faults::CrashKindName(kind));
+  if (s.mix.no_space_episodes > 0) kinds.push_back("no_space");
+  if (s.mix.io_errors > 0) kinds.push_back("disk.read_error|disk.write_error");
+  if (s.mix.sync_failures > 0) kinds.push_back("disk.sync_failure");
+  if (s.mix.bit_flips > 0) kinds.push_back(faults::FaultKindName(faults::FaultKind::kBitFlip));
+  if (s.mix.zero_sectors > 0) {
+    kinds.push_back(faults::FaultKindName(faults::FaultKind::kZeroSector));
+  }
+  if (s.mix.partitions > 0) kinds.push_back("network_partition");
+  if (s.mix.clock_steps) kinds.push_back("clock_step");
+  if (s.mix.clock_drift) kinds.push_back("clock_drift");
+  if (s.mix.wipes > 0) kinds.push_back("wipe");
+  return kinds;
+}
+
+bool Fired(const std::map<std::string, uint64_t>& fired, const std::string& alternatives) {
+  size_t begin = 0;
+  while (begin <= alternatives.size()) {
+    const size_t bar = std::min(alternatives.find('|', begin), alternatives.size());
+    const auto it = fired.find(alternatives.substr(begin, bar - begin));
+    if (it != fired.end() && it->second > 0) return true;
+    begin = bar + 1;
+  }
+  return false;
+}
+
+class CatalogTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(CatalogTest, HoldsOnAFewCasesAndItsFaultsFire) {
+  const Scenario& scenario = *FindScenario(GetParam());
+  ChaosOptions options;
+  options.scenarios = {scenario.name};
+  options.cases = 3;
+  options.seed = 2026;
+  const ChaosResult result = RunChaos(options, nullptr);
+  const ScenarioSummary& s = result.scenarios.front();
+  for (const Violation& v : s.violations) {
+    ADD_FAILURE() << v.property << ": " << v.detail << "\n  crashdrill replay " << v.repro;
+  }
+  EXPECT_GE(s.crashes, 3u * 4);
+  EXPECT_GT(s.acknowledged, 1'000u);
+  for (const std::string& kind : ExpectedFaults(scenario)) {
+    EXPECT_TRUE(Fired(s.faults_fired, kind)) << scenario.name << ": " << kind << " never fired";
+  }
+  std::printf("[ chaos ] %s: %llu cases, %llu crashes, %llu acknowledged, rto p50 %.2f ms max "
+              "%.2f ms; recovered from",
+              scenario.name.c_str(), static_cast<unsigned long long>(s.cases),
+              static_cast<unsigned long long>(s.crashes),
+              static_cast<unsigned long long>(s.acknowledged),
+              s.rto_ms.empty() ? 0 : s.rto_ms[s.rto_ms.size() / 2],
+              s.rto_ms.empty() ? 0 : *std::max_element(s.rto_ms.begin(), s.rto_ms.end()));
+  for (const auto& [from, n] : s.recovered_from) {
+    std::printf(" %s %llu", from.c_str(), static_cast<unsigned long long>(n));
+  }
+  std::printf("; faults");
+  for (const auto& [kind, n] : s.faults_fired) {
+    std::printf(" %s %llu", kind.c_str(), static_cast<unsigned long long>(n));
+  }
+  std::printf("\n");
+}
+
+std::vector<std::string> ScenarioNames() {
+  std::vector<std::string> names;
+  for (const Scenario& s : Catalog()) names.push_back(s.name);
+  return names;
+}
+
+INSTANTIATE_TEST_SUITE_P(Scenarios, CatalogTest, ::testing::ValuesIn(ScenarioNames()),
+                         [](const auto& info) {
+                           std::string name = info.param;
+                           std::replace(name.begin(), name.end(), '-', '_');
+                           return name;
+                         });
+
+TEST(ChaosTest, TheSameSeedGivesTheSameCaseByteForByte) {
+  const Scenario& mixed = *FindScenario("mixed");
+  const CaseResult a = RunCase(mixed, 77, /*keep_trace=*/true);
+  const CaseResult b = RunCase(mixed, 77, /*keep_trace=*/true);
+  EXPECT_EQ(a.trace, b.trace);
+  EXPECT_EQ(a.violations, b.violations);
+  EXPECT_EQ(a.rto_ms, b.rto_ms);
+  EXPECT_EQ(a.rpo_strategy_ms, b.rpo_strategy_ms);
+  EXPECT_EQ(a.recovered_from, b.recovered_from);
+  EXPECT_EQ(a.faults_fired, b.faults_fired);
+  EXPECT_EQ(a.acknowledged, b.acknowledged);
+  EXPECT_GT(a.trace.size(), 10u);
+  // A different seed is a different case.
+  EXPECT_NE(RunCase(mixed, 78, true).trace, a.trace);
+}
+
+TEST(ChaosTest, ShardsTogetherRunExactlyTheCasesOfTheWholeRun) {
+  ChaosOptions whole;
+  whole.scenarios = {"process-crash", "power-loss"};
+  whole.cases = 5;
+  whole.seed = 9;
+  const ChaosResult all = RunChaos(whole, nullptr);
+  std::map<std::string, std::vector<double>> rto;
+  std::map<std::string, uint64_t> cases, crashes;
+  for (uint64_t i = 0; i < 3; ++i) {
+    ChaosOptions part = whole;
+    part.shard = {i, 3};
+    for (const ScenarioSummary& s : RunChaos(part, nullptr).scenarios) {
+      rto[s.name].insert(rto[s.name].end(), s.rto_ms.begin(), s.rto_ms.end());
+      cases[s.name] += s.cases;
+      crashes[s.name] += s.crashes;
+    }
+  }
+  for (const ScenarioSummary& s : all.scenarios) {
+    std::vector<double> sharded = rto[s.name], unsharded = s.rto_ms;
+    std::sort(sharded.begin(), sharded.end());
+    std::sort(unsharded.begin(), unsharded.end());
+    EXPECT_EQ(sharded, unsharded) << s.name;
+    EXPECT_EQ(cases[s.name], s.cases) << s.name;
+    EXPECT_EQ(crashes[s.name], s.crashes) << s.name;
+  }
+}
+
+TEST(ChaosTest, ReproNamesTheScenarioAndTheSeed) {
+  std::string name;
+  uint64_t seed = 0;
+  ASSERT_TRUE(ParseRepro(ReproOf("bit-rot", 1234567890123ull), &name, &seed));
+  EXPECT_EQ(name, "bit-rot");
+  EXPECT_EQ(seed, 1234567890123ull);
+  EXPECT_FALSE(ParseRepro("bit-rot", &name, &seed));
+  EXPECT_FALSE(ParseRepro("bit-rot@12x", &name, &seed));
+  EXPECT_FALSE(ParseRepro("@12", &name, &seed));
+}
+
+}  // namespace
+}  // namespace crashdrill::scenarios
