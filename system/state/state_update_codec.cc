@@ -49,15 +49,21 @@ struct Encoder {
   void operator()(const StrategyUpdated& u) { codec::Put(w, u.strategy, kSchemaVersionCurrent); }
 };
 
+// The larger alternatives are emplaced by moving in an aggregate-initialised
+// T{}: emplace<T>() value-initialises, zero-filling the whole object before
+// its constructor runs, which cost a third of a fill's decode. (Not
+// emplace<T>(member{}): clang 14 has no parenthesised aggregate init.)
+template <typename T>
+T& EmplaceFresh(StateUpdate& out) {
+  return out.emplace<T>(T{});
+}
+
 // Decodes into the alternative of `type`, built in place in `out`: a replayed
-// record's fields are written once, where they stay. The larger alternatives
-// are emplaced from an aggregate-initialised value (T{}): emplace<T>() would
-// value-initialise, zero-filling the whole object before its constructor runs,
-// which cost a third of a fill's decode.
+// record's fields are written once, where they stay.
 void DecodeByType(ByteReader& r, RecordType type, StateUpdate& out) {
   switch (type) {
     case RecordType::kOrderSubmit:
-      codec::GetOrder(r, out.emplace<OrderSubmitted>(Order{}).order);
+      codec::GetOrder(r, EmplaceFresh<OrderSubmitted>(out).order);
       return;
     case RecordType::kOrderAcknowledged: {
       OrderAcknowledged& u = out.emplace<OrderAcknowledged>();
@@ -83,16 +89,16 @@ void DecodeByType(ByteReader& r, RecordType type, StateUpdate& out) {
       return;
     }
     case RecordType::kFillReceived: {
-      FillReceived& u = out.emplace<FillReceived>(Fill{});
+      FillReceived& u = EmplaceFresh<FillReceived>(out);
       codec::GetFill(r, u.fill);
       r.StringInto("currency", u.currency);
       return;
     }
     case RecordType::kPositionUpdate:
-      codec::GetPosition(r, out.emplace<PositionSet>(Position{}).position);
+      codec::GetPosition(r, EmplaceFresh<PositionSet>(out).position);
       return;
     case RecordType::kBalanceUpdate:
-      codec::GetBalance(r, out.emplace<BalanceSet>(Balance{}).balance);
+      codec::GetBalance(r, EmplaceFresh<BalanceSet>(out).balance);
       return;
     case RecordType::kRiskHalt:
       r.StringInto("reason", out.emplace<RiskHalted>().reason);
