@@ -6,6 +6,7 @@
 #include <xxhash.h>
 
 #include <algorithm>
+#include <bit>
 #include <cstring>
 
 #include <fmt/format.h>
@@ -18,9 +19,15 @@ constexpr uint32_t kSegmentMagic = 0x4C574443;  // "CDWL" as little-endian bytes
 // Version 2: the frame checksum covers the padding too (version 1 left it out).
 constexpr uint32_t kSegmentFormatVersion = 2;
 
-uint64_t Load(const std::byte* p, int bytes) {
+// Every call passes a constant `bytes`: inlined, a little-endian load is one
+// instruction (the byte loop it replaces was a fifth of replay's parsing).
+[[gnu::always_inline]] inline uint64_t Load(const std::byte* p, int bytes) {
   uint64_t value = 0;
-  for (int i = bytes - 1; i >= 0; --i) value = (value << 8) | static_cast<uint64_t>(p[i]);
+  if constexpr (std::endian::native == std::endian::little) {
+    std::memcpy(&value, p, static_cast<size_t>(bytes));
+  } else {
+    for (int i = bytes - 1; i >= 0; --i) value = (value << 8) | static_cast<uint64_t>(p[i]);
+  }
   return value;
 }
 
@@ -65,13 +72,15 @@ ParsedFrame ParseWalFrame(ByteSpan bytes) {
   const std::byte* frame = bytes.data();
   const uint64_t checksum = Load(frame, 8);
   const uint32_t length = static_cast<uint32_t>(Load(frame + 8, 4));
-  const uint8_t type = static_cast<uint8_t>(Load(frame + 12, 1));
+  // The type byte and the three zero bytes after it, in one load.
+  const uint32_t type_word = static_cast<uint32_t>(Load(frame + 12, 4));
+  const uint8_t type = static_cast<uint8_t>(type_word & 0xff);
   if (checksum == 0 && length == 0 && type == 0) {
     out.status = FrameStatus::kEnd;
     return out;
   }
   out.status = FrameStatus::kBad;
-  if (type == 0 || type > kRecordTypeMax || Load(frame + 13, 3) != 0) {
+  if (type == 0 || type > kRecordTypeMax || (type_word >> 8) != 0) {
     out.problem = fmt::format("record type {} is not a known type", type);
   } else if (length > kWalPayloadBytesMax || WalFrameBytes(length) > bytes.size()) {
     out.problem = fmt::format("payload length {} runs past the segment", length);

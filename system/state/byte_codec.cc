@@ -25,87 +25,34 @@ std::vector<std::byte> ByteWriter::Take() {
   return std::move(owned_);
 }
 
-bool ByteReader::Need(size_t bytes, const char* field) {
-  if (!status_.ok()) return false;
-  if (remaining() >= bytes) return true;
+void ByteReader::FailTruncated(size_t bytes, const char* field) {
+  if (!ok()) return;  // the first error stands; later reads return zeros
   Fail(field, fmt::format("truncated: needs {} bytes, {} remain", bytes, remaining()));
+}
+
+bool ByteReader::FailBool(uint8_t value, const char* field) {
+  position_ -= 1;
+  Fail(field, fmt::format("boolean byte is {}, not 0 or 1", value));
   return false;
 }
 
-uint64_t ByteReader::GetLittleEndian(int bytes, const char* field) {
-  if (!Need(static_cast<size_t>(bytes), field)) return 0;
-  uint64_t value = 0;
-  if constexpr (std::endian::native == std::endian::little) {
-    std::memcpy(&value, data_.data() + position_, static_cast<size_t>(bytes));
-  } else {
-    for (int i = 0; i < bytes; ++i) {
-      value |= static_cast<uint64_t>(data_[position_ + static_cast<size_t>(i)]) << (8 * i);
-    }
-  }
-  position_ += static_cast<size_t>(bytes);
-  return value;
+void ByteReader::FailStringLength(uint32_t length, const char* field) {
+  position_ -= 4;
+  Fail(field, fmt::format("string length {} exceeds the {} bytes that remain", length,
+                          remaining() - 4));
 }
 
-uint8_t ByteReader::U8(const char* field) {
-  return static_cast<uint8_t>(GetLittleEndian(1, field));
-}
-uint16_t ByteReader::U16(const char* field) {
-  return static_cast<uint16_t>(GetLittleEndian(2, field));
-}
-uint32_t ByteReader::U32(const char* field) {
-  return static_cast<uint32_t>(GetLittleEndian(4, field));
-}
-uint64_t ByteReader::U64(const char* field) { return GetLittleEndian(8, field); }
-
-bool ByteReader::Bool(const char* field) {
-  const size_t at = position_;
-  const uint8_t value = U8(field);
-  if (value > 1 && ok()) {
-    position_ = at;
-    Fail(field, fmt::format("boolean byte is {}, not 0 or 1", value));
-    return false;
-  }
-  return value == 1;
+uint32_t ByteReader::FailCount(uint32_t count, const char* field) {
+  position_ -= 4;
+  Fail(field, fmt::format("count {} cannot fit in the {} bytes that remain", count,
+                          remaining()));
+  return 0;
 }
 
-std::string ByteReader::String(const char* field) {
-  const size_t at = position_;
-  const uint32_t length = U32(field);
-  if (!ok()) return {};
-  if (length > kStringBytesMax || length > remaining()) {
-    position_ = at;
-    Fail(field, fmt::format("string length {} exceeds the {} bytes that remain", length,
-                            remaining() - 4));
-    return {};
-  }
-  std::string value(reinterpret_cast<const char*>(data_.data() + position_), length);
-  position_ += length;
-  return value;
-}
-
-uint32_t ByteReader::Count(const char* field, size_t element_bytes_min) {
-  const size_t at = position_;
-  const uint32_t count = U32(field);
-  if (!ok()) return 0;
-  if (element_bytes_min > 0 && count > remaining() / element_bytes_min) {
-    position_ = at;
-    Fail(field, fmt::format("count {} cannot fit in the {} bytes that remain", count,
-                            remaining()));
-    return 0;
-  }
-  return count;
-}
-
-uint8_t ByteReader::Enum(const char* field, uint8_t first, uint8_t last) {
-  const size_t at = position_;
-  const uint8_t value = U8(field);
-  if (!ok()) return first;
-  if (value < first || value > last) {
-    position_ = at;
-    Fail(field, fmt::format("value {} is outside the enumeration [{}, {}]", value, first, last));
-    return first;
-  }
-  return value;
+uint8_t ByteReader::FailEnum(uint8_t value, uint8_t first, uint8_t last, const char* field) {
+  position_ -= 1;
+  Fail(field, fmt::format("value {} is outside the enumeration [{}, {}]", value, first, last));
+  return first;
 }
 
 void ByteReader::Fail(const char* field, std::string_view message) {
@@ -113,10 +60,8 @@ void ByteReader::Fail(const char* field, std::string_view message) {
   status_ = Status::Corruption(source_, offset(), FieldPath(field), message);
 }
 
-void ByteReader::ExpectEnd() {
-  if (ok() && remaining() != 0) {
-    Fail("end", fmt::format("{} unexpected bytes after the last field", remaining()));
-  }
+void ByteReader::FailTrailing() {
+  Fail("end", fmt::format("{} unexpected bytes after the last field", remaining()));
 }
 
 std::string ByteReader::FieldPath(const char* field) const {

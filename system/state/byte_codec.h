@@ -92,6 +92,10 @@ class ByteWriter {
   size_t dropped_ = 0;
 };
 
+// Every read is inline and costs one bounds check and one load of a known
+// size: replay decodes a million records a second through here. What goes
+// wrong is handled out of line (cold): the error, its message and its field
+// path are built only when there is one.
 class ByteReader {
  public:
   // Longest string the codec accepts; anything longer is corruption.
@@ -102,17 +106,35 @@ class ByteReader {
   ByteReader(ByteSpan data, std::string_view source, uint64_t base_offset)
       : data_(data), source_(source), base_offset_(base_offset) {}
 
-  uint8_t U8(const char* field);
-  uint16_t U16(const char* field);
-  uint32_t U32(const char* field);
-  uint64_t U64(const char* field);
+  uint8_t U8(const char* field) { return Get<uint8_t>(field); }
+  uint16_t U16(const char* field) { return Get<uint16_t>(field); }
+  uint32_t U32(const char* field) { return Get<uint32_t>(field); }
+  uint64_t U64(const char* field) { return Get<uint64_t>(field); }
   int64_t I64(const char* field) { return static_cast<int64_t>(U64(field)); }
-  bool Bool(const char* field);
-  std::string String(const char* field);
+  bool Bool(const char* field) {
+    const uint8_t value = U8(field);
+    if (value > 1 && ok()) [[unlikely]] return FailBool(value, field);
+    return value == 1;
+  }
+  std::string String(const char* field) { return std::string(StringView(field)); }
+  // The same checks as String, assigned into `out` (whose storage is reused).
+  void StringInto(const char* field, std::string& out) { out.assign(StringView(field)); }
   // A u32 element count, bounded by remaining() / element_bytes_min.
-  uint32_t Count(const char* field, size_t element_bytes_min);
+  uint32_t Count(const char* field, size_t element_bytes_min) {
+    const uint32_t count = U32(field);
+    if (element_bytes_min > 0 && count > remaining() / element_bytes_min && ok()) [[unlikely]] {
+      return FailCount(count, field);
+    }
+    return count;
+  }
   // A u8 that must be one of [first, last]; returns `first` after an error.
-  uint8_t Enum(const char* field, uint8_t first, uint8_t last);
+  uint8_t Enum(const char* field, uint8_t first, uint8_t last) {
+    const uint8_t value = U8(field);
+    if ((value < first || value > last) && ok()) [[unlikely]] {
+      return FailEnum(value, first, last, field);
+    }
+    return ok() ? value : first;
+  }
 
   // Records a corruption at the current offset (e.g. a duplicate key).
   void Fail(const char* field, std::string_view message);
@@ -139,24 +161,66 @@ class ByteReader {
   size_t remaining() const { return data_.size() - position_; }
   uint64_t offset() const { return base_offset_ + position_; }
   // Corruption unless every byte was consumed.
-  void ExpectEnd();
+  void ExpectEnd() {
+    if (ok() && remaining() != 0) [[unlikely]] FailTrailing();
+  }
 
  private:
+  // Left uninitialised: only the entries below depth_ are read, and zeroing
+  // the stack showed in the profile of every decoded record.
   struct ScopeName {
-    const char* name = nullptr;
-    int64_t index = -1;
+    const char* name;
+    int64_t index;
   };
   static constexpr size_t kScopesMax = 8;
-  // True if `bytes` more can be read; records truncation otherwise.
-  bool Need(size_t bytes, const char* field);
-  uint64_t GetLittleEndian(int bytes, const char* field);
+
+  // A little-endian T at the cursor; 0 (and nothing consumed) once there is
+  // an error or when fewer than sizeof(T) bytes remain (then an error).
+  template <typename T>
+  T Get(const char* field) {
+    if (!ok() || remaining() < sizeof(T)) [[unlikely]] {
+      FailTruncated(sizeof(T), field);
+      return 0;
+    }
+    T value;
+    std::memcpy(&value, data_.data() + position_, sizeof(T));
+    if constexpr (std::endian::native != std::endian::little) value = ByteSwap(value);
+    position_ += sizeof(T);
+    return value;
+  }
+  template <typename T>
+  static T ByteSwap(T value) {
+    T out = 0;
+    for (size_t i = 0; i < sizeof(T); ++i) out = static_cast<T>((out << 8) | ((value >> (8 * i)) & 0xff));
+    return out;
+  }
+  // The string's bytes in `data_`, after its u32 length; empty after an error.
+  std::string_view StringView(const char* field) {
+    const uint32_t length = U32(field);
+    if (length > kStringBytesMax || length > remaining()) [[unlikely]] {
+      FailStringLength(length, field);  // not after an earlier error: then length is 0
+      return {};
+    }
+    const std::string_view value(reinterpret_cast<const char*>(data_.data() + position_), length);
+    position_ += length;
+    return value;
+  }
+
+  // The failures, out of line. Each leaves the cursor at the start of the
+  // value that failed, so the error's offset is the value's.
+  [[gnu::cold]] void FailTruncated(size_t bytes, const char* field);
+  [[gnu::cold]] bool FailBool(uint8_t value, const char* field);
+  [[gnu::cold]] void FailStringLength(uint32_t length, const char* field);
+  [[gnu::cold]] uint32_t FailCount(uint32_t count, const char* field);
+  [[gnu::cold]] uint8_t FailEnum(uint8_t value, uint8_t first, uint8_t last, const char* field);
+  [[gnu::cold]] void FailTrailing();
   std::string FieldPath(const char* field) const;
 
   ByteSpan data_;
   std::string_view source_;
   uint64_t base_offset_;
   size_t position_ = 0;
-  std::array<ScopeName, kScopesMax> scopes_;
+  ScopeName scopes_[kScopesMax];
   size_t depth_ = 0;
   Status status_;
 };

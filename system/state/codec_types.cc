@@ -78,11 +78,11 @@ void PutOrder(ByteWriter& w, const Order& o) {
 }
 
 void GetOrder(ByteReader& r, Order& o) {
-  o.client_order_id = r.String("client_order_id");
+  r.StringInto("client_order_id", o.client_order_id);
   o.exchange_order_id = r.U64("exchange_order_id");
-  o.symbol = r.String("symbol");
-  o.venue = r.String("venue");
-  o.strategy_id = r.String("strategy_id");
+  r.StringInto("symbol", o.symbol);
+  r.StringInto("venue", o.venue);
+  r.StringInto("strategy_id", o.strategy_id);
   o.side = static_cast<Side>(r.Enum("side", 1, 2));
   o.type = static_cast<OrderType>(r.Enum("type", 1, 3));
   o.price_ticks = r.I64("price_ticks");
@@ -110,9 +110,9 @@ void PutFill(ByteWriter& w, const Fill& f) {
 void GetFill(ByteReader& r, Fill& f) {
   f.exchange_seq = r.U64("exchange_seq");
   f.trade_id = r.U64("trade_id");
-  f.client_order_id = r.String("client_order_id");
+  r.StringInto("client_order_id", f.client_order_id);
   f.exchange_order_id = r.U64("exchange_order_id");
-  f.symbol = r.String("symbol");
+  r.StringInto("symbol", f.symbol);
   f.side = static_cast<Side>(r.Enum("side", 1, 2));
   f.price_ticks = r.I64("price_ticks");
   f.quantity_lots = r.I64("quantity_lots");
@@ -129,7 +129,7 @@ void PutPosition(ByteWriter& w, const Position& p) {
 }
 
 void GetPosition(ByteReader& r, Position& p) {
-  p.symbol = r.String("symbol");
+  r.StringInto("symbol", p.symbol);
   p.quantity_lots = r.I64("quantity_lots");
   p.cost_minor = r.I64("cost_minor");
   p.realized_pnl_minor = r.I64("realized_pnl_minor");
@@ -143,8 +143,8 @@ void PutBalance(ByteWriter& w, const Balance& b) {
 }
 
 void GetBalance(ByteReader& r, Balance& b) {
-  b.venue = r.String("venue");
-  b.currency = r.String("currency");
+  r.StringInto("venue", b.venue);
+  r.StringInto("currency", b.currency);
   b.total_minor = r.I64("total_minor");
   b.available_minor = r.I64("available_minor");
 }
@@ -168,7 +168,7 @@ void GetRisk(ByteReader& r, RiskState& risk) {
   risk.peak_pnl_minor = r.I64("peak_pnl_minor");
   risk.max_drawdown_minor = r.I64("max_drawdown_minor");
   risk.halted = r.Bool("halted");
-  risk.halt_reason = r.String("halt_reason");
+  r.StringInto("halt_reason", risk.halt_reason);
   risk.halted_at_ns = r.I64("halted_at_ns");
 }
 
@@ -193,7 +193,7 @@ void Put(ByteWriter& w, const TradingState& s, uint16_t version) {
 
 void Get(ByteReader& r, TradingState& s, uint16_t version) {
   ByteReader::Scope scope(r, "trading");
-  s.account_id = r.String("account_id");
+  r.StringInto("account_id", s.account_id);
   GetKeyedValues(r, "positions", kPositionBytesMin, s.positions,
                  [](const Position& p) { return p.symbol; },
                  [&r](Position& p) { GetPosition(r, p); });
@@ -234,10 +234,10 @@ void Put(ByteWriter& w, const StrategyState& s, uint16_t /*version*/) {
 }
 
 void Get(ByteReader& r, StrategyState& s, uint16_t /*version*/) {
-  s.strategy_id = r.String("strategy_id");
-  s.name = r.String("name");
+  r.StringInto("strategy_id", s.strategy_id);
+  r.StringInto("name", s.name);
   GetIntMap(r, "parameters", s.parameters);
-  s.custom_state = r.String("custom_state");
+  r.StringInto("custom_state", s.custom_state);
   s.active = r.Bool("active");
   s.last_signal_ns = r.I64("last_signal_ns");
   s.pnl_minor = r.I64("pnl_minor");
@@ -273,7 +273,7 @@ void Put(ByteWriter& w, const ConfigurationState& s, uint16_t /*version*/) {
 
 void Get(ByteReader& r, ConfigurationState& s, uint16_t /*version*/) {
   ByteReader::Scope scope(r, "config");
-  s.system.instance_id = r.String("system.instance_id");
+  r.StringInto("system.instance_id", s.system.instance_id);
   s.system.l1_period_ms = r.I64("system.l1_period_ms");
   s.system.l2_period_ms = r.I64("system.l2_period_ms");
   s.system.snapshot_period_ms = r.I64("system.snapshot_period_ms");
@@ -282,9 +282,9 @@ void Get(ByteReader& r, ConfigurationState& s, uint16_t /*version*/) {
   GetKeyedValues(r, "venues", 3 * kStringBytesMin + 1, s.venues,
                  [](const VenueConfig& v) { return v.name; },
                  [&r](VenueConfig& v) {
-                   v.name = r.String("name");
-                   v.address = r.String("address");
-                   v.account_id = r.String("account_id");
+                   r.StringInto("name", v.name);
+                   r.StringInto("address", v.address);
+                   r.StringInto("account_id", v.account_id);
                    v.enabled = r.Bool("enabled");
                  });
   s.risk_limits.max_order_lots = r.I64("risk_limits.max_order_lots");
@@ -295,7 +295,7 @@ void Get(ByteReader& r, ConfigurationState& s, uint16_t /*version*/) {
   GetKeyedValues(r, "strategies", kStringBytesMin + 1 + 4, s.strategies,
                  [](const StrategyConfig& c) { return c.strategy_id; },
                  [&r](StrategyConfig& c) {
-                   c.strategy_id = r.String("strategy_id");
+                   r.StringInto("strategy_id", c.strategy_id);
                    c.enabled = r.Bool("enabled");
                    GetIntMap(r, "parameters", c.parameters);
                  });
@@ -332,7 +332,7 @@ void Get(ByteReader& r, MarketDataState& s, uint16_t /*version*/) {
   GetKeyedValues(r, "books", kStringBytesMin + 4 + 4 + 8, s.books,
                  [](const BookSnapshot& b) { return b.symbol; },
                  [&r](BookSnapshot& book) {
-                   book.symbol = r.String("symbol");
+                   r.StringInto("symbol", book.symbol);
                    for (auto [name, side] : {std::pair{"bids", &book.bids}, {"asks", &book.asks}}) {
                      const uint32_t count = r.Count(name, 16);
                      for (uint32_t i = 0; i < count && r.ok(); ++i) {
@@ -355,7 +355,7 @@ void Get(ByteReader& r, MarketDataState& s, uint16_t /*version*/) {
       ByteReader::Scope element(r, "item", i);
       PublicTrade& t = s.recent_trades.emplace_back();
       t.exchange_seq = r.U64("exchange_seq");
-      t.symbol = r.String("symbol");
+      r.StringInto("symbol", t.symbol);
       t.price_ticks = r.I64("price_ticks");
       t.quantity_lots = r.I64("quantity_lots");
       t.aggressor = static_cast<Side>(r.Enum("aggressor", 1, 2));
