@@ -161,8 +161,9 @@ class SimCase {
     const auto draw = [&](int count, int length_min, int length_max) {
       std::vector<Episode> episodes;
       for (int i = 0; i < count; ++i) {
+        // Early in a life: a planned crash may end it before long.
         episodes.push_back({static_cast<int>(rng_.Below(scenario_.lives)),
-                            static_cast<int>(rng_.Below(scenario_.steps_per_life)),
+                            static_cast<int>(rng_.Below(100)),
                             static_cast<int>(rng_.Between(length_min, length_max))});
       }
       return episodes;
@@ -257,11 +258,13 @@ class SimCase {
 
   // --- crash and restart ---------------------------------------------------------------
 
-  void Crash() {
+  // `in_recovery`: the crash hit recovery itself; the life already ended at
+  // the crash before it, which is where RPO is measured from.
+  void Crash(bool in_recovery = false) {
     const CrashKind kind = disk_.halted() ? disk_.halted_crash_kind()
                                           : scenario_.mix.crash_kinds[rng_.Below(
                                                 scenario_.mix.crash_kinds.size())];
-    crash_wall_ns_ = clock_.Wall();
+    if (!in_recovery) crash_wall_ns_ = clock_.Wall();
     live_.reset();  // nothing of the engine runs again
     system::Rng crash_rng(system::Mix64(seed_ ^ (result_.crashes + 1) * 0x9e37));
     disk_.Crash(kind, crash_rng);
@@ -290,7 +293,8 @@ class SimCase {
         Trace(fmt::format("life {}: {} in {}", life_, faults::FaultKindName(kind), file));
       }
     }
-    if (wipes_.contains(life_)) {
+    wiped_ = wipes_.contains(life_);
+    if (wiped_) {
       for (const std::string& file : LevelFiles()) (void)disk_.Unlink(file);
       (void)disk_.Unlink("/state/l1");
       Fired("wipe");
@@ -313,7 +317,8 @@ class SimCase {
       if (!names.ok()) continue;
       for (const std::string& name : *names) files.push_back(dir + "/" + name);
     }
-    if (disk_.Exists("/state/l1").value_or(false)) files.push_back("/state/l1");
+    const auto l1 = disk_.Exists("/state/l1");
+    if (l1.ok() && *l1) files.push_back("/state/l1");
     return files;
   }
 
@@ -325,7 +330,7 @@ class SimCase {
       auto recovered = system::RecoverEngine(disk_, skewed_, venue_, options_);
       if (!recovered.ok()) {
         if (disk_.halted()) {
-          Crash();  // a crash point inside recovery
+          Crash(/*in_recovery=*/true);  // a crash point inside recovery
           continue;
         }
         Violate("P9", fmt::format("{}: the engine cannot restart: {}", what,
@@ -346,8 +351,7 @@ class SimCase {
         if (partition_until_ns_ != 0 && clock_.Mono() >= partition_until_ns_) Heal();
       }
       if (!reconciled.ok() && disk_.halted()) {
-        live_.reset();
-        Crash();
+        Crash(/*in_recovery=*/true);
         continue;
       }
       if (!reconciled.ok()) {
@@ -370,11 +374,17 @@ class SimCase {
         CheckAgreement(what);
       }
       model_.Rebase(live_->engine->state().trading);
+      const system::RecoveryReport& r = live_->report;
       Trace(fmt::format("{}: recovered from {} (base seq {}, {} records replayed, {} bytes "
-                        "read), reconciled at seq {} with {} discrepancies",
-                        what, live_->report.source, live_->report.base_seq,
-                        live_->report.records_replayed, live_->report.bytes_read,
-                        live_->report.final_seq, live_->report.discrepancies.size()));
+                        "read), reconciled at seq {}: {} reports applied, {} pending adopted, "
+                        "{} never sent, {} discrepancies",
+                        what, r.source, r.base_seq, r.records_replayed, r.bytes_read, r.final_seq,
+                        r.reports_applied, r.pending_adopted, r.pending_never_sent,
+                        r.discrepancies.size()));
+      for (const system::Discrepancy& d : r.discrepancies) {
+        Trace(fmt::format("  {} {}: local {} / venue {}: {}", d.what, d.key, d.local, d.venue,
+                          d.action));
+      }
       return true;
     }
     Violate("P9", fmt::format("{}: recovery crashed {} times in a row", what,
@@ -405,7 +415,9 @@ class SimCase {
   void CheckRecovered(const std::string& what) {
     const system::RecoveryReport& r = live_->report;
     const system::TradingState& recovered = live_->engine->state().trading;
-    const bool lost_on_purpose = live_->report.source == "venue" || !corrupted_.empty();
+    // Data the runner destroyed is lost for good: P2/P3 cannot hold across it.
+    const bool lost_on_purpose =
+        wiped_ || live_->report.source == "venue" || !corrupted_.empty();
     if (r.recovered_seq < last_acked_ && !lost_on_purpose) {
       Violate("P2", fmt::format("{}: acknowledged state_seq {} lost: recovered {} from {}", what,
                                 last_acked_, r.recovered_seq, r.source));
@@ -449,7 +461,7 @@ class SimCase {
     }
     result_.rpo_strategy_ms.push_back(rpo_ms);
     if (rpo_ms > static_cast<double>(scenario_.targets.rpo_strategy_ms) && corrupted_.empty() &&
-        live_->report.source != "venue") {
+        !wiped_ && live_->report.source != "venue") {
       Violate("P7", fmt::format("{}: strategy state {:.0f} ms old, target {} ms", what, rpo_ms,
                                 scenario_.targets.rpo_strategy_ms));
     }
@@ -564,6 +576,7 @@ class SimCase {
   std::vector<std::pair<int, faults::FaultKind>> corruptions_;
   std::set<int> wipes_;
   std::set<std::string> corrupted_;  // files corrupted since the last crash
+  bool wiped_ = false;               // every local copy was deleted since the last crash
   std::set<std::string> intents_;
   uint64_t saved_capacity_ = 0;
   int64_t partition_until_ns_ = 0;

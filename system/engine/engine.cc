@@ -56,7 +56,6 @@ Status Engine::Fail(Status status) {
 }
 
 Status Engine::CommitCritical(const StateUpdate& update) {
-  if (attempt_observer_) attempt_observer_(state().state_seq() + 1, update);
   const Status status = checkpointer_.Commit(update);
   if (!status.ok()) {
     ++stats_.commit_failures;

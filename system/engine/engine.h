@@ -84,9 +84,10 @@ struct EngineStats {
 
 // Told of every critical update once it is durable, with its state_seq.
 using AckObserver = std::function<void(Seq, const StateUpdate&)>;
-// Told of every critical update before it is committed, with the state_seq it
-// will take (a harness's reference model: what may be durable after a crash).
-using AttemptObserver = std::function<void(Seq, const StateUpdate&)>;
+// Told of every critical update right before it is logged (applied and
+// validated, not yet durable), with its state_seq: what a crash may have made
+// durable without an acknowledgement (a harness's reference model).
+using AttemptObserver = MultiLevelCheckpointer::BeforeLog;
 
 class Engine {
  public:
@@ -113,7 +114,9 @@ class Engine {
   Status CommitCritical(const StateUpdate& update);
 
   void SetAckObserver(AckObserver observer) { observer_ = std::move(observer); }
-  void SetAttemptObserver(AttemptObserver observer) { attempt_observer_ = std::move(observer); }
+  void SetAttemptObserver(AttemptObserver observer) {
+    checkpointer_.SetBeforeLog(std::move(observer));
+  }
   const EngineState& state() const { return checkpointer_.state(); }
   MultiLevelCheckpointer& checkpointer() { return checkpointer_; }
   Venue& venue() { return venue_; }
@@ -143,7 +146,6 @@ class Engine {
   EngineOptions options_;
   MarketMakingStrategy strategy_;
   AckObserver observer_;
-  AttemptObserver attempt_observer_;
   EngineStats stats_;
   std::deque<ExecutionReport> backlog_;  // polled, not yet applied (in order)
   Seq seen_exchange_seq_ = 0;            // highest applied or skipped

@@ -23,6 +23,7 @@
 #pragma once
 
 #include <array>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -105,6 +106,12 @@ class MultiLevelCheckpointer {
   // An L2 checkpoint of the given type now (kAutomatic is what Tick writes).
   Status Checkpoint(CheckpointType type);
 
+  // Told of each critical update right before its WAL append (applied and
+  // validated, not yet durable): a harness's reference model learns what a
+  // crash may have made durable without an acknowledgement.
+  using BeforeLog = std::function<void(Seq, const StateUpdate&)>;
+  void SetBeforeLog(BeforeLog before_log) { before_log_ = std::move(before_log); }
+
   const EngineState& state() const { return state_; }
   const CheckpointerStats& stats() const { return stats_; }
   std::string L2Dir(CheckpointType type) const;
@@ -125,6 +132,7 @@ class MultiLevelCheckpointer {
   TradingChanges l1_changes_;  // committed since the last L1 write
   int64_t next_l1_ns_ = 0, next_l2_ns_ = 0, next_snapshot_ns_ = 0, next_archive_ns_ = 0;
   CheckpointerStats stats_;
+  BeforeLog before_log_;
 };
 
 }  // namespace crashdrill::system

@@ -35,6 +35,10 @@ class Reconciler {
     CD_RETURN_IF_ERROR(engine_.ResolvePending(/*force=*/true));
     report_.pending_adopted += engine_.stats().pending_adopted - adopted;
     report_.pending_never_sent += engine_.stats().pending_never_sent - never_sent;
+    // Everything that asks the venue comes before the quiet point, so what is
+    // compared and adopted is the venue as it is when reconciliation returns.
+    CD_RETURN_IF_ERROR(ScanIdSpaces());
+    CD_RETURN_IF_ERROR(RebuildMarketData());
     bool quiet = false;
     for (int round = 0; round < options_.rounds_max && !quiet; ++round) {
       CD_ASSIGN_OR_RETURN(positions_, venue_.QueryPositions());
@@ -53,7 +57,6 @@ class Reconciler {
     CD_RETURN_IF_ERROR(ComparePositions());
     CD_RETURN_IF_ERROR(CompareBalances());
     CD_RETURN_IF_ERROR(NewIdSpaceIfHistoryWasLost());
-    CD_RETURN_IF_ERROR(RebuildMarketData());
     report_.reports_applied += engine_.stats().reports_applied - applied_before;
     return Status::Ok();
   }
@@ -189,31 +192,41 @@ class Reconciler {
   // local was valid, or the directory is empty but the venue has this
   // engine's orders) the state_seq may be below ids already used: new orders
   // take ids in a new id space, above every space the venue has seen.
-  Status NewIdSpaceIfHistoryWasLost() {
-    bool lost = !report_.wal_stop.ok() || report_.source == "venue";
-    if (!lost && report_.source != "empty") return Status::Ok();
-    uint64_t highest = IdSpaceOf(engine_.IdPrefix());
-    bool own_seen = false;
-    const auto see = [&](const std::string& id) {
-      if (!engine_.IsOwnOrder(id)) return;
-      own_seen = true;
-      highest = std::max(highest, IdSpaceOf(id));
-    };
-    for (const Order& o : open_orders_) see(o.client_order_id);
-    bool complete = true;
+  bool MayHaveLostHistory() const {
+    return !report_.wal_stop.ok() || report_.source == "venue" || report_.source == "empty";
+  }
+
+  // The id spaces the venue's reports show (asked before the quiet point).
+  Status ScanIdSpaces() {
+    if (!MayHaveLostHistory()) return Status::Ok();
     for (Seq after = 0;;) {
       auto page = venue_.QueryReportsSince(after, options_.page);
       if (!page.ok() && page.status().code() == StatusCode::kFailedPrecondition) {
-        complete = false;
-        break;
+        reports_complete_ = false;
+        return Status::Ok();
       }
       CD_RETURN_IF_ERROR(page.status());
       for (const ExecutionReport& r : *page) {
-        see(r.client_order_id);
+        SeeId(r.client_order_id);
         after = r.exchange_seq;
       }
-      if (page->size() < options_.page) break;
+      if (page->size() < options_.page) return Status::Ok();
     }
+  }
+
+  void SeeId(const std::string& id) {
+    if (!engine_.IsOwnOrder(id)) return;
+    own_seen_ = true;
+    highest_space_ = std::max(highest_space_, IdSpaceOf(id));
+  }
+
+  Status NewIdSpaceIfHistoryWasLost() {
+    bool lost = !report_.wal_stop.ok() || report_.source == "venue";
+    if (!lost && report_.source != "empty") return Status::Ok();
+    for (const Order& o : open_orders_) SeeId(o.client_order_id);
+    const uint64_t highest = std::max(highest_space_, IdSpaceOf(engine_.IdPrefix()));
+    const bool own_seen = own_seen_;
+    const bool complete = reports_complete_;
     if (report_.source == "empty" && (own_seen || !complete)) {
       lost = true;
       report_.source = "venue";
@@ -255,6 +268,9 @@ class Reconciler {
   std::vector<Position> positions_;
   std::vector<Balance> balances_;
   std::vector<Order> open_orders_;
+  uint64_t highest_space_ = 0;  // of the ids the venue's reports show
+  bool own_seen_ = false;
+  bool reports_complete_ = true;
 };
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "faults/fault_plan.h"
 #include "scenarios/runner/chaos_run.h"
 
 namespace crashdrill::scenarios {
