@@ -185,6 +185,7 @@ class SimCase {
   int RunLife() {
     const uint64_t intents_before = live_->engine->stats().intents_logged;
     intents_at_recovery_ = intents_before;
+    connected_from_step_ = 0;
     int step = 0;
     for (; step < scenario_.steps_per_life && !disk_.halted(); ++step) {
       FireEpisodes(step);
@@ -215,7 +216,11 @@ class SimCase {
       Trace(fmt::format("life {} step {}: network partition for {} ms", life_, step,
                         e.length_steps));
     }
-    if (partition_until_ns_ != 0 && clock_.Mono() >= partition_until_ns_) Heal();
+    if (partition_until_ns_ != 0 && clock_.Mono() >= partition_until_ns_) {
+      Heal();
+      connected_from_step_ = step;
+      intents_at_recovery_ = live_->engine->stats().intents_logged;
+    }
   }
 
   void Partition(int64_t duration_ns) {
@@ -242,17 +247,20 @@ class SimCase {
     strategy_seen_[d->second] = clock_.Wall();  // true time, last seen with this value
   }
 
+  // P9: the engine trades again, or its halt is recorded, or the disk is full
+  // and it halted safely; judged over the steps the venue was reachable.
   void CheckLiveness(int steps) {
-    if (steps < kLivenessStepsMin || disk_.halted()) return;
+    const int connected = steps - connected_from_step_;
+    if (connected < kLivenessStepsMin || disk_.halted() || partition_until_ns_ != 0) return;
     const auto& stats = live_->engine->stats();
     const auto& risk = live_->engine->state().trading.risk;
     const bool traded = stats.intents_logged > intents_at_recovery_;
     const bool halted_with_reason = risk.halted && !risk.halt_reason.empty();
     const bool full = saved_capacity_ != 0 && stats.space_halted;
     if (!traded && !halted_with_reason && !full) {
-      Violate("P9", fmt::format("life {}: {} steps after recovery without an order and without "
-                                "a recorded halt (last error: {})",
-                                life_, steps, stats.last_error.ToString()));
+      Violate("P9", fmt::format("life {}: {} steps with the venue reachable without an order "
+                                "and without a recorded halt (last error: {})",
+                                life_, connected, stats.last_error.ToString()));
     }
   }
 
@@ -335,6 +343,7 @@ class SimCase {
         }
         Violate("P9", fmt::format("{}: the engine cannot restart: {}", what,
                                   recovered.status().ToString()));
+        TraceLocalRecovery();
         return false;
       }
       live_.emplace(std::move(recovered).value());
@@ -374,6 +383,7 @@ class SimCase {
         CheckAgreement(what);
       }
       model_.Rebase(live_->engine->state().trading);
+      Sample();  // the restored strategy state is current from here on
       const system::RecoveryReport& r = live_->report;
       Trace(fmt::format("{}: recovered from {} (base seq {}, {} records replayed, {} bytes "
                         "read), reconciled at seq {}: {} reports applied, {} pending adopted, "
@@ -390,6 +400,31 @@ class SimCase {
     Violate("P9", fmt::format("{}: recovery crashed {} times in a row", what,
                               kRecoveryAttemptsMax));
     return false;
+  }
+
+  // What local recovery sees, for a trace that explains a failed restart.
+  void TraceLocalRecovery() {
+    if (!keep_trace_) return;
+    system::LocalRecoveryOptions local;
+    local.state_dir = kStateDir;
+    local.l1_slot_bytes = options_.checkpointer.l1_slot_bytes;
+    local.examine_every_copy = true;
+    auto seen = system::RecoverLocal(disk_, skewed_, local);
+    if (!seen.ok()) {
+      Trace("  local recovery: " + seen.status().ToString());
+      return;
+    }
+    const system::RecoveryReport& r = seen->report;
+    for (const auto& c : r.candidates) {
+      Trace(fmt::format("  {} {} seq {}: {}", system::CopyLevelName(c.level), c.location,
+                        c.state_seq, c.verdict.ToString()));
+    }
+    for (const auto& w : r.wal_segments) {
+      Trace(fmt::format("  wal {} first seq {} ({} bytes)", w.path, w.first_seq, w.bytes));
+    }
+    Trace(fmt::format("  base {} seq {}, recovered {}, log ends at {} ({}), replay stop: {}",
+                      r.source, r.base_seq, r.recovered_seq, r.wal_end.last_seq,
+                      r.wal_end.detail, r.wal_stop.ToString()));
   }
 
   void Observe() {
@@ -580,7 +615,8 @@ class SimCase {
   std::set<std::string> intents_;
   uint64_t saved_capacity_ = 0;
   int64_t partition_until_ns_ = 0;
-  uint64_t intents_at_recovery_ = 0;
+  uint64_t intents_at_recovery_ = 0;  // or at the last heal of a partition
+  int connected_from_step_ = 0;
   Seq last_acked_ = 0;
   int64_t last_acked_wall_ns_ = 0;
   int64_t crash_wall_ns_ = 0;

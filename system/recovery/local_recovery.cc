@@ -489,33 +489,12 @@ Status PrepareForAppend(Fs& fs, LocalRecovery& recovery, size_t emergency_versio
   report.notes.push_back(fmt::format("wrote emergency L2 version {} at state_seq {} before "
                                      "moving damaged WAL segments",
                                      version, keep_through));
-  // The segments to move: from the one the log broke in. Damage the reader
-  // names (a torn frame, a header that does not chain) is in the segment its
-  // status names; a gap replay found at a segment's first record leaves the
-  // segments before it whole; anything else (a record that does not apply) is
-  // in the segment holding the next seq.
-  const auto& segments = report.wal_segments;
-  const auto starts_at = [&](Seq seq) {
-    return std::any_of(segments.begin(), segments.end(),
-                       [&](const WalSegmentCopy& s) { return s.first_seq == seq; });
-  };
-  const auto named = std::find_if(segments.begin(), segments.end(), [&](const WalSegmentCopy& s) {
-    return s.path == report.wal_stop.path();
-  });
-  Seq cut_first = 0;
-  if (named != segments.end()) {
-    cut_first = named->first_seq;
-  } else if (report.wal_gap_seq != 0 && starts_at(report.wal_gap_seq)) {
-    cut_first = report.wal_gap_seq;
-  } else {
-    for (const WalSegmentCopy& s : segments) {
-      if (s.first_seq <= keep_through + 1) cut_first = s.first_seq;
-    }
-  }
+  // Every segment goes: the log restarts after the recovered state, which the
+  // emergency copy now holds. Moving only the damaged segment and those after
+  // it would leave an older segment as the tail, with damage replay never
+  // read (it skips segments below the base) and a hole before the next record.
   std::vector<const WalSegmentCopy*> moving;
-  for (const WalSegmentCopy& s : segments) {
-    if (s.first_seq >= cut_first) moving.push_back(&s);
-  }
+  for (const WalSegmentCopy& s : report.wal_segments) moving.push_back(&s);
   if (moving.empty()) return Status::Ok();
   const std::string dir =
       JoinPath(QuarantineDir(report.state_dir), fmt::format("wal-after-{}", keep_through));

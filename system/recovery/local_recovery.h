@@ -6,9 +6,10 @@
 // Reading is read-only: nothing is created, repaired, moved or deleted.
 // PrepareForAppend() is the one step that changes the directory: when replay
 // stopped at damage before the log's end (corruption, a gap in state_seq, a
-// record that does not apply), the segments from the damaged one on are moved
-// into <state_dir>/quarantine/ — kept for inspection, never deleted — so the
-// WAL can take new records after the recovered state. A torn tail is left to
+// record that does not apply), the recovered state is written as an emergency
+// L2 version and then every segment is moved into <state_dir>/quarantine/ —
+// kept for inspection, never deleted — so the log restarts right after the
+// recovered state. A torn tail is left to
 // Wal::Open, which repairs it. Recovery converges: running it again after a
 // crash anywhere in it (including in PrepareForAppend, whose renames go last
 // segment first) chooses the same base and reaches the same state.
