@@ -80,6 +80,23 @@ system::RecoverOptions Options(const std::string& state_dir, uint64_t seed) {
   return options;
 }
 
+// Recovers; a failed fsync or read while opening the levels is tried again a
+// few times (the kernel dropped what it could not write; opening again reads
+// the truth), anything else is returned.
+system::Result<system::RecoveredEngine> RecoverWithRetry(system::Fs& fs, system::Clock& clock,
+                                                          system::Venue& venue,
+                                                          const system::RecoverOptions& options) {
+  for (int attempt = 1;; ++attempt) {
+    auto recovered = system::RecoverEngine(fs, clock, venue, options);
+    if (recovered.ok() || recovered.status().code() != system::StatusCode::kIoError ||
+        attempt == 3) {
+      return recovered;
+    }
+    std::fprintf(stderr, "crashdrill: recovery failed (%s); recovering again\n",
+                 recovered.status().ToString().c_str());
+  }
+}
+
 // Reconciles, retrying while the venue is unreachable, for at most `seconds`.
 Status ReconcileWithRetry(system::Engine& engine, system::Clock& clock,
                           system::RecoveryReport& report, int seconds) {
@@ -156,7 +173,7 @@ int RunRecover(const std::string& state_dir, const std::string& venue_address, b
     Error("recover", world.status());
     return kExitUsage;
   }
-  auto recovered = system::RecoverEngine(fs, clock, *world->venue, options);
+  auto recovered = RecoverWithRetry(fs, clock, *world->venue, options);
   if (!recovered.ok()) {
     Error("recover", recovered.status());
     return kExitHarnessFailed;
@@ -209,7 +226,7 @@ int RunTrade(const std::string& state_dir, const std::string& venue_address, dou
     Error("trade", world.status());
     return kExitUsage;
   }
-  auto recovered = system::RecoverEngine(fs, clock, *world->venue, Options(state_dir, seed));
+  auto recovered = RecoverWithRetry(fs, clock, *world->venue, Options(state_dir, seed));
   if (!recovered.ok()) {
     Error("trade", recovered.status());
     return kExitHarnessFailed;
