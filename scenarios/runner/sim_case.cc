@@ -393,6 +393,16 @@ class SimCase {
         ++result_.recovered_from[live_->report.source];
         ++result_.recoveries;
         CheckAgreement(what);
+        // Reports since the last exchange_seq explain everything that happened
+        // while the engine was down; a difference reconciliation had to adopt
+        // means local state was wrong (unless the runner destroyed some).
+        if (!lost_on_purpose_ && !live_->report.discrepancies.empty()) {
+          const system::Discrepancy& d = live_->report.discrepancies.front();
+          Violate("P1", fmt::format("{}: reconciliation adopted {} discrepancies the venue's "
+                                    "reports do not explain, e.g. {} {}: local {} / venue {}",
+                                    what, live_->report.discrepancies.size(), d.what, d.key,
+                                    d.local, d.venue));
+        }
       }
       model_.Rebase(live_->engine->state().trading);
       Sample();  // the restored strategy state is current from here on
@@ -465,6 +475,7 @@ class SimCase {
     // Data the runner destroyed is lost for good: P2/P3 cannot hold across it.
     const bool lost_on_purpose =
         wiped_ || live_->report.source == "venue" || !corrupted_.empty();
+    lost_on_purpose_ = lost_on_purpose;
     if (r.recovered_seq < last_acked_ && !lost_on_purpose) {
       Violate("P2", fmt::format("{}: acknowledged state_seq {} lost: recovered {} from {}", what,
                                 last_acked_, r.recovered_seq, r.source));
@@ -624,6 +635,7 @@ class SimCase {
   std::set<int> wipes_;
   std::set<std::string> corrupted_;  // files corrupted since the last crash
   bool wiped_ = false;               // every local copy was deleted since the last crash
+  bool lost_on_purpose_ = false;     // this recovery follows data the runner destroyed
   std::set<std::string> intents_;
   uint64_t saved_capacity_ = 0;
   int64_t partition_until_ns_ = 0;
