@@ -69,6 +69,10 @@ Status SimDisk::BeginOp(const OpInfo& op, std::vector<Fault>& fired) {
                          "simulated disk crashed; waiting for Crash() to resolve it")
         .MarkInjected();
   }
+  if (uncounted_) {
+    fired.clear();
+    return Status::Ok();
+  }
   ++op_index_;
   const DiskCostModel& cost = options_.cost;
   switch (op.op) {

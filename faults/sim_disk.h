@@ -120,6 +120,10 @@ class SimDisk final : public system::Fs {
   const FaultTrace& trace() const { return trace_; }
   const CrashModel& model() const { return options_.model; }
   uint64_t op_count() const { return op_index_; }
+  // While on, operations are not counted, fire no plan fault and cost no time:
+  // for a harness that looks (reads) without changing the case it runs, e.g. a
+  // second read-only recovery to compare with the first.
+  void SetUncounted(bool uncounted) { uncounted_ = uncounted; }
   uint64_t used_bytes() const;
   // The device's capacity from now on (the runner's "fill the disk" and "free
   // space" commands): writes beyond it fail as described above.
@@ -200,6 +204,7 @@ class SimDisk final : public system::Fs {
   FaultInjector injector_;
   FaultTrace trace_;
   uint64_t op_index_ = 0;
+  bool uncounted_ = false;
   uint64_t generation_ = 1;  // handles from an older generation are dead
   bool halted_ = false;
   CrashKind halted_kind_ = CrashKind::kPowerLoss;
