@@ -13,6 +13,7 @@
 
 #include <fmt/format.h>
 
+#include "reports/result_writers.h"
 #include "scenarios/cli/commands.h"
 #include "scenarios/runner/chaos_run.h"
 
@@ -115,12 +116,19 @@ int RunChaosCommand(ChaosOptions options, const std::string& shard, const std::s
   if (!out_dir.empty()) {
     std::error_code error;
     std::filesystem::create_directories(out_dir, error);
-    const std::string path = out_dir + "/result.json";
-    if (error || !WriteAtomically(path, ResultJson(result).dump(2) + "\n")) {
-      std::fprintf(stderr, "crashdrill chaos: cannot write %s\n", path.c_str());
-      return kExitHarnessFailed;
+    const nlohmann::json json = ResultJson(result);
+    const std::vector<std::pair<std::string, std::string>> files = {
+        {out_dir + "/result.json", json.dump(2) + "\n"},
+        {out_dir + "/junit.xml", reports::JunitXml(json)},
+        {out_dir + "/summary.md", reports::MarkdownSummary(json)}};
+    for (const auto& [path, text] : files) {
+      if (error || !WriteAtomically(path, text)) {
+        std::fprintf(stderr, "crashdrill chaos: cannot write %s\n", path.c_str());
+        return kExitHarnessFailed;
+      }
     }
-    std::fprintf(stderr, "chaos: result in %s\n", path.c_str());
+    std::fprintf(stderr, "chaos: result.json, junit.xml and summary.md in %s\n",
+                 out_dir.c_str());
   }
   return result.violations() == 0 ? kExitOk : kExitPropertyFailed;
 }
