@@ -2,13 +2,13 @@
 // sim_file.cc, crash resolution in sim_disk_crash.cc.
 #include "faults/sim_disk.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cassert>
 #include <cerrno>
-#include <set>
-
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "faults/sim_file.h"
 
@@ -76,13 +76,19 @@ Status SimDisk::BeginOp(const OpInfo& op, std::vector<Fault>& fired) {
   ++op_index_;
   const DiskCostModel& cost = options_.cost;
   switch (op.op) {
-    case OpClass::kRead: Charge(BytesTime(op.length, cost.read_bytes_per_second)); break;
-    case OpClass::kWrite: Charge(BytesTime(op.length, cost.cache_bytes_per_second)); break;
+    case OpClass::kRead:
+      Charge(BytesTime(op.length, cost.read_bytes_per_second));
+      break;
+    case OpClass::kWrite:
+      Charge(BytesTime(op.length, cost.cache_bytes_per_second));
+      break;
     case OpClass::kSync:
       // A file sync adds the write-back of its dirty bytes (SyncInode).
       Charge(cost.sync_ns + (op.has_range ? BytesTime(op.length, cost.write_bytes_per_second) : 0));
       break;
-    case OpClass::kMeta: Charge(cost.meta_op_ns); break;
+    case OpClass::kMeta:
+      Charge(cost.meta_op_ns);
+      break;
   }
   fired = injector_.Fire(op);
   for (const Fault& fault : fired) {

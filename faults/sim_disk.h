@@ -37,6 +37,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <vector>
 
@@ -46,7 +47,6 @@
 #include "faults/fault_trace.h"
 #include "faults/rng.h"
 #include "faults/sim_inode.h"
-#include <nlohmann/json_fwd.hpp>
 #include "system/io/fs.h"
 
 namespace crashdrill::faults {
@@ -57,10 +57,10 @@ namespace crashdrill::faults {
 // SSD, measured by tests/bench: cold sequential read ~1 GB/s, fdatasync of a
 // small record ~1 ms); a result records the model it ran with.
 struct DiskCostModel {
-  int64_t sync_ns = 1'000'000;               // fdatasync / fsync of a directory / msync
-  int64_t meta_op_ns = 20'000;               // open, rename, unlink, list, mkdir, size...
-  int64_t read_bytes_per_second = 1'000'000'000;  // reads (recovery reads cold)
-  int64_t write_bytes_per_second = 400'000'000;   // dirty bytes a sync writes back
+  int64_t sync_ns = 1'000'000;                     // fdatasync / fsync of a directory / msync
+  int64_t meta_op_ns = 20'000;                     // open, rename, unlink, list, mkdir, size...
+  int64_t read_bytes_per_second = 1'000'000'000;   // reads (recovery reads cold)
+  int64_t write_bytes_per_second = 400'000'000;    // dirty bytes a sync writes back
   int64_t cache_bytes_per_second = 4'000'000'000;  // a write into the page cache
 
   friend bool operator==(const DiskCostModel&, const DiskCostModel&) = default;
@@ -159,8 +159,8 @@ class SimDisk final : public system::Fs {
   }
   static int64_t BytesTime(uint64_t bytes, int64_t bytes_per_second) {
     return bytes_per_second <= 0 ? 0
-                                 : static_cast<int64_t>(static_cast<__int128>(bytes) * 1'000'000'000 /
-                                                        bytes_per_second);
+                                 : static_cast<int64_t>(static_cast<__int128>(bytes) *
+                                                        1'000'000'000 / bytes_per_second);
   }
   system::Status FailWith(const Fault& fault, const OpInfo& op);
   void Record(Probe probe, std::string_view path, uint64_t offset, uint64_t length,
@@ -208,8 +208,8 @@ class SimDisk final : public system::Fs {
   uint64_t generation_ = 1;  // handles from an older generation are dead
   bool halted_ = false;
   CrashKind halted_kind_ = CrashKind::kPowerLoss;
-  Names names_;          // what List/Open see now
-  Names durable_names_;  // what a power loss keeps for sure
+  Names names_;                 // what List/Open see now
+  Names durable_names_;         // what a power loss keeps for sure
   std::vector<DirOp> dir_ops_;  // unsynced, in issue order
   std::map<uint64_t, std::shared_ptr<SimInode>> inodes_;
   uint64_t next_inode_ = 1;

@@ -1,11 +1,11 @@
 // SimFile, SimMappedRegion, and the SimDisk data paths they call.
 #include "faults/sim_file.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-
-#include <fmt/format.h>
 
 #include "faults/sim_disk.h"
 
@@ -17,7 +17,10 @@ using system::StatusCode;
 
 SimFile::SimFile(SimDisk* disk, std::shared_ptr<SimInode> inode, std::string path,
                  uint64_t generation, bool read_only)
-    : disk_(disk), inode_(std::move(inode)), path_(std::move(path)), generation_(generation),
+    : disk_(disk),
+      inode_(std::move(inode)),
+      path_(std::move(path)),
+      generation_(generation),
       read_only_(read_only) {
   ++inode_->open_handles;
 }
@@ -33,8 +36,12 @@ Status SimFile::CheckAlive(std::string_view op) const {
 Result<size_t> SimFile::ReadAt(uint64_t offset, system::MutableByteSpan out) {
   CD_RETURN_IF_ERROR(CheckAlive("read"));
   std::vector<Fault> fired;
-  const OpInfo op{.op = OpClass::kRead, .name = "read", .path = path_, .has_range = true,
-                  .offset = offset, .length = out.size()};
+  const OpInfo op{.op = OpClass::kRead,
+                  .name = "read",
+                  .path = path_,
+                  .has_range = true,
+                  .offset = offset,
+                  .length = out.size()};
   CD_RETURN_IF_ERROR(disk_->BeginOp(op, fired));
   for (const Fault& fault : fired) {
     if (fault.kind == FaultKind::kIoError) return disk_->FailWith(fault, op);
@@ -51,15 +58,18 @@ Status SimFile::WriteAt(uint64_t offset, system::ByteSpan data) {
 
 Status SimFile::Append(system::ByteSpan data) { return Write("append", 0, data, true); }
 
-Status SimFile::Write(std::string_view name, uint64_t offset, system::ByteSpan data,
-                      bool append) {
+Status SimFile::Write(std::string_view name, uint64_t offset, system::ByteSpan data, bool append) {
   CD_RETURN_IF_ERROR(CheckAlive(name));
   if (read_only_) return Status::FromErrno(EBADF, name, path_);
   disk_->FoldMaps(*inode_);
   if (append) offset = inode_->cache.size();
   std::vector<Fault> fired;
-  const OpInfo op{.op = OpClass::kWrite, .name = name, .path = path_, .has_range = true,
-                  .offset = offset, .length = data.size()};
+  const OpInfo op{.op = OpClass::kWrite,
+                  .name = name,
+                  .path = path_,
+                  .has_range = true,
+                  .offset = offset,
+                  .length = data.size()};
   CD_RETURN_IF_ERROR(disk_->BeginOp(op, fired));
   bool misdirect = false;
   for (const Fault& fault : fired) {
@@ -151,8 +161,8 @@ Status SimFile::Allocate(uint64_t offset, uint64_t length) {
   const uint64_t end = offset + length;
   const uint64_t held = std::max<uint64_t>(inode_->cache.size(), inode_->allocated_bytes);
   const uint64_t used = disk_->used_bytes();
-  const uint64_t free = used >= disk_->options_.capacity_bytes
-                            ? 0 : disk_->options_.capacity_bytes - used;
+  const uint64_t free =
+      used >= disk_->options_.capacity_bytes ? 0 : disk_->options_.capacity_bytes - used;
   if (end > held && end - held > free) {
     disk_->Record(Probe::kNoSpace, path_, offset, length, "allocate does not fit");
     return std::move(Status::FromErrno(ENOSPC, "allocate", path_).MarkInjected());
@@ -174,9 +184,9 @@ Result<std::unique_ptr<system::MappedRegion>> SimFile::Map(uint64_t offset, size
   }
   disk_->FoldMaps(*inode_);
   if (offset + length > inode_->cache.size()) {
-    return Status::Error(StatusCode::kInvalidArgument, "map", path_,
-                         fmt::format("map [{}, +{}) beyond the {}-byte file", offset, length,
-                                     inode_->cache.size()));
+    return Status::Error(
+        StatusCode::kInvalidArgument, "map", path_,
+        fmt::format("map [{}, +{}) beyond the {}-byte file", offset, length, inode_->cache.size()));
   }
   const auto begin = inode_->cache.begin() + static_cast<std::ptrdiff_t>(offset);
   auto region = std::make_unique<SimMappedRegion>(
@@ -186,11 +196,14 @@ Result<std::unique_ptr<system::MappedRegion>> SimFile::Map(uint64_t offset, size
   return std::unique_ptr<system::MappedRegion>(std::move(region));
 }
 
-SimMappedRegion::SimMappedRegion(SimDisk* disk, std::shared_ptr<SimInode> inode,
-                                 std::string path, uint64_t offset,
-                                 std::vector<std::byte> bytes, uint64_t generation)
-    : disk_(disk), inode_(std::move(inode)), path_(std::move(path)), offset_(offset),
-      bytes_(std::move(bytes)), generation_(generation) {}
+SimMappedRegion::SimMappedRegion(SimDisk* disk, std::shared_ptr<SimInode> inode, std::string path,
+                                 uint64_t offset, std::vector<std::byte> bytes, uint64_t generation)
+    : disk_(disk),
+      inode_(std::move(inode)),
+      path_(std::move(path)),
+      offset_(offset),
+      bytes_(std::move(bytes)),
+      generation_(generation) {}
 
 SimMappedRegion::~SimMappedRegion() {
   if (detached_ || generation_ != disk_->generation_) return;
@@ -209,8 +222,12 @@ Status SimMappedRegion::Sync(size_t offset, size_t length) {
                                                         offset, length, bytes_.size()));
   }
   std::vector<Fault> fired;
-  const OpInfo op{.op = OpClass::kSync, .name = "msync", .path = path_, .has_range = true,
-                  .offset = offset_ + offset, .length = length};
+  const OpInfo op{.op = OpClass::kSync,
+                  .name = "msync",
+                  .path = path_,
+                  .has_range = true,
+                  .offset = offset_ + offset,
+                  .length = length};
   CD_RETURN_IF_ERROR(disk_->BeginOp(op, fired));
   for (const Fault& fault : fired) {
     if (fault.kind == FaultKind::kIoError || fault.kind == FaultKind::kSyncFailure) {
@@ -236,8 +253,8 @@ Status SimDisk::CheckGeneration(uint64_t generation, std::string_view op,
                        "file handle from before the crash");
 }
 
-Result<size_t> SimDisk::ReadInode(SimInode& inode, const std::string& /*path*/,
-                                  uint64_t offset, system::MutableByteSpan out) {
+Result<size_t> SimDisk::ReadInode(SimInode& inode, const std::string& /*path*/, uint64_t offset,
+                                  system::MutableByteSpan out) {
   FoldMaps(inode);
   if (offset >= inode.cache.size()) return size_t{0};
   const size_t count = std::min<uint64_t>(out.size(), inode.cache.size() - offset);
@@ -326,8 +343,8 @@ void SimDisk::RefreshMaps(SimInode& inode) {
   }
 }
 
-uint64_t SimDisk::MisdirectedOffset(const SimInode& inode, const std::string& path,
-                                    uint64_t offset, size_t length) {
+uint64_t SimDisk::MisdirectedOffset(const SimInode& inode, const std::string& path, uint64_t offset,
+                                    size_t length) {
   const uint64_t sector = options_.model.sector_bytes;
   const uint64_t span = std::max<uint64_t>(inode.cache.size(), offset + length);
   uint64_t landed = rng_.Below(span / sector + 1) * sector + offset % sector;

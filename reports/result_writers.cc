@@ -1,10 +1,10 @@
 #include "reports/result_writers.h"
 
+#include <fmt/format.h>
+
 #include <array>
 #include <map>
 #include <sstream>
-
-#include <fmt/format.h>
 
 namespace crashdrill::reports {
 namespace {
@@ -28,11 +28,21 @@ std::string Escape(const std::string& text) {
   std::string out;
   for (const char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&apos;";
+        break;
       default:
         // XML 1.0 has no other control characters than tab, newline and return.
         if (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n' && c != '\r') {
@@ -51,7 +61,8 @@ std::string Ms(const json& value) { return fmt::format("{:.1f}", value.get<doubl
 
 std::optional<std::string> CheckResult(const json& result) {
   if (!result.is_object()) return "the result is not a JSON object";
-  if (!result.contains("schema") || !result["schema"].is_string()) return "field 'schema' is missing";
+  if (!result.contains("schema") || !result["schema"].is_string())
+    return "field 'schema' is missing";
   const std::string schema = result["schema"];
   if (schema != kResultSchema) {
     return fmt::format("field 'schema' is '{}': this build reads {}", schema, kResultSchema);
@@ -61,8 +72,8 @@ std::optional<std::string> CheckResult(const json& result) {
   }
   for (size_t i = 0; i < result["scenarios"].size(); ++i) {
     const json& s = result["scenarios"][i];
-    for (const char* field : {"name", "cases", "crashes", "violations", "rto_ms", "rpo_ms",
-                              "recovered_from"}) {
+    for (const char* field :
+         {"name", "cases", "crashes", "violations", "rto_ms", "rpo_ms", "recovered_from"}) {
       if (!s.contains(field)) return fmt::format("field 'scenarios[{}].{}' is missing", i, field);
     }
   }
@@ -75,10 +86,10 @@ std::string MarkdownSummary(const json& result) {
   out << "## crashdrill chaos: " << (violations == 0 ? "held" : "FAILED") << "\n\n";
   if (result.contains("provenance")) {
     const json& p = result["provenance"];
-    out << fmt::format("seed {}, shard {}/{}, commit {}, {}\n\n", p.value("seed", uint64_t{0}),
-                       p["shard"].value("index", uint64_t{0}), p["shard"].value("count", uint64_t{1}),
-                       p.value("commit", std::string("unknown")),
-                       p.value("build_type", std::string("unknown")));
+    out << fmt::format(
+        "seed {}, shard {}/{}, commit {}, {}\n\n", p.value("seed", uint64_t{0}),
+        p["shard"].value("index", uint64_t{0}), p["shard"].value("count", uint64_t{1}),
+        p.value("commit", std::string("unknown")), p.value("build_type", std::string("unknown")));
   }
   out << "| scenario | cases | crashes | violations | RTO p50 / p99 / max (target) ms | "
          "RPO p99 (target) ms | recovered from |\n";
@@ -94,8 +105,8 @@ std::string MarkdownSummary(const json& result) {
     out << fmt::format("| {} | {} | {} | {} | {} / {} / {} ({}) | {} ({}) | {} |\n",
                        s["name"].get<std::string>(), s["cases"].get<uint64_t>(),
                        s["crashes"].get<uint64_t>(), s["violations"].size(), Ms(rto["p50"]),
-                       Ms(rto["p99"]), Ms(rto["max"]), rto["target"].get<int64_t>(),
-                       Ms(rpo["p99"]), rpo["target"].get<int64_t>(), from.empty() ? "-" : from);
+                       Ms(rto["p99"]), Ms(rto["max"]), rto["target"].get<int64_t>(), Ms(rpo["p99"]),
+                       rpo["target"].get<int64_t>(), from.empty() ? "-" : from);
   }
   if (violations > 0) {
     out << "\n### Violations\n\n";
@@ -125,7 +136,8 @@ std::string JunitXml(const json& result) {
   for (const json& s : result["scenarios"]) {
     const std::string name = s["name"];
     std::map<std::string, std::vector<const json*>> by_property;
-    for (const json& v : s["violations"]) by_property[v["property"].get<std::string>()].push_back(&v);
+    for (const json& v : s["violations"])
+      by_property[v["property"].get<std::string>()].push_back(&v);
     out << fmt::format("  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\">\n", Escape(name),
                        kProperties.size(), by_property.size());
     for (const auto& [id, title] : kProperties) {

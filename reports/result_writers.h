@@ -5,10 +5,9 @@
 // is refused with the field that is wrong.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 namespace crashdrill::reports {
 

@@ -43,16 +43,15 @@ struct Account {
   std::vector<PositionRecord> positions;  // indexed by SymbolId
   // -> exchange_order_id
   std::unordered_map<std::string, uint64_t, StringHash, std::equal_to<>> client_order_ids;
-  std::set<uint64_t> open_orders;  // exchange_order_ids
-  std::deque<Event> history;  // this account's events, bounded (oldest trimmed)
+  std::set<uint64_t> open_orders;                // exchange_order_ids
+  std::deque<Event> history;                     // this account's events, bounded (oldest trimmed)
   system::Seq trimmed_through_exchange_seq = 0;  // newest exchange_seq trimmed away
   system::Seq next_report_seq = 1;
   uint64_t duplicate_client_order_ids = 0;
 };
 
 // Applies a signed quantity (positive buys) at `price_ticks` to `position`.
-void ApplyToPosition(PositionRecord& position, system::Lots signed_lots,
-                     system::Ticks price_ticks);
+void ApplyToPosition(PositionRecord& position, system::Lots signed_lots, system::Ticks price_ticks);
 
 // Fee in minor units at `rate_per_million` of `notional_minor`, rounded in the
 // exchange's favour: a charge rounds up, a rebate (negative rate) rounds toward 0.

@@ -4,11 +4,11 @@
 // event), so equal seeds and inputs give equal hashes on every platform.
 #pragma once
 
+#include <xxhash.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <string>
-
-#include <xxhash.h>
 
 #include "system/engine/venue.h"
 

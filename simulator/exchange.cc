@@ -171,8 +171,8 @@ void Exchange::Match(OrderRecord& taker, TimeNs now_ns) {
       Forget(maker);
       continue;
     }
-    const Lots lots = std::min(maker.quantity_lots - maker.filled_lots,
-                               taker.quantity_lots - taker.filled_lots);
+    const Lots lots =
+        std::min(maker.quantity_lots - maker.filled_lots, taker.quantity_lots - taker.filled_lots);
     Trade(maker, taker, lots, now_ns);
   }
 }
@@ -189,8 +189,8 @@ void Exchange::Trade(OrderRecord& maker, OrderRecord& taker, Lots lots, TimeNs n
   }
   for (OrderRecord* order : {&maker, &taker}) {
     const bool is_maker = order == &maker;
-    const Minor fee_minor = FeeFor(notional_minor, is_maker ? config_.maker_fee_per_million
-                                                            : config_.taker_fee_per_million);
+    const Minor fee_minor = FeeFor(
+        notional_minor, is_maker ? config_.maker_fee_per_million : config_.taker_fee_per_million);
     Account& account = accounts_[order->account];
     const bool buy = order->side == Side::kBuy;
     account.cash_minor -= (buy ? notional_minor : -notional_minor) + fee_minor;
@@ -266,8 +266,8 @@ Event Exchange::OrderEvent(const OrderRecord& order, ExecType type, TimeNs now_n
   event.price_ticks = order.price_ticks;
   event.quantity_lots = order.quantity_lots;
   event.filled_lots = order.filled_lots;
-  event.leaves_lots = order.state == OrderState::kOpen ? order.quantity_lots - order.filled_lots
-                                                       : 0;
+  event.leaves_lots =
+      order.state == OrderState::kOpen ? order.quantity_lots - order.filled_lots : 0;
   event.time_ns = now_ns;
   event.client_order_id = order.client_order_id;
   return event;

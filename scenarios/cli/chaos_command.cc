@@ -3,6 +3,7 @@
 // prints its seed first, a status line on stderr every 10 s, every violation
 // with its replay line, and writes DIR/result.json (crashdrill.result/1).
 // Exit: 0 all held, 1 a property or target failed, 2 usage, 3 the harness failed.
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -10,8 +11,6 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-
-#include <fmt/format.h>
 
 #include "reports/result_writers.h"
 #include "scenarios/cli/commands.h"
@@ -103,9 +102,9 @@ int RunChaosCommand(ChaosOptions options, const std::string& shard, const std::s
     if (now - last_status >= std::chrono::seconds(10)) {
       last_status = now;
       const double seconds = std::chrono::duration<double>(now - start).count();
-      std::fprintf(stderr, "chaos: %llu cases, %llu crashes, %llu violations, %.1f cases/s, %.0f s\n",
-                   static_cast<unsigned long long>(cases),
-                   static_cast<unsigned long long>(crashes),
+      std::fprintf(stderr,
+                   "chaos: %llu cases, %llu crashes, %llu violations, %.1f cases/s, %.0f s\n",
+                   static_cast<unsigned long long>(cases), static_cast<unsigned long long>(crashes),
                    static_cast<unsigned long long>(so_far.violations()),
                    static_cast<double>(cases) / seconds, seconds);
     }
@@ -127,8 +126,7 @@ int RunChaosCommand(ChaosOptions options, const std::string& shard, const std::s
         return kExitHarnessFailed;
       }
     }
-    std::fprintf(stderr, "chaos: result.json, junit.xml and summary.md in %s\n",
-                 out_dir.c_str());
+    std::fprintf(stderr, "chaos: result.json, junit.xml and summary.md in %s\n", out_dir.c_str());
   }
   return result.violations() == 0 ? kExitOk : kExitPropertyFailed;
 }
@@ -178,8 +176,9 @@ void RegisterChaosCommands(CLI::App& app, CommandRegistry& registry) {
     auto names = std::make_shared<std::vector<std::string>>();
     auto shard = std::make_shared<std::string>();
     auto out = std::make_shared<std::string>();
-    command->add_option("--scenario", *names, "a scenario of `crashdrill scenarios` (repeatable; "
-                                              "default mixed)");
+    command->add_option("--scenario", *names,
+                        "a scenario of `crashdrill scenarios` (repeatable; "
+                        "default mixed)");
     command->add_option("--cases", options->cases, "cases per scenario")
         ->check(CLI::PositiveNumber);
     command->add_option("--minutes", options->minutes, "run for this long instead")
@@ -196,8 +195,7 @@ void RegisterChaosCommands(CLI::App& app, CommandRegistry& registry) {
     auto* command = app.add_subcommand("replay", "run one case again and print its trace");
     auto repro = std::make_shared<std::string>();
     auto trace_json = std::make_shared<bool>(false);
-    command->add_option("REPRO", *repro, "<scenario>@<seed>, as a violation prints it")
-        ->required();
+    command->add_option("REPRO", *repro, "<scenario>@<seed>, as a violation prints it")->required();
     command->add_flag("--trace-json", *trace_json, "the trace as JSON");
     command->callback([&registry, repro, trace_json] {
       registry.Select([=] { return RunReplay(*repro, *trace_json); });

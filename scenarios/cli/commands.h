@@ -2,9 +2,8 @@
 // the app and records the action to run once parsing succeeded.
 #pragma once
 
-#include <functional>
-
 #include <CLI/CLI.hpp>
+#include <functional>
 
 namespace crashdrill::scenarios {
 

@@ -14,14 +14,13 @@
 // learns what was acknowledged without trusting the engine's files.
 // --crash-after N: _exit(9) right after the Nth acknowledgement, as abrupt as
 // a kill -9 (nothing flushed, no destructor run).
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
 #include <memory>
 #include <thread>
-
-#include <fmt/format.h>
 
 #include "scenarios/cli/commands.h"
 #include "scenarios/cli/recovery_json.h"
@@ -42,8 +41,8 @@ using system::Status;
 constexpr std::string_view kAccount = "engine";
 
 void Error(std::string_view command, const Status& status) {
-  std::fprintf(stderr, "crashdrill %.*s: %s\n", static_cast<int>(command.size()),
-               command.data(), status.ToString().c_str());
+  std::fprintf(stderr, "crashdrill %.*s: %s\n", static_cast<int>(command.size()), command.data(),
+               status.ToString().c_str());
 }
 
 // The venue the engine talks to: a loopback server, or a simulator in this process.
@@ -84,8 +83,8 @@ system::RecoverOptions Options(const std::string& state_dir, uint64_t seed) {
 // few times (the kernel dropped what it could not write; opening again reads
 // the truth), anything else is returned.
 system::Result<system::RecoveredEngine> RecoverWithRetry(system::Fs& fs, system::Clock& clock,
-                                                          system::Venue& venue,
-                                                          const system::RecoverOptions& options) {
+                                                         system::Venue& venue,
+                                                         const system::RecoverOptions& options) {
   for (int attempt = 1;; ++attempt) {
     auto recovered = system::RecoverEngine(fs, clock, venue, options);
     if (recovered.ok() || recovered.status().code() != system::StatusCode::kIoError ||
@@ -150,7 +149,8 @@ int RunRecover(const std::string& state_dir, const std::string& venue_address, b
     }
     Status status = system::PrepareForAppend(
         fs, *local,
-        options.checkpointer.versions_kept[static_cast<size_t>(system::CheckpointType::kEmergency)]);
+        options.checkpointer
+            .versions_kept[static_cast<size_t>(system::CheckpointType::kEmergency)]);
     report = local->report;
     system::MultiLevelCheckpointer checkpointer(fs, clock, options.checkpointer);
     if (status.ok()) status = checkpointer.Open(std::move(local->state));
@@ -208,11 +208,14 @@ std::string AckedOrderId(const system::StateUpdate& update) {
   return std::visit(
       [](const auto& u) -> std::string {
         using T = std::decay_t<decltype(u)>;
-        if constexpr (std::is_same_v<T, system::OrderSubmitted>) return u.order.client_order_id;
+        if constexpr (std::is_same_v<T, system::OrderSubmitted>)
+          return u.order.client_order_id;
         else if constexpr (std::is_same_v<T, system::FillReceived>) {
           return fmt::format("{} exchange_seq {}", u.fill.client_order_id, u.fill.exchange_seq);
-        } else if constexpr (requires { u.client_order_id; }) return u.client_order_id;
-        else return "-";
+        } else if constexpr (requires { u.client_order_id; })
+          return u.client_order_id;
+        else
+          return "-";
       },
       update);
 }
@@ -236,8 +239,8 @@ int RunTrade(const std::string& state_dir, const std::string& venue_address, dou
   engine.SetAckObserver([&](system::Seq seq, const system::StateUpdate& update) {
     ++acknowledged;
     if (acks) {
-      WriteLine(fmt::format("ack {} {} {}\n", seq,
-                            system::RecordTypeName(system::TypeOf(update)), AckedOrderId(update)));
+      WriteLine(fmt::format("ack {} {} {}\n", seq, system::RecordTypeName(system::TypeOf(update)),
+                            AckedOrderId(update)));
     }
     if (crash_after != 0 && acknowledged >= crash_after) ::_exit(9);
   });
@@ -288,9 +291,8 @@ void RegisterEngineCommands(CLI::App& app, CommandRegistry& registry) {
     auto json = std::make_shared<bool>(false);
     command->add_option("STATE_DIR", *dir, "the engine's state directory")->required();
     command->add_flag("--json", *json, "the report as JSON");
-    command->callback([&registry, dir, json] {
-      registry.Select([=] { return RunInspect(*dir, *json); });
-    });
+    command->callback(
+        [&registry, dir, json] { registry.Select([=] { return RunInspect(*dir, *json); }); });
   }
   {
     auto* command = app.add_subcommand(
@@ -303,16 +305,14 @@ void RegisterEngineCommands(CLI::App& app, CommandRegistry& registry) {
     command->add_option("--venue", *venue,
                         "127.0.0.1:PORT of a `crashdrill exchange` to reconcile with");
     command->add_flag("--json", *json, "the report as JSON");
-    command->add_option("--venue-wait-seconds", *wait,
-                        "how long to retry an unreachable venue")
+    command->add_option("--venue-wait-seconds", *wait, "how long to retry an unreachable venue")
         ->check(CLI::NonNegativeNumber);
     command->callback([&registry, dir, venue, json, wait] {
       registry.Select([=] { return RunRecover(*dir, *venue, *json, *wait); });
     });
   }
   {
-    auto* command =
-        app.add_subcommand("trade", "run the engine and its strategy on real files");
+    auto* command = app.add_subcommand("trade", "run the engine and its strategy on real files");
     auto dir = std::make_shared<std::string>();
     auto venue = std::make_shared<std::string>();
     auto seconds = std::make_shared<double>(10);
@@ -323,16 +323,14 @@ void RegisterEngineCommands(CLI::App& app, CommandRegistry& registry) {
     command->add_option("--venue", *venue,
                         "127.0.0.1:PORT of a `crashdrill exchange` (default: a simulator in "
                         "this process)");
-    command->add_option("--seconds", *seconds, "how long to trade")
-        ->check(CLI::NonNegativeNumber);
+    command->add_option("--seconds", *seconds, "how long to trade")->check(CLI::NonNegativeNumber);
     command->add_option("--seed", *seed, "seed of the strategy (and of an in-process market)");
     command->add_option("--crash-after", *crash_after,
                         "_exit abruptly right after the Nth acknowledged critical update");
     command->add_flag("--acks", *acks,
                       "print each acknowledged critical update to stdout as it is acknowledged");
     command->callback([&registry, dir, venue, seconds, seed, crash_after, acks] {
-      registry.Select(
-          [=] { return RunTrade(*dir, *venue, *seconds, *seed, *crash_after, *acks); });
+      registry.Select([=] { return RunTrade(*dir, *venue, *seconds, *seed, *crash_after, *acks); });
     });
   }
 }

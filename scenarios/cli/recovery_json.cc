@@ -1,8 +1,8 @@
 #include "scenarios/cli/recovery_json.h"
 
-#include <ctime>
-
 #include <fmt/format.h>
+
+#include <ctime>
 
 namespace crashdrill::scenarios {
 namespace {
@@ -17,9 +17,12 @@ json StatusJson(const Status& status) {
 
 std::string_view WalEndKind(system::WalEnd::Kind kind) {
   switch (kind) {
-    case system::WalEnd::Kind::kClean: return "clean";
-    case system::WalEnd::Kind::kTornTail: return "torn_tail";
-    case system::WalEnd::Kind::kCorruption: return "corruption";
+    case system::WalEnd::Kind::kClean:
+      return "clean";
+    case system::WalEnd::Kind::kTornTail:
+      return "torn_tail";
+    case system::WalEnd::Kind::kCorruption:
+      return "corruption";
   }
   return "invalid";
 }
@@ -111,20 +114,19 @@ std::string RecoveryReportText(const system::RecoveryReport& r) {
   if (r.candidates.empty()) out += "copies: none\n";
   for (size_t i = 0; i < r.candidates.size(); ++i) {
     const auto& c = r.candidates[i];
-    const std::string verdict =
-        c.verdict.ok() ? "valid"
-        : c.examined   ? "INVALID: " + c.verdict.ToString()
-                       : "not examined (a newer copy of the same sequence is valid)";
+    const std::string verdict = c.verdict.ok() ? "valid"
+                                : c.examined
+                                    ? "INVALID: " + c.verdict.ToString()
+                                    : "not examined (a newer copy of the same sequence is valid)";
     out += fmt::format("{} {:<3} {:<12} seq {:<10} {:<24} {:>10} B  {}  {}\n",
-                       r.base == i ? "*" : " ", system::CopyLevelName(c.level), c.kind,
-                       c.state_seq, WallLabel(c.wall_ns), c.bytes, c.location, verdict);
+                       r.base == i ? "*" : " ", system::CopyLevelName(c.level), c.kind, c.state_seq,
+                       WallLabel(c.wall_ns), c.bytes, c.location, verdict);
   }
   for (const auto& s : r.wal_segments) {
     out += fmt::format("  wal first seq {:<10} {:>10} B  {}\n", s.first_seq, s.bytes, s.path);
   }
   if (!r.wal_segments.empty() || r.wal_end.last_seq != 0) {
-    out += fmt::format("log: {} after seq {}{}{}\n", WalEndKind(r.wal_end.kind),
-                       r.wal_end.last_seq,
+    out += fmt::format("log: {} after seq {}{}{}\n", WalEndKind(r.wal_end.kind), r.wal_end.last_seq,
                        r.wal_end.segment.empty()
                            ? std::string()
                            : fmt::format(" at {}:{}", r.wal_end.segment, r.wal_end.offset),
@@ -133,28 +135,30 @@ std::string RecoveryReportText(const system::RecoveryReport& r) {
   if (!r.wal_stop.ok()) out += fmt::format("replay stopped: {}\n", r.wal_stop.ToString());
   for (const auto& u : r.unreadable) out += fmt::format("unreadable: {}\n", u.ToString());
   out += fmt::format("base: {}\n", r.base_reason);
-  out += fmt::format("recovered from {} at state_seq {} (base {}, {} records replayed, {} bytes "
-                     "read); configuration from {}\n",
-                     r.source, r.recovered_seq, r.base_seq, r.records_replayed, r.bytes_read,
-                     r.config_source.empty() ? "-" : r.config_source);
+  out += fmt::format(
+      "recovered from {} at state_seq {} (base {}, {} records replayed, {} bytes "
+      "read); configuration from {}\n",
+      r.source, r.recovered_seq, r.base_seq, r.records_replayed, r.bytes_read,
+      r.config_source.empty() ? "-" : r.config_source);
   for (const auto& note : r.notes) out += fmt::format("note: {}\n", note);
   if (r.reconciled || !r.reconcile_status.ok()) {
-    out += r.reconciled ? fmt::format("reconciled with the venue: {} reports applied, {} pending "
-                                      "adopted, {} pending never sent, {} discrepancies; "
-                                      "state_seq {}\n",
-                                      r.reports_applied, r.pending_adopted, r.pending_never_sent,
-                                      r.discrepancies.size(), r.final_seq)
+    out += r.reconciled ? fmt::format(
+                              "reconciled with the venue: {} reports applied, {} pending "
+                              "adopted, {} pending never sent, {} discrepancies; "
+                              "state_seq {}\n",
+                              r.reports_applied, r.pending_adopted, r.pending_never_sent,
+                              r.discrepancies.size(), r.final_seq)
                         : fmt::format("NOT reconciled: {}\n", r.reconcile_status.ToString());
     for (const auto& d : r.discrepancies) {
       out += fmt::format("  {} {}: local {} / venue {}: {}\n", d.what, d.key, d.local, d.venue,
                          d.action);
     }
   }
-  out += fmt::format("phases ms: discover {:.3f} load {:.3f} validate {:.3f} replay {:.3f} "
-                     "reconcile {:.3f} total {:.3f}\n",
-                     Ms(r.phases.discover_ns), Ms(r.phases.load_ns), Ms(r.phases.validate_ns),
-                     Ms(r.phases.replay_ns), Ms(r.phases.reconcile_ns),
-                     Ms(r.phases.total_ns()));
+  out += fmt::format(
+      "phases ms: discover {:.3f} load {:.3f} validate {:.3f} replay {:.3f} "
+      "reconcile {:.3f} total {:.3f}\n",
+      Ms(r.phases.discover_ns), Ms(r.phases.load_ns), Ms(r.phases.validate_ns),
+      Ms(r.phases.replay_ns), Ms(r.phases.reconcile_ns), Ms(r.phases.total_ns()));
   return out;
 }
 

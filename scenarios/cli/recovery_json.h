@@ -2,9 +2,8 @@
 // runner's traces) and as text for an operator (`inspect`, `recover`).
 #pragma once
 
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "system/recovery/recovery_report.h"
 

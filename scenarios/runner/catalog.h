@@ -21,10 +21,10 @@ struct FaultMix {
   int sync_failures = 0;               // fsync failures (Linux semantics)
   int bit_flips = 0;                   // latent corruption of a level's file while down
   int zero_sectors = 0;
-  bool clock_steps = false;            // wall clock steps forward and backward
+  bool clock_steps = false;  // wall clock steps forward and backward
   bool clock_drift = false;
-  int partitions = 0;                  // engine <-> venue, some during recovery
-  int wipes = 0;                       // every local copy lost while down
+  int partitions = 0;  // engine <-> venue, some during recovery
+  int wipes = 0;       // every local copy lost while down
 };
 
 struct Targets {
@@ -37,7 +37,7 @@ struct Scenario {
   std::string name;
   std::string summary;  // one line for `crashdrill scenarios`
   FaultMix mix;
-  int lives = 8;            // crashes (and recoveries) per case
+  int lives = 8;             // crashes (and recoveries) per case
   int steps_per_life = 600;  // engine steps of 1 ms between crashes, at most
   Targets targets;
 };

@@ -82,8 +82,8 @@ ChaosResult RunChaos(const ChaosOptions& options,
     scenarios.push_back(FindScenario(name));
     result.scenarios.push_back({.name = name, .targets = scenarios.back()->targets});
   }
-  const uint64_t cases = options.cases != 0 || options.minutes > 0 ? options.cases
-                                                                    : kNightlyCasesPerScenario;
+  const uint64_t cases =
+      options.cases != 0 || options.minutes > 0 ? options.cases : kNightlyCasesPerScenario;
   const auto start = std::chrono::steady_clock::now();
   const auto out_of_time = [&] {
     return options.minutes > 0 &&
@@ -147,22 +147,23 @@ json ResultJson(const ChaosResult& result) {
   }
   json disk_cost;
   to_json(disk_cost, faults::DiskCostModel{});
-  return {{"schema", "crashdrill.result/1"},
-          {"provenance",
-           {{"commit", CRASHDRILL_COMMIT},
-            {"build_type", CRASHDRILL_BUILD_TYPE},
-            {"compiler", Compiler()},
-            {"machine", Machine()},
-            {"seed", result.options.seed},
-            {"shard", {{"index", result.options.shard.index}, {"count", result.options.shard.count}}},
-            {"configuration",
-             {{"scenarios", result.options.scenarios},
-              {"cases_per_scenario", result.options.cases},
-              {"minutes", result.options.minutes}}},
-            {"disk_cost_model", disk_cost},
-            {"wall_seconds", result.wall_seconds}}},
-          {"violations", result.violations()},
-          {"scenarios", scenarios}};
+  return {
+      {"schema", "crashdrill.result/1"},
+      {"provenance",
+       {{"commit", CRASHDRILL_COMMIT},
+        {"build_type", CRASHDRILL_BUILD_TYPE},
+        {"compiler", Compiler()},
+        {"machine", Machine()},
+        {"seed", result.options.seed},
+        {"shard", {{"index", result.options.shard.index}, {"count", result.options.shard.count}}},
+        {"configuration",
+         {{"scenarios", result.options.scenarios},
+          {"cases_per_scenario", result.options.cases},
+          {"minutes", result.options.minutes}}},
+        {"disk_cost_model", disk_cost},
+        {"wall_seconds", result.wall_seconds}}},
+      {"violations", result.violations()},
+      {"scenarios", scenarios}};
 }
 
 }  // namespace crashdrill::scenarios

@@ -7,10 +7,9 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "scenarios/runner/sim_case.h"
 
@@ -23,8 +22,8 @@ struct Shard {
 
 struct ChaosOptions {
   std::vector<std::string> scenarios = {"mixed"};
-  uint64_t cases = 0;   // per scenario; 0 with minutes == 0: the nightly default
-  double minutes = 0;   // run cases round-robin until this much wall time passed
+  uint64_t cases = 0;  // per scenario; 0 with minutes == 0: the nightly default
+  double minutes = 0;  // run cases round-robin until this much wall time passed
   uint64_t seed = 1;
   Shard shard;
 };

@@ -1,11 +1,11 @@
 #include "scenarios/runner/sim_case.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <chrono>
 #include <optional>
 #include <set>
-
-#include <fmt/format.h>
 
 #include "faults/sim_clock.h"
 #include "faults/sim_disk.h"
@@ -23,10 +23,10 @@ namespace crashdrill::scenarios {
 namespace {
 
 using faults::CrashKind;
-using system::Seq;
-using system::Status;
 using system::kNanosPerMilli;
 using system::kNanosPerSecond;
+using system::Seq;
+using system::Status;
 
 constexpr char kStateDir[] = "/state";
 constexpr int64_t kStepNs = kNanosPerMilli;
@@ -35,8 +35,8 @@ constexpr int kRecoveryAttemptsMax = 20;
 constexpr int kLivenessStepsMin = 300;
 
 std::vector<std::string> LevelDirs() {
-  return {"/state/l2/automatic", "/state/l2/manual", "/state/l2/emergency",
-          "/state/snapshots", "/state/wal"};
+  return {"/state/l2/automatic", "/state/l2/manual", "/state/l2/emergency", "/state/snapshots",
+          "/state/wal"};
 }
 
 system::RecoverOptions CaseOptions(uint64_t seed) {
@@ -107,11 +107,13 @@ class SimCase {
   faults::SimDiskOptions DiskOptions() {
     faults::SimDiskOptions options;
     options.model = rng_.Chance(1, 2)
-                        ? faults::CrashModel{.sector_bytes = 512, .atomic_write_bytes = 512,
+                        ? faults::CrashModel{.sector_bytes = 512,
+                                             .atomic_write_bytes = 512,
                                              .safe_append = false,
                                              .dir_sync = faults::DirSyncMode::kStrict,
                                              .reorder_unsynced_writes = true}
-                        : faults::CrashModel{.sector_bytes = 4096, .atomic_write_bytes = 4096,
+                        : faults::CrashModel{.sector_bytes = 4096,
+                                             .atomic_write_bytes = 4096,
                                              .safe_append = true,
                                              .dir_sync = faults::DirSyncMode::kJournaled,
                                              .reorder_unsynced_writes = false};
@@ -172,11 +174,12 @@ class SimCase {
     no_space_ = draw(mix.no_space_episodes, 50, 400);
     partitions_ = draw(mix.partitions, 50, 1'500);
     for (int i = 0; i < mix.bit_flips + mix.zero_sectors; ++i) {
-      corruptions_.push_back({static_cast<int>(rng_.Below(scenario_.lives)),
-                              i < mix.bit_flips ? faults::FaultKind::kBitFlip
-                                                : faults::FaultKind::kZeroSector});
+      corruptions_.push_back(
+          {static_cast<int>(rng_.Below(scenario_.lives)),
+           i < mix.bit_flips ? faults::FaultKind::kBitFlip : faults::FaultKind::kZeroSector});
     }
-    for (int i = 0; i < mix.wipes; ++i) wipes_.insert(static_cast<int>(rng_.Below(scenario_.lives)));
+    for (int i = 0; i < mix.wipes; ++i)
+      wipes_.insert(static_cast<int>(rng_.Below(scenario_.lives)));
   }
 
   // --- a life --------------------------------------------------------------------------
@@ -214,8 +217,8 @@ class SimCase {
     for (const Episode& e : partitions_) {
       if (e.life != life_ || step != e.step) continue;
       Partition(e.length_steps * kStepNs);
-      Trace(fmt::format("life {} step {}: network partition for {} ms", life_, step,
-                        e.length_steps));
+      Trace(
+          fmt::format("life {} step {}: network partition for {} ms", life_, step, e.length_steps));
     }
     if (partition_until_ns_ != 0 && clock_.Mono() >= partition_until_ns_) {
       Heal();
@@ -272,9 +275,9 @@ class SimCase {
   // `in_recovery`: the crash hit recovery itself; the life already ended at
   // the crash before it, which is where RPO is measured from.
   void Crash(bool in_recovery = false) {
-    const CrashKind kind = disk_.halted() ? disk_.halted_crash_kind()
-                                          : scenario_.mix.crash_kinds[rng_.Below(
-                                                scenario_.mix.crash_kinds.size())];
+    const CrashKind kind =
+        disk_.halted() ? disk_.halted_crash_kind()
+                       : scenario_.mix.crash_kinds[rng_.Below(scenario_.mix.crash_kinds.size())];
     if (!in_recovery) crash_wall_ns_ = clock_.Wall();
     live_.reset();  // nothing of the engine runs again
     system::Rng crash_rng(system::Mix64(seed_ ^ (result_.crashes + 1) * 0x9e37));
@@ -378,8 +381,7 @@ class SimCase {
         // A persistence failure (a failed fsync poisons the WAL until it is
         // reopened): recovery starts over, as a supervisor would restart it.
         last_failure = reconciled.ToString();
-        Trace(fmt::format("{}: reconciliation failed ({}); recovering again", what,
-                          last_failure));
+        Trace(fmt::format("{}: reconciliation failed ({}); recovering again", what, last_failure));
         live_.reset();
         continue;
       }
@@ -410,12 +412,12 @@ class SimCase {
       model_.Rebase(live_->engine->state().trading);
       Sample();  // the restored strategy state is current from here on
       const system::RecoveryReport& r = live_->report;
-      Trace(fmt::format("{}: recovered from {} (base seq {}, {} records replayed, {} bytes "
-                        "read), reconciled at seq {}: {} reports applied, {} pending adopted, "
-                        "{} never sent, {} discrepancies",
-                        what, r.source, r.base_seq, r.records_replayed, r.bytes_read, r.final_seq,
-                        r.reports_applied, r.pending_adopted, r.pending_never_sent,
-                        r.discrepancies.size()));
+      Trace(fmt::format(
+          "{}: recovered from {} (base seq {}, {} records replayed, {} bytes "
+          "read), reconciled at seq {}: {} reports applied, {} pending adopted, "
+          "{} never sent, {} discrepancies",
+          what, r.source, r.base_seq, r.records_replayed, r.bytes_read, r.final_seq,
+          r.reports_applied, r.pending_adopted, r.pending_never_sent, r.discrepancies.size()));
       for (const system::Discrepancy& d : r.discrepancies) {
         Trace(fmt::format("  {} {}: local {} / venue {}: {}", d.what, d.key, d.local, d.venue,
                           d.action));
@@ -449,8 +451,8 @@ class SimCase {
       Trace(fmt::format("  wal {} first seq {} ({} bytes)", w.path, w.first_seq, w.bytes));
     }
     Trace(fmt::format("  base {} seq {}, recovered {}, log ends at {} ({}), replay stop: {}",
-                      r.source, r.base_seq, r.recovered_seq, r.wal_end.last_seq,
-                      r.wal_end.detail, r.wal_stop.ToString()));
+                      r.source, r.base_seq, r.recovered_seq, r.wal_end.last_seq, r.wal_end.detail,
+                      r.wal_stop.ToString()));
   }
 
   void Observe() {
@@ -477,8 +479,7 @@ class SimCase {
     const system::RecoveryReport& r = live_->report;
     const system::TradingState& recovered = live_->engine->state().trading;
     // Data the runner destroyed is lost for good: P2/P3 cannot hold across it.
-    const bool lost_on_purpose =
-        wiped_ || live_->report.source == "venue" || !corrupted_.empty();
+    const bool lost_on_purpose = wiped_ || live_->report.source == "venue" || !corrupted_.empty();
     lost_on_purpose_ = lost_on_purpose;
     if (r.recovered_seq < last_acked_ && !lost_on_purpose) {
       Violate("P2", fmt::format("{}: acknowledged state_seq {} lost: recovered {} from {}", what,
@@ -492,7 +493,8 @@ class SimCase {
       if (auto difference = model_.CheckRecovered(recovered)) {
         // The model names the property: a lost acknowledged update (P2) is
         // reported above already.
-        if (!difference->starts_with("P2:")) Violate("P3", fmt::format("{}: {}", what, *difference));
+        if (!difference->starts_with("P2:"))
+          Violate("P3", fmt::format("{}: {}", what, *difference));
       }
     }
     if (r.base) {
@@ -580,9 +582,8 @@ class SimCase {
     for (const std::string& symbol : symbols) {
       const auto l = t.positions.find(symbol);
       const system::Position local = l == t.positions.end() ? system::Position{symbol} : l->second;
-      const system::Position venue = venue_positions.contains(symbol)
-                                         ? venue_positions[symbol]
-                                         : system::Position{symbol};
+      const system::Position venue =
+          venue_positions.contains(symbol) ? venue_positions[symbol] : system::Position{symbol};
       if (local.quantity_lots != venue.quantity_lots || local.cost_minor != venue.cost_minor ||
           local.realized_pnl_minor != venue.realized_pnl_minor) {
         Violate("P1", fmt::format("{}: position {}: engine {} lots cost {}, venue {} lots cost {}",
@@ -617,8 +618,8 @@ class SimCase {
     }
     for (const auto& [id, exchange_order_id] : account.client_order_ids) {
       if (!intents_.contains(id)) {
-        Violate("P4", fmt::format("{}: venue order {} has no intent of the engine (orphan)", what,
-                                  id));
+        Violate("P4",
+                fmt::format("{}: venue order {} has no intent of the engine (orphan)", what, id));
       }
     }
   }

@@ -18,7 +18,7 @@ namespace crashdrill::scenarios {
 struct Violation {
   std::string property;  // "P1".."P9"
   std::string detail;
-  std::string repro;     // what `crashdrill replay` takes
+  std::string repro;  // what `crashdrill replay` takes
 
   bool operator==(const Violation&) const = default;
 };
@@ -29,13 +29,13 @@ struct CaseResult {
   uint64_t crashes = 0;
   uint64_t recoveries = 0;
   std::vector<Violation> violations;
-  std::vector<double> rto_ms;           // simulated: restart to ready to trade
-  std::vector<double> rpo_strategy_ms;  // per recovery, strategy state
-  std::vector<double> rpo_critical_ms;  // per recovery, 0 unless P2 broke
+  std::vector<double> rto_ms;                      // simulated: restart to ready to trade
+  std::vector<double> rpo_strategy_ms;             // per recovery, strategy state
+  std::vector<double> rpo_critical_ms;             // per recovery, 0 unless P2 broke
   std::map<std::string, uint64_t> recovered_from;  // l1, l2, l3, l4, backup, venue
   std::map<std::string, uint64_t> faults_fired;    // by kind
-  uint64_t acknowledged = 0;  // critical updates acknowledged over the case
-  double recovery_cpu_ms = 0;  // the CPU time recoveries took (beside the simulated RTO)
+  uint64_t acknowledged = 0;                       // critical updates acknowledged over the case
+  double recovery_cpu_ms = 0;      // the CPU time recoveries took (beside the simulated RTO)
   std::vector<std::string> trace;  // when asked for
 };
 

@@ -1,8 +1,8 @@
 #include "system/engine/engine.h"
 
-#include <algorithm>
-
 #include <fmt/format.h>
+
+#include <algorithm>
 
 namespace crashdrill::system {
 
@@ -111,8 +111,8 @@ Status Engine::ApplyReport(const ExecutionReport& r) {
       break;
     case ExecType::kReject:
       if (pending) {
-        updates.push_back(OrderRejected{id, std::string(RejectReasonName(r.reason)),
-                                        r.exchange_seq});
+        updates.push_back(
+            OrderRejected{id, std::string(RejectReasonName(r.reason)), r.exchange_seq});
         reject_times_ns_.push_back(clock_.Mono());
       }
       break;
@@ -243,8 +243,7 @@ Status Engine::Submit(const OrderIntent& intent) {
   ++stats_.intents_logged;
   pending_since_ns_[order.client_order_id] = clock_.Mono();
   const Status sent = venue_.Submit(NewOrder{order.client_order_id, order.symbol, order.side,
-                                             order.type, order.price_ticks,
-                                             order.quantity_lots});
+                                             order.type, order.price_ticks, order.quantity_lots});
   if (!sent.ok()) {
     // Maybe it arrived, maybe not: ResolvePending asks the venue, never resends.
     ++stats_.sends_unavailable;
@@ -286,8 +285,8 @@ Status Engine::ResolvePending(bool force) {
   std::vector<std::string> ids;
   for (const auto& [id, order] : state().trading.pending_orders) {
     const auto since = pending_since_ns_.find(id);
-    const bool due = since == pending_since_ns_.end() ||
-                     now - since->second >= options_.pending_timeout_ns;
+    const bool due =
+        since == pending_since_ns_.end() || now - since->second >= options_.pending_timeout_ns;
     if (force || due) ids.push_back(id);
   }
   for (const std::string& id : ids) {

@@ -48,7 +48,7 @@ struct EngineOptions {
   uint64_t seed = 1;
   int64_t decision_period_ns = 20 * kNanosPerMilli;
   int64_t strategy_save_period_ns = 200 * kNanosPerMilli;  // StrategyUpdated commits
-  int64_t pending_timeout_ns = 2 * kNanosPerSecond;  // then a silent order is queried
+  int64_t pending_timeout_ns = 2 * kNanosPerSecond;        // then a silent order is queried
   size_t poll_batch = 512;
   size_t book_depth = 5;
   // Circuit breaker: this many rejects within the window halt trading.
@@ -68,14 +68,14 @@ struct EngineStats {
   uint64_t decisions_halted = 0;  // strategy turns skipped: halted (risk or persistence)
   uint64_t cancels_requested = 0;
   uint64_t reports_applied = 0;
-  uint64_t reports_duplicate = 0;  // at or below the last exchange_seq applied
-  uint64_t reports_foreign = 0;    // of orders this engine does not know
-  uint64_t reports_refused = 0;    // did not fit the state (listed in last_error)
-  uint64_t report_gaps = 0;        // account_report_seq gaps filled by query
-  uint64_t pending_adopted = 0;    // resolved by query: the venue had it
+  uint64_t reports_duplicate = 0;   // at or below the last exchange_seq applied
+  uint64_t reports_foreign = 0;     // of orders this engine does not know
+  uint64_t reports_refused = 0;     // did not fit the state (listed in last_error)
+  uint64_t report_gaps = 0;         // account_report_seq gaps filled by query
+  uint64_t pending_adopted = 0;     // resolved by query: the venue had it
   uint64_t pending_never_sent = 0;  // resolved by query: the venue never got it
   uint64_t commit_failures = 0;
-  uint64_t no_space = 0;            // commits refused for a full disk
+  uint64_t no_space = 0;             // commits refused for a full disk
   uint64_t checkpoint_failures = 0;  // periodic levels (L1, L2, snapshots)
   uint64_t halts = 0;
   bool space_halted = false;
@@ -92,8 +92,7 @@ using AttemptObserver = MultiLevelCheckpointer::BeforeLog;
 class Engine {
  public:
   // Nothing is owned. `checkpointer` is open on the recovered state.
-  Engine(MultiLevelCheckpointer& checkpointer, Venue& venue, Clock& clock,
-         EngineOptions options);
+  Engine(MultiLevelCheckpointer& checkpointer, Venue& venue, Clock& clock, EngineOptions options);
 
   // A new engine logs its configuration; a recovered one restores its strategy.
   Status Start();

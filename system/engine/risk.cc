@@ -37,7 +37,8 @@ Status CheckPreTrade(const EngineState& state, const OrderIntent& intent) {
   const RiskLimits& limits = state.config.risk_limits;
   if (t.risk.halted) return Refuse("halted", "trading is halted: " + t.risk.halt_reason);
   if (intent.quantity_lots <= 0) {
-    return Refuse("quantity", fmt::format("quantity {} lots is not positive", intent.quantity_lots));
+    return Refuse("quantity",
+                  fmt::format("quantity {} lots is not positive", intent.quantity_lots));
   }
   if (intent.type != OrderType::kMarket && intent.price_ticks <= 0) {
     return Refuse("price", fmt::format("price {} ticks is not positive", intent.price_ticks));

@@ -1,9 +1,9 @@
 #include "system/engine/strategy.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cstdlib>
-
-#include <fmt/format.h>
 
 namespace crashdrill::system {
 namespace {
@@ -74,8 +74,8 @@ void MarketMakingStrategy::QuoteSide(const EngineState& state, const Instrument&
     if (covered[i]) continue;
     const Lots size = instrument.lot_increment_lots *
                       rng_.Between(1, std::max<int64_t>(1, options_.size_increments_max));
-    decision.submit.push_back({instrument.symbol, side, OrderType::kLimit, wanted[i], size,
-                               options_.strategy_id});
+    decision.submit.push_back(
+        {instrument.symbol, side, OrderType::kLimit, wanted[i], size, options_.strategy_id});
   }
 }
 

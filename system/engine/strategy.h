@@ -28,11 +28,11 @@ struct StrategyOptions {
   std::string strategy_id = "mm1";
   std::vector<Instrument> instruments;
   int levels_per_side = 3;
-  int64_t spacing_increments = 2;     // between levels, in price increments
-  int64_t size_increments_max = 5;    // order size, in lot increments, 1..this
-  int64_t requote_increments = 8;     // an order this far from where it belongs is cancelled
+  int64_t spacing_increments = 2;       // between levels, in price increments
+  int64_t size_increments_max = 5;      // order size, in lot increments, 1..this
+  int64_t requote_increments = 8;       // an order this far from where it belongs is cancelled
   uint32_t cross_per_million = 30'000;  // chance per decision of an IOC across the spread
-  Lots inventory_skew_lots = 50;      // one increment of skew per this many lots held
+  Lots inventory_skew_lots = 50;        // one increment of skew per this many lots held
 };
 
 struct StrategyDecision {

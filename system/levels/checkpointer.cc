@@ -10,11 +10,16 @@ namespace crashdrill::system {
 
 std::string_view CheckpointTypeName(CheckpointType type) {
   switch (type) {
-    case CheckpointType::kAutomatic: return "automatic";
-    case CheckpointType::kManual: return "manual";
-    case CheckpointType::kEmergency: return "emergency";
-    case CheckpointType::kPreUpgrade: return "pre_upgrade";
-    case CheckpointType::kDaily: return "daily";
+    case CheckpointType::kAutomatic:
+      return "automatic";
+    case CheckpointType::kManual:
+      return "manual";
+    case CheckpointType::kEmergency:
+      return "emergency";
+    case CheckpointType::kPreUpgrade:
+      return "pre_upgrade";
+    case CheckpointType::kDaily:
+      return "daily";
   }
   return "invalid";
 }
@@ -53,8 +58,8 @@ Status MultiLevelCheckpointer::Open(EngineState initial) {
   if (wal_->last_seq() > initial.state_seq()) {
     return Status::Error(StatusCode::kFailedPrecondition, "open", dir,
                          fmt::format("the WAL reaches state_seq {} but the initial state is at {}: "
-                                     "recover before opening", wal_->last_seq(),
-                                     initial.state_seq()));
+                                     "recover before opening",
+                                     wal_->last_seq(), initial.state_seq()));
   }
   state_ = std::move(initial);
   l1_changes_ = {};  // the first L1 write encodes the whole state
@@ -88,8 +93,8 @@ Status MultiLevelCheckpointer::Commit(const StateUpdate& update) {
   }
   if (!status.ok()) {
     ++stats_.commits_refused;
-    return status.Annotate(fmt::format("{} at state_seq {} not committed",
-                                       RecordTypeName(TypeOf(update)), seq));
+    return status.Annotate(
+        fmt::format("{} at state_seq {} not committed", RecordTypeName(TypeOf(update)), seq));
   }
   l1_changes_.Merge(changes);
   ++stats_.commits;

@@ -1,9 +1,9 @@
 #include "system/levels/mmap_checkpoint.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cstring>
-
-#include <fmt/format.h>
 
 #include "system/io/check.h"
 #include "system/state/byte_codec.h"
@@ -67,8 +67,8 @@ Status MmapCheckpoint::Open() {
   CD_ASSIGN_OR_RETURN(region_, file->Map(0, FileBytes()));
   file_ = std::move(file);
   const auto slots = ReadSlots();
-  const bool first_newer = slots[0].state.ok() &&
-                           (!slots[1].state.ok() || slots[0].state_seq >= slots[1].state_seq);
+  const bool first_newer =
+      slots[0].state.ok() && (!slots[1].state.ok() || slots[0].state_seq >= slots[1].state_seq);
   const bool any_valid = slots[0].state.ok() || slots[1].state.ok();
   next_slot_ = !any_valid ? 0 : (first_newer ? 1 : 0);
   return Status::Ok();
@@ -88,12 +88,13 @@ Result<L1Inspection> MmapCheckpoint::Inspect() const {
     if (out.header.ok()) {
       out.header = Status::Error(StatusCode::kFailedPrecondition, "inspect", options_.path,
                                  fmt::format("header.slot_bytes: the file's slot size differs "
-                                             "from the configured {}", options_.slot_bytes));
+                                             "from the configured {}",
+                                             options_.slot_bytes));
     }
   } else if (out.file_bytes < FileBytes()) {
-    out.header = Status::Corruption(options_.path, out.file_bytes, "file.size",
-                                    fmt::format("the file is {} bytes, the layout {}",
-                                                out.file_bytes, FileBytes()));
+    out.header = Status::Corruption(
+        options_.path, out.file_bytes, "file.size",
+        fmt::format("the file is {} bytes, the layout {}", out.file_bytes, FileBytes()));
   }
   CD_ASSIGN_OR_RETURN(out.slots, ReadSlotsUnmapped(*file, out.file_bytes));
   return out;
@@ -205,8 +206,8 @@ Result<std::array<L1Slot, 2>> MmapCheckpoint::ReadSlotsUnmapped(File& file, uint
     bytes.assign(kSlotHeaderBytes, std::byte{0});
     const auto read = [&](size_t from) -> Status {
       if (offset + from >= size) return Status::Ok();
-      const size_t n = static_cast<size_t>(std::min<uint64_t>(bytes.size() - from,
-                                                              size - offset - from));
+      const size_t n =
+          static_cast<size_t>(std::min<uint64_t>(bytes.size() - from, size - offset - from));
       return file.ReadAt(offset + from, MutableByteSpan(bytes).subspan(from, n)).status();
     };
     CD_RETURN_IF_ERROR(read(0));
@@ -249,9 +250,9 @@ Status MmapCheckpoint::WriteImage(Seq state_seq) {
   const ByteSpan image = image_.bytes();
   const size_t needed = kSlotHeaderBytes + image.size();
   if (needed > options_.slot_bytes) {
-    return Status::Error(StatusCode::kFailedPrecondition, "write", options_.path,
-                         fmt::format("state of {} bytes outgrows the {}-byte L1 slot", needed,
-                                     options_.slot_bytes));
+    return Status::Error(
+        StatusCode::kFailedPrecondition, "write", options_.path,
+        fmt::format("state of {} bytes outgrows the {}-byte L1 slot", needed, options_.slot_bytes));
   }
   std::byte* slot = Slot(next_slot_).data();
   // Invalidate first, so a crash mid-copy cannot leave the old header over new bytes.

@@ -59,8 +59,8 @@ struct L1OpenReport {
 // What one slot holds, valid or not (for recovery and `inspect`).
 struct L1Slot {
   int index = 0;
-  Seq state_seq = 0;      // as recorded in the slot header (untrusted if !state.ok())
-  bool empty = true;      // never written
+  Seq state_seq = 0;  // as recorded in the slot header (untrusted if !state.ok())
+  bool empty = true;  // never written
   Result<TradingState> state = Status::Error(StatusCode::kNotFound, "read", "", "empty slot");
 };
 

@@ -3,13 +3,12 @@
 #include "system/levels/numbered_name.h"
 
 #define XXH_STATIC_LINKING_ONLY
+#include <fmt/format.h>
 #include <xxhash.h>
 
 #include <algorithm>
 #include <bit>
 #include <cstring>
-
-#include <fmt/format.h>
 
 namespace crashdrill::system {
 namespace {
@@ -63,8 +62,8 @@ size_t WalFrameBytesClaimed(ByteSpan header) {
 ParsedFrame ParseWalFrame(ByteSpan bytes) {
   ParsedFrame out;
   if (bytes.size() < kWalFrameHeaderBytes) {
-    const bool all_zero = std::all_of(bytes.begin(), bytes.end(),
-                                      [](std::byte b) { return b == std::byte{0}; });
+    const bool all_zero =
+        std::all_of(bytes.begin(), bytes.end(), [](std::byte b) { return b == std::byte{0}; });
     out.status = all_zero ? FrameStatus::kEnd : FrameStatus::kBad;
     out.problem = "partial frame header at the end of the segment";
     return out;

@@ -1,8 +1,8 @@
 #include "system/recovery/local_recovery.h"
 
-#include <algorithm>
-
 #include <fmt/format.h>
+
+#include <algorithm>
 
 #include "system/levels/atomic_file.h"
 #include "system/levels/checkpointer.h"
@@ -50,11 +50,16 @@ class CountingFs final : public FsWrapper {
 // most often) beats the other types and snapshots.
 int Rank(const CandidateCopy& copy) {
   switch (copy.level) {
-    case CopyLevel::kL2: return copy.kind == CheckpointTypeName(CheckpointType::kAutomatic) ? 5 : 4;
-    case CopyLevel::kSnapshot: return 3;
-    case CopyLevel::kL4: return 2;
-    case CopyLevel::kBackup: return 1;
-    case CopyLevel::kL1: return 0;
+    case CopyLevel::kL2:
+      return copy.kind == CheckpointTypeName(CheckpointType::kAutomatic) ? 5 : 4;
+    case CopyLevel::kSnapshot:
+      return 3;
+    case CopyLevel::kL4:
+      return 2;
+    case CopyLevel::kBackup:
+      return 1;
+    case CopyLevel::kL1:
+      return 0;
   }
   return 0;
 }
@@ -156,19 +161,18 @@ class Discovery {
     }
     if (!inspection->exists) return;
     if (!inspection->header.ok()) {
-      report_.notes.push_back(
-          fmt::format("L1 file header: {}", inspection->header.ToString()));
+      report_.notes.push_back(fmt::format("L1 file header: {}", inspection->header.ToString()));
     }
     for (L1Slot& slot : inspection->slots) {
       if (slot.empty) continue;
-      CandidateCopy copy{.level = CopyLevel::kL1,
-                         .kind = fmt::format("slot {}", slot.index),
-                         .location = fmt::format("{} slot {}", L1Path(options_.state_dir),
-                                                 slot.index),
-                         .version = static_cast<uint64_t>(slot.index),
-                         .bytes = options_.l1_slot_bytes,
-                         .state_seq = slot.state_seq,
-                         .trading_only = true};
+      CandidateCopy copy{
+          .level = CopyLevel::kL1,
+          .kind = fmt::format("slot {}", slot.index),
+          .location = fmt::format("{} slot {}", L1Path(options_.state_dir), slot.index),
+          .version = static_cast<uint64_t>(slot.index),
+          .bytes = options_.l1_slot_bytes,
+          .state_seq = slot.state_seq,
+          .trading_only = true};
       if (!slot.state.ok()) {
         copy.verdict = slot.state.status();
         Add(std::move(copy), std::nullopt);
@@ -198,8 +202,11 @@ class Discovery {
     bool found_valid = false;
     for (const uint64_t version : versions) {
       const std::string path = JoinPath(dir, DurableFile::FileName(version));
-      CandidateCopy copy{.level = CopyLevel::kL2, .kind = std::string(type), .location = path,
-                         .version = version, .bytes = SizeOf(path)};
+      CandidateCopy copy{.level = CopyLevel::kL2,
+                         .kind = std::string(type),
+                         .location = path,
+                         .version = version,
+                         .bytes = SizeOf(path)};
       if (found_valid && !options_.examine_every_copy) {
         copy.examined = false;
         copy.verdict = NotExamined("not examined: a newer version of this type is valid");
@@ -229,8 +236,10 @@ class Discovery {
     }
     bool found_valid = false;
     for (auto it = files->rbegin(); it != files->rend(); ++it) {
-      CandidateCopy copy{.level = CopyLevel::kSnapshot, .kind = "snapshot",
-                         .location = it->path, .bytes = SizeOf(it->path),
+      CandidateCopy copy{.level = CopyLevel::kSnapshot,
+                         .kind = "snapshot",
+                         .location = it->path,
+                         .bytes = SizeOf(it->path),
                          .state_seq = it->state_seq};
       if (found_valid && !options_.examine_every_copy) {
         copy.examined = false;
@@ -270,10 +279,9 @@ class Discovery {
         report_.wal_segments.push_back({path, *first, SizeOf(path)});
       }
     }
-    std::sort(report_.wal_segments.begin(), report_.wal_segments.end(),
-              [](const WalSegmentCopy& a, const WalSegmentCopy& b) {
-                return a.first_seq < b.first_seq;
-              });
+    std::sort(
+        report_.wal_segments.begin(), report_.wal_segments.end(),
+        [](const WalSegmentCopy& a, const WalSegmentCopy& b) { return a.first_seq < b.first_seq; });
   }
 
   void Choose() {
@@ -287,18 +295,18 @@ class Discovery {
       invalid += c.examined && !c.verdict.ok();
     }
     if (!report_.base) {
-      report_.base_reason =
-          candidates.empty()
-              ? "no copy of the state on any level"
-              : fmt::format("none of the {} copies found is valid", candidates.size());
+      report_.base_reason = candidates.empty() ? "no copy of the state on any level"
+                                               : fmt::format("none of the {} copies found is valid",
+                                                             candidates.size());
       return;
     }
     const CandidateCopy& base = candidates[*report_.base];
     report_.base_seq = base.state_seq;
-    report_.source = base.level == CopyLevel::kSnapshot ? "l3" : std::string(CopyLevelName(base.level));
-    report_.base_reason = fmt::format(
-        "the valid copy with the highest state_seq ({}) of {} found ({} invalid)",
-        base.state_seq, candidates.size(), invalid);
+    report_.source =
+        base.level == CopyLevel::kSnapshot ? "l3" : std::string(CopyLevelName(base.level));
+    report_.base_reason =
+        fmt::format("the valid copy with the highest state_seq ({}) of {} found ({} invalid)",
+                    base.state_seq, candidates.size(), invalid);
   }
 
   // The newest valid whole-state copy at or below `seq`, as an index.
@@ -355,42 +363,45 @@ class Discovery {
     Seq expected = read_after + 1;
     const int64_t start = clock_.Mono();
     Status stop;
-    const Status read = reader.Read(read_after, [&](const WalRecordView& record) -> Status {
-      // Named only when something is wrong: this runs a million times a recovery.
-      const auto source = [&] {
-        return fmt::format("{} state_seq {}", WalDir(options_.state_dir), record.state_seq);
-      };
-      if (record.state_seq != expected) {
-        report_.wal_gap_seq = record.state_seq;
-        return Status::Corruption(source(), 0, "state_seq",
-                                  fmt::format("expected state_seq {} next: the log has a gap",
-                                              expected));
-      }
-      ++expected;
-      if (record.state_seq <= trading_from) {
-        // Below an L1 base: only configuration changes are taken.
-        if (record.type != RecordType::kConfigChange) {
+    const Status read = reader.Read(
+        read_after,
+        [&](const WalRecordView& record) -> Status {
+          // Named only when something is wrong: this runs a million times a recovery.
+          const auto source = [&] {
+            return fmt::format("{} state_seq {}", WalDir(options_.state_dir), record.state_seq);
+          };
+          if (record.state_seq != expected) {
+            report_.wal_gap_seq = record.state_seq;
+            return Status::Corruption(
+                source(), 0, "state_seq",
+                fmt::format("expected state_seq {} next: the log has a gap", expected));
+          }
+          ++expected;
+          if (record.state_seq <= trading_from) {
+            // Below an L1 base: only configuration changes are taken.
+            if (record.type != RecordType::kConfigChange) {
+              config_seen = record.state_seq;
+              return Status::Ok();
+            }
+          }
+          auto decoded = DecodeStateUpdate(record.type, record.payload, "");
+          if (!decoded.ok()) return Status(decoded.status()).Annotate(source());
+          StateUpdate update = std::move(decoded).value();
+          if (record.state_seq <= trading_from) {
+            out_.state.config = std::get<ConfigChanged>(update).config;
+            config_seen = record.state_seq;
+            return Status::Ok();
+          }
+          const Status applied =
+              ApplyStateUpdate(out_.state, update, record.state_seq, record.time_ns);
+          if (!applied.ok()) {
+            return Status::Corruption(source(), 0, "record", applied.message());
+          }
           config_seen = record.state_seq;
+          ++report_.records_replayed;
           return Status::Ok();
-        }
-      }
-      auto decoded = DecodeStateUpdate(record.type, record.payload, "");
-      if (!decoded.ok()) return Status(decoded.status()).Annotate(source());
-      StateUpdate update = std::move(decoded).value();
-      if (record.state_seq <= trading_from) {
-        out_.state.config = std::get<ConfigChanged>(update).config;
-        config_seen = record.state_seq;
-        return Status::Ok();
-      }
-      const Status applied =
-          ApplyStateUpdate(out_.state, update, record.state_seq, record.time_ns);
-      if (!applied.ok()) {
-        return Status::Corruption(source(), 0, "record", applied.message());
-      }
-      config_seen = record.state_seq;
-      ++report_.records_replayed;
-      return Status::Ok();
-    }, report_.wal_end);
+        },
+        report_.wal_end);
     report_.phases.replay_ns += clock_.Mono() - start;
     if (!read.ok()) {
       if (!read.IsCorruption()) {
@@ -446,11 +457,16 @@ class Discovery {
 
 std::string_view CopyLevelName(CopyLevel level) {
   switch (level) {
-    case CopyLevel::kL1: return "l1";
-    case CopyLevel::kL2: return "l2";
-    case CopyLevel::kSnapshot: return "l3";
-    case CopyLevel::kL4: return "l4";
-    case CopyLevel::kBackup: return "backup";
+    case CopyLevel::kL1:
+      return "l1";
+    case CopyLevel::kL2:
+      return "l2";
+    case CopyLevel::kSnapshot:
+      return "l3";
+    case CopyLevel::kL4:
+      return "l4";
+    case CopyLevel::kBackup:
+      return "backup";
   }
   return "invalid";
 }
@@ -481,14 +497,15 @@ Status PrepareForAppend(Fs& fs, LocalRecovery& recovery, size_t emergency_versio
   // on the segments about to move: a crash after it recovers the same state
   // from this copy and moves the same segments.
   CD_RETURN_IF_ERROR(MakeDurableDir(fs, JoinPath(report.state_dir, "l2")));
-  DurableFile emergency(fs, {L2TypeDir(report.state_dir,
-                                       CheckpointTypeName(CheckpointType::kEmergency)),
-                             emergency_versions_kept});
+  DurableFile emergency(
+      fs, {L2TypeDir(report.state_dir, CheckpointTypeName(CheckpointType::kEmergency)),
+           emergency_versions_kept});
   CD_RETURN_IF_ERROR(emergency.Open());
   CD_ASSIGN_OR_RETURN(const uint64_t version, emergency.Write(recovery.state));
-  report.notes.push_back(fmt::format("wrote emergency L2 version {} at state_seq {} before "
-                                     "moving damaged WAL segments",
-                                     version, keep_through));
+  report.notes.push_back(
+      fmt::format("wrote emergency L2 version {} at state_seq {} before "
+                  "moving damaged WAL segments",
+                  version, keep_through));
   // Every segment goes: the log restarts after the recovered state, which the
   // emergency copy now holds. Moving only the damaged segment and those after
   // it would leave an older segment as the tail, with damage replay never
@@ -506,10 +523,10 @@ Status PrepareForAppend(Fs& fs, LocalRecovery& recovery, size_t emergency_versio
     CD_RETURN_IF_ERROR(fs.Rename((*it)->path, JoinPath(dir, name)));
     CD_RETURN_IF_ERROR(fs.SyncDir(dir));
     CD_RETURN_IF_ERROR(fs.SyncDir(WalDir(report.state_dir)));
-    report.notes.push_back(fmt::format("moved {} to {}: the log is not trusted past state_seq "
-                                       "{} ({})",
-                                       (*it)->path, dir, keep_through,
-                                       report.wal_stop.ToString()));
+    report.notes.push_back(
+        fmt::format("moved {} to {}: the log is not trusted past state_seq "
+                    "{} ({})",
+                    (*it)->path, dir, keep_through, report.wal_stop.ToString()));
   }
   return Status::Ok();
 }

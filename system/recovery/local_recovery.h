@@ -47,7 +47,7 @@ struct LocalRecoveryOptions {
 };
 
 struct LocalRecovery {
-  EngineState state;        // valid; state_seq() == report.recovered_seq
+  EngineState state;  // valid; state_seq() == report.recovered_seq
   RecoveryReport report;
   bool found_nothing = true;  // no copy and no WAL record at all: a new directory
 };

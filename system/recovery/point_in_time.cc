@@ -35,28 +35,31 @@ Result<RebuiltState> RebuildAsOf(Fs& fs, SnapshotStore& snapshots, const std::st
   WalReader reader(fs, wal_dir);
   WalEnd end;
   Status replay_error;
-  Status read = reader.Read(out.snapshot_seq, [&](const WalRecordView& record) -> Status {
-    const std::string source = fmt::format("{} state_seq {}", wal_dir, record.state_seq);
-    auto update = DecodeStateUpdate(record.type, record.payload, source);
-    if (!update.ok()) return update.status();
-    Status applied = ApplyStateUpdate(out.state, *update, record.state_seq, record.time_ns);
-    if (!applied.ok()) {
-      return Status::Error(StatusCode::kCorruption, "replay", source, applied.message());
-    }
-    ++out.records_replayed;
-    return Status::Ok();
-  }, end, /*until_seq=*/target_seq);
+  Status read = reader.Read(
+      out.snapshot_seq,
+      [&](const WalRecordView& record) -> Status {
+        const std::string source = fmt::format("{} state_seq {}", wal_dir, record.state_seq);
+        auto update = DecodeStateUpdate(record.type, record.payload, source);
+        if (!update.ok()) return update.status();
+        Status applied = ApplyStateUpdate(out.state, *update, record.state_seq, record.time_ns);
+        if (!applied.ok()) {
+          return Status::Error(StatusCode::kCorruption, "replay", source, applied.message());
+        }
+        ++out.records_replayed;
+        return Status::Ok();
+      },
+      end, /*until_seq=*/target_seq);
   CD_RETURN_IF_ERROR(read);
   if (end.starts_after_seq > out.snapshot_seq) {
     return Status::Error(StatusCode::kNotFound, "rebuild", wal_dir,
                          fmt::format("the log starts after state_seq {}, the newest usable "
-                                     "snapshot at or below {} is {}", end.starts_after_seq,
-                                     target_seq, out.snapshot_seq));
+                                     "snapshot at or below {} is {}",
+                                     end.starts_after_seq, target_seq, out.snapshot_seq));
   }
   if (out.state.state_seq() != target_seq) {
-    return Status::Error(StatusCode::kNotFound, "rebuild", wal_dir,
-                         fmt::format("state_seq {} is not in the log (it reaches {})", target_seq,
-                                     end.last_seq));
+    return Status::Error(
+        StatusCode::kNotFound, "rebuild", wal_dir,
+        fmt::format("state_seq {} is not in the log (it reaches {})", target_seq, end.last_seq));
   }
   return out;
 }

@@ -14,7 +14,7 @@ namespace crashdrill::system {
 
 struct RebuiltState {
   EngineState state;
-  Seq snapshot_seq = 0;         // 0: rebuilt from the start of the log
+  Seq snapshot_seq = 0;  // 0: rebuilt from the start of the log
   size_t records_replayed = 0;
   std::vector<Status> skipped;  // snapshots that could not be used, and why
 };

@@ -119,8 +119,7 @@ class Reconciler {
         adopted.symbol = v.symbol;
         CD_RETURN_IF_ERROR(engine_.CommitCritical(CancelAcknowledged{id, 0}));
         CD_RETURN_IF_ERROR(engine_.CommitCritical(OrderSubmitted{adopted}));
-        CD_RETURN_IF_ERROR(
-            engine_.CommitCritical(OrderAcknowledged{id, v.exchange_order_id, 0}));
+        CD_RETURN_IF_ERROR(engine_.CommitCritical(OrderAcknowledged{id, v.exchange_order_id, 0}));
         Note("open_order", id, Describe(order), Describe(v), "adopted the venue's order");
       }
     }
@@ -163,8 +162,8 @@ class Reconciler {
       const std::string key = BalanceKey(venue.venue, venue.currency);
       const auto& local_balances = engine_.state().trading.balances;
       const auto l = local_balances.find(key);
-      const Balance local = l == local_balances.end() ? Balance{venue.venue, venue.currency}
-                                                      : l->second;
+      const Balance local =
+          l == local_balances.end() ? Balance{venue.venue, venue.currency} : l->second;
       if (l != local_balances.end() && local == venue) continue;
       CD_RETURN_IF_ERROR(engine_.CommitCritical(BalanceSet{venue}));
       // `available` is derived at the venue (total less what open buy orders
@@ -243,8 +242,9 @@ class Reconciler {
         "history was lost, so state_seq may repeat ids already sent: new orders take client "
         "order ids {}-<state_seq>{}",
         config.system.instance_id,
-        complete ? "" : " (the venue no longer keeps its oldest reports: the id space is "
-                        "above every one it still shows)"));
+        complete ? ""
+                 : " (the venue no longer keeps its oldest reports: the id space is "
+                   "above every one it still shows)"));
     return Status::Ok();
   }
 

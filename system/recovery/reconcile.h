@@ -21,7 +21,7 @@
 namespace crashdrill::system {
 
 struct ReconcileOptions {
-  size_t page = 1024;  // reports per query
+  size_t page = 1024;   // reports per query
   int rounds_max = 16;  // comparisons retried while reports keep arriving
 };
 

@@ -80,18 +80,18 @@ struct RecoveryReport {
   Seq recovered_seq = 0;  // after replay, before reconciliation
   size_t records_replayed = 0;
   uint64_t bytes_read = 0;
-  WalEnd wal_end;             // how the log ended when it was replayed
-  Status wal_stop;            // OK, or the corruption replay stopped at
-  Seq wal_gap_seq = 0;        // a gap: the state_seq found where the next one was expected
-  std::string config_source;  // where configuration and strategy state came from
+  WalEnd wal_end;                  // how the log ended when it was replayed
+  Status wal_stop;                 // OK, or the corruption replay stopped at
+  Seq wal_gap_seq = 0;             // a gap: the state_seq found where the next one was expected
+  std::string config_source;       // where configuration and strategy state came from
   std::vector<std::string> notes;  // what could not be recovered, said plainly
 
   // Filled in by reconciliation.
   bool reconciled = false;
   Status reconcile_status;  // why reconciliation did not finish (e.g. venue unreachable)
   std::vector<Discrepancy> discrepancies;
-  size_t reports_applied = 0;   // venue reports applied while the engine was down
-  size_t pending_adopted = 0;   // pending orders the venue had
+  size_t reports_applied = 0;  // venue reports applied while the engine was down
+  size_t pending_adopted = 0;  // pending orders the venue had
   size_t pending_never_sent = 0;
   Seq final_seq = 0;  // state_seq after reconciliation
 

@@ -1,8 +1,8 @@
 #include "system/state/byte_codec.h"
 
-#include <algorithm>
-
 #include <fmt/format.h>
+
+#include <algorithm>
 
 #include "system/io/check.h"
 
@@ -38,14 +38,13 @@ bool ByteReader::FailBool(uint8_t value, const char* field) {
 
 void ByteReader::FailStringLength(uint32_t length, const char* field) {
   position_ -= 4;
-  Fail(field, fmt::format("string length {} exceeds the {} bytes that remain", length,
-                          remaining() - 4));
+  Fail(field,
+       fmt::format("string length {} exceeds the {} bytes that remain", length, remaining() - 4));
 }
 
 uint32_t ByteReader::FailCount(uint32_t count, const char* field) {
   position_ -= 4;
-  Fail(field, fmt::format("count {} cannot fit in the {} bytes that remain", count,
-                          remaining()));
+  Fail(field, fmt::format("count {} cannot fit in the {} bytes that remain", count, remaining()));
   return 0;
 }
 

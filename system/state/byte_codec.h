@@ -8,8 +8,8 @@
 #include <array>
 #include <bit>
 #include <cstddef>
-#include <cstring>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,7 +30,9 @@ class ByteWriter {
  public:
   ByteWriter() = default;
   explicit ByteWriter(MutableByteSpan fixed)
-      : begin_(fixed.data()), cursor_(fixed.data()), end_(fixed.data() + fixed.size()),
+      : begin_(fixed.data()),
+        cursor_(fixed.data()),
+        end_(fixed.data() + fixed.size()),
         fixed_(true) {}
   ByteWriter(const ByteWriter&) = delete;
   ByteWriter& operator=(const ByteWriter&) = delete;
@@ -67,7 +69,8 @@ class ByteWriter {
   template <typename T>
   static T ByteSwap(T value) {
     T out = 0;
-    for (size_t i = 0; i < sizeof(T); ++i) out = static_cast<T>((out << 8) | ((value >> (8 * i)) & 0xff));
+    for (size_t i = 0; i < sizeof(T); ++i)
+      out = static_cast<T>((out << 8) | ((value >> (8 * i)) & 0xff));
     return out;
   }
   void Put(const void* data, size_t bytes) {
@@ -113,7 +116,8 @@ class ByteReader {
   int64_t I64(const char* field) { return static_cast<int64_t>(U64(field)); }
   bool Bool(const char* field) {
     const uint8_t value = U8(field);
-    if (value > 1 && ok()) [[unlikely]] return FailBool(value, field);
+    if (value > 1 && ok()) [[unlikely]]
+      return FailBool(value, field);
     return value == 1;
   }
   std::string String(const char* field) { return std::string(StringView(field)); }
@@ -162,7 +166,8 @@ class ByteReader {
   uint64_t offset() const { return base_offset_ + position_; }
   // Corruption unless every byte was consumed.
   void ExpectEnd() {
-    if (ok() && remaining() != 0) [[unlikely]] FailTrailing();
+    if (ok() && remaining() != 0) [[unlikely]]
+      FailTrailing();
   }
 
  private:
@@ -191,7 +196,8 @@ class ByteReader {
   template <typename T>
   static T ByteSwap(T value) {
     T out = 0;
-    for (size_t i = 0; i < sizeof(T); ++i) out = static_cast<T>((out << 8) | ((value >> (8 * i)) & 0xff));
+    for (size_t i = 0; i < sizeof(T); ++i)
+      out = static_cast<T>((out << 8) | ((value >> (8 * i)) & 0xff));
     return out;
   }
   // The string's bytes in `data_`, after its u32 length; empty after an error.

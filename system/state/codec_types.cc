@@ -54,9 +54,9 @@ void PutOrders(ByteWriter& w, const std::map<std::string, Order>& orders) {
 }
 
 void GetOrders(ByteReader& r, const char* field, std::map<std::string, Order>& orders) {
-  GetKeyedValues(r, field, kOrderBytesMin, orders,
-                 [](const Order& o) { return o.client_order_id; },
-                 [&r](Order& o) { GetOrder(r, o); });
+  GetKeyedValues(
+      r, field, kOrderBytesMin, orders, [](const Order& o) { return o.client_order_id; },
+      [&r](Order& o) { GetOrder(r, o); });
 }
 
 }  // namespace
@@ -194,26 +194,27 @@ void Put(ByteWriter& w, const TradingState& s, uint16_t version) {
 void Get(ByteReader& r, TradingState& s, uint16_t version) {
   ByteReader::Scope scope(r, "trading");
   r.StringInto("account_id", s.account_id);
-  GetKeyedValues(r, "positions", kPositionBytesMin, s.positions,
-                 [](const Position& p) { return p.symbol; },
-                 [&r](Position& p) { GetPosition(r, p); });
+  GetKeyedValues(
+      r, "positions", kPositionBytesMin, s.positions, [](const Position& p) { return p.symbol; },
+      [&r](Position& p) { GetPosition(r, p); });
   GetOrders(r, "open_orders", s.open_orders);
   GetOrders(r, "pending_orders", s.pending_orders);
   {
     ByteReader::Scope fills(r, "recent_fills");
     const uint32_t count = r.Count("count", kFillBytesMin);
     if (count > TradingState::kRecentFillsMax) {
-      r.Fail("count", fmt::format("{} fills exceed the window of {}", count,
-                                  TradingState::kRecentFillsMax));
+      r.Fail("count",
+             fmt::format("{} fills exceed the window of {}", count, TradingState::kRecentFillsMax));
     }
     for (uint32_t i = 0; i < count && r.ok(); ++i) {
       ByteReader::Scope element(r, "item", i);
       GetFill(r, s.recent_fills.emplace_back());
     }
   }
-  GetKeyedValues(r, "balances", kBalanceBytesMin, s.balances,
-                 [](const Balance& b) { return BalanceKey(b.venue, b.currency); },
-                 [&r](Balance& b) { GetBalance(r, b); });
+  GetKeyedValues(
+      r, "balances", kBalanceBytesMin, s.balances,
+      [](const Balance& b) { return BalanceKey(b.venue, b.currency); },
+      [&r](Balance& b) { GetBalance(r, b); });
   GetRisk(r, s.risk);
   s.realized_pnl_minor = r.I64("realized_pnl_minor");
   s.unrealized_pnl_minor = r.I64("unrealized_pnl_minor");
@@ -279,26 +280,27 @@ void Get(ByteReader& r, ConfigurationState& s, uint16_t /*version*/) {
   s.system.snapshot_period_ms = r.I64("system.snapshot_period_ms");
   s.system.archive_period_ms = r.I64("system.archive_period_ms");
   s.system.clock_skew_tolerance_ms = r.I64("system.clock_skew_tolerance_ms");
-  GetKeyedValues(r, "venues", 3 * kStringBytesMin + 1, s.venues,
-                 [](const VenueConfig& v) { return v.name; },
-                 [&r](VenueConfig& v) {
-                   r.StringInto("name", v.name);
-                   r.StringInto("address", v.address);
-                   r.StringInto("account_id", v.account_id);
-                   v.enabled = r.Bool("enabled");
-                 });
+  GetKeyedValues(
+      r, "venues", 3 * kStringBytesMin + 1, s.venues, [](const VenueConfig& v) { return v.name; },
+      [&r](VenueConfig& v) {
+        r.StringInto("name", v.name);
+        r.StringInto("address", v.address);
+        r.StringInto("account_id", v.account_id);
+        v.enabled = r.Bool("enabled");
+      });
   s.risk_limits.max_order_lots = r.I64("risk_limits.max_order_lots");
   s.risk_limits.max_position_lots = r.I64("risk_limits.max_position_lots");
   s.risk_limits.max_daily_loss_minor = r.I64("risk_limits.max_daily_loss_minor");
   s.risk_limits.max_drawdown_minor = r.I64("risk_limits.max_drawdown_minor");
   GetIntMap(r, "risk_limits.position_limit_lots", s.risk_limits.position_limit_lots);
-  GetKeyedValues(r, "strategies", kStringBytesMin + 1 + 4, s.strategies,
-                 [](const StrategyConfig& c) { return c.strategy_id; },
-                 [&r](StrategyConfig& c) {
-                   r.StringInto("strategy_id", c.strategy_id);
-                   c.enabled = r.Bool("enabled");
-                   GetIntMap(r, "parameters", c.parameters);
-                 });
+  GetKeyedValues(
+      r, "strategies", kStringBytesMin + 1 + 4, s.strategies,
+      [](const StrategyConfig& c) { return c.strategy_id; },
+      [&r](StrategyConfig& c) {
+        r.StringInto("strategy_id", c.strategy_id);
+        c.enabled = r.Bool("enabled");
+        GetIntMap(r, "parameters", c.parameters);
+      });
   s.version = r.U64("version");
 }
 
@@ -329,21 +331,22 @@ void Put(ByteWriter& w, const MarketDataState& s, uint16_t /*version*/) {
 
 void Get(ByteReader& r, MarketDataState& s, uint16_t /*version*/) {
   ByteReader::Scope scope(r, "market_data");
-  GetKeyedValues(r, "books", kStringBytesMin + 4 + 4 + 8, s.books,
-                 [](const BookSnapshot& b) { return b.symbol; },
-                 [&r](BookSnapshot& book) {
-                   r.StringInto("symbol", book.symbol);
-                   for (auto [name, side] : {std::pair{"bids", &book.bids}, {"asks", &book.asks}}) {
-                     const uint32_t count = r.Count(name, 16);
-                     for (uint32_t i = 0; i < count && r.ok(); ++i) {
-                       ByteReader::Scope level(r, name, i);
-                       BookLevel& l = side->emplace_back();
-                       l.price_ticks = r.I64("price_ticks");
-                       l.quantity_lots = r.I64("quantity_lots");
-                     }
-                   }
-                   book.exchange_seq = r.U64("exchange_seq");
-                 });
+  GetKeyedValues(
+      r, "books", kStringBytesMin + 4 + 4 + 8, s.books,
+      [](const BookSnapshot& b) { return b.symbol; },
+      [&r](BookSnapshot& book) {
+        r.StringInto("symbol", book.symbol);
+        for (auto [name, side] : {std::pair{"bids", &book.bids}, {"asks", &book.asks}}) {
+          const uint32_t count = r.Count(name, 16);
+          for (uint32_t i = 0; i < count && r.ok(); ++i) {
+            ByteReader::Scope level(r, name, i);
+            BookLevel& l = side->emplace_back();
+            l.price_ticks = r.I64("price_ticks");
+            l.quantity_lots = r.I64("quantity_lots");
+          }
+        }
+        book.exchange_seq = r.U64("exchange_seq");
+      });
   {
     ByteReader::Scope trades(r, "recent_trades");
     const uint32_t count = r.Count("count", 8 + kStringBytesMin + 16 + 1);

@@ -5,11 +5,11 @@
 // the cost (rounded toward zero, as the simulator does) and realizes the
 // difference. Every amount is computed with overflow checks first: a fill that
 // would take one beyond int64 is refused naming the amount, never wrapped.
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cstdlib>
 #include <limits>
-
-#include <fmt/format.h>
 
 #include "system/state/state_update.h"
 
@@ -52,8 +52,8 @@ class CheckedMath {
 
  private:
   Status Overflow(std::string_view what, int64_t a, std::string_view op, int64_t b) const {
-    const std::string name = kind_.empty() ? std::string(what)
-                                           : fmt::format("{} {} {}", kind_, key_, what);
+    const std::string name =
+        kind_.empty() ? std::string(what) : fmt::format("{} {} {}", kind_, key_, what);
     return Status::Error(StatusCode::kInvalidArgument, "apply", id_,
                          fmt::format("fill: {}: {} {} {} overflows int64", name, a, op, b));
   }
@@ -88,8 +88,7 @@ Status MovePosition(const CheckedMath& fill_math, Position& p, Lots lots, Ticks 
   CD_RETURN_IF_ERROR(math.Add("quantity_lots", p.quantity_lots, lots, p.quantity_lots));
   CD_RETURN_IF_ERROR(math.Mul("opening notional", lots, price, opening_cost));
   CD_RETURN_IF_ERROR(math.Add("cost_minor", p.cost_minor, opening_cost, p.cost_minor));
-  return math.Add("realized_pnl_minor", p.realized_pnl_minor, realized,
-                  p.realized_pnl_minor);
+  return math.Add("realized_pnl_minor", p.realized_pnl_minor, realized, p.realized_pnl_minor);
 }
 
 // Everything a fill changes beyond its order, computed before any of it is applied.
@@ -136,10 +135,10 @@ Status ComputeFillEffects(const TradingState& t, const FillReceived& update,
   out.balance.venue = venue;
   out.balance.currency = update.currency;
   const CheckedMath balance_math = math.About("balance", key);
-  CD_RETURN_IF_ERROR(balance_math.Add("total_minor", out.balance.total_minor, cash,
-                              out.balance.total_minor));
+  CD_RETURN_IF_ERROR(
+      balance_math.Add("total_minor", out.balance.total_minor, cash, out.balance.total_minor));
   return balance_math.Add("available_minor", out.balance.available_minor, cash,
-                  out.balance.available_minor);
+                          out.balance.available_minor);
 }
 
 // Whether `fill` fits `order`: the same symbol and side, no more lots than remain.
@@ -316,18 +315,18 @@ Status ApplyStateUpdate(EngineState& state, const StateUpdate& update, Seq state
   if (!IsCritical(update)) {
     // The sequence rule (state_update.h): made after state_seq, it does not take one.
     if (state_seq != state.trading.state_seq) {
-      return Status::Error(StatusCode::kFailedPrecondition, "apply", "",
-                           fmt::format("{} does not advance state_seq: it must carry the "
-                                       "state's state_seq {}, not {}",
-                                       RecordTypeName(TypeOf(update)), state.trading.state_seq,
-                                       state_seq));
+      return Status::Error(
+          StatusCode::kFailedPrecondition, "apply", "",
+          fmt::format("{} does not advance state_seq: it must carry the "
+                      "state's state_seq {}, not {}",
+                      RecordTypeName(TypeOf(update)), state.trading.state_seq, state_seq));
     }
     return std::visit(Applier{state, changes}, update);
   }
   if (state_seq <= state.trading.state_seq) {
-    return Status::Error(StatusCode::kFailedPrecondition, "apply", "",
-                         fmt::format("update {} is not after state_seq {}", state_seq,
-                                     state.trading.state_seq));
+    return Status::Error(
+        StatusCode::kFailedPrecondition, "apply", "",
+        fmt::format("update {} is not after state_seq {}", state_seq, state.trading.state_seq));
   }
   CD_RETURN_IF_ERROR(std::visit(Applier{state, changes}, update));
   if (std::holds_alternative<RiskHalted>(update)) state.trading.risk.halted_at_ns = time_ns;

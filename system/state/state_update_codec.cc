@@ -120,18 +120,30 @@ void DecodeByType(ByteReader& r, RecordType type, StateUpdate& out) {
 
 std::string_view RecordTypeName(RecordType type) {
   switch (type) {
-    case RecordType::kOrderSubmit: return "order_submit";
-    case RecordType::kOrderAcknowledged: return "order_acknowledged";
-    case RecordType::kOrderRejected: return "order_rejected";
-    case RecordType::kCancelRequested: return "cancel_requested";
-    case RecordType::kCancelAcknowledged: return "cancel_acknowledged";
-    case RecordType::kFillReceived: return "fill_received";
-    case RecordType::kPositionUpdate: return "position_update";
-    case RecordType::kBalanceUpdate: return "balance_update";
-    case RecordType::kRiskHalt: return "risk_halt";
-    case RecordType::kRiskResume: return "risk_resume";
-    case RecordType::kConfigChange: return "config_change";
-    case RecordType::kStrategyUpdate: return "strategy_update";
+    case RecordType::kOrderSubmit:
+      return "order_submit";
+    case RecordType::kOrderAcknowledged:
+      return "order_acknowledged";
+    case RecordType::kOrderRejected:
+      return "order_rejected";
+    case RecordType::kCancelRequested:
+      return "cancel_requested";
+    case RecordType::kCancelAcknowledged:
+      return "cancel_acknowledged";
+    case RecordType::kFillReceived:
+      return "fill_received";
+    case RecordType::kPositionUpdate:
+      return "position_update";
+    case RecordType::kBalanceUpdate:
+      return "balance_update";
+    case RecordType::kRiskHalt:
+      return "risk_halt";
+    case RecordType::kRiskResume:
+      return "risk_resume";
+    case RecordType::kConfigChange:
+      return "config_change";
+    case RecordType::kStrategyUpdate:
+      return "strategy_update";
   }
   return "invalid";
 }

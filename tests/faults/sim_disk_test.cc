@@ -1,11 +1,11 @@
 // SimDisk unit tests: each fault, observed through the Fs API only.
 #include "faults/sim_disk.h"
 
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-
-#include <gtest/gtest.h>
 
 #include "tests/faults/test_util.h"
 
@@ -39,9 +39,9 @@ class SimDiskTest : public ::testing::Test {
   }
   static FaultEntry Entry(TriggerOn on, uint64_t nth, FaultKind kind, uint32_t repeat = 1,
                           std::string glob = "") {
-    return FaultEntry{.trigger = {.on = on, .nth = nth, .repeat = repeat,
-                                  .path_glob = std::move(glob)},
-                      .fault = {.kind = kind}};
+    return FaultEntry{
+        .trigger = {.on = on, .nth = nth, .repeat = repeat, .path_glob = std::move(glob)},
+        .fault = {.kind = kind}};
   }
   std::unique_ptr<SimDisk> disk_;
 };
@@ -88,7 +88,8 @@ TEST_F(SimDiskTest, PlanNoSpaceFailsTheWriteWithNothingWritten) {
 }
 
 TEST_F(SimDiskTest, PlanShortWriteLandsHalfThenNoSpace) {
-  SimDisk& disk = Disk({.plan = {.entries = {Entry(TriggerOn::kWrite, 1, FaultKind::kShortWrite)}}});
+  SimDisk& disk =
+      Disk({.plan = {.entries = {Entry(TriggerOn::kWrite, 1, FaultKind::kShortWrite)}}});
   auto file = disk.Open("/f", OpenOptions::CreateNew());
   const system::Status status = (*file)->WriteAt(0, system::AsBytes("abcdefgh"));
   EXPECT_TRUE(status.IsNoSpace());
@@ -96,8 +97,8 @@ TEST_F(SimDiskTest, PlanShortWriteLandsHalfThenNoSpace) {
 }
 
 TEST_F(SimDiskTest, TransientReadErrorFailsOnce) {
-  SimDisk& disk = Disk({.plan = {.entries = {Entry(TriggerOn::kRead, 1, FaultKind::kIoError, 1,
-                                                   "/data/*")}}});
+  SimDisk& disk =
+      Disk({.plan = {.entries = {Entry(TriggerOn::kRead, 1, FaultKind::kIoError, 1, "/data/*")}}});
   ASSERT_TRUE(disk.MakeDir("/data").ok());
   ASSERT_TRUE(WriteText(disk, "/data/f", "payload", true).ok());
   auto file = disk.Open("/data/f", OpenOptions::Read());
@@ -124,8 +125,8 @@ TEST_F(SimDiskTest, PersistentWriteErrorOnARangeKeepsFailing) {
 }
 
 TEST_F(SimDiskTest, FailedSyncDropsDirtyDataAndReportsOnce) {
-  SimDisk& disk = Disk({.plan = {.entries = {Entry(TriggerOn::kSync, 2, FaultKind::kSyncFailure,
-                                                   1, "/f")}}});
+  SimDisk& disk =
+      Disk({.plan = {.entries = {Entry(TriggerOn::kSync, 2, FaultKind::kSyncFailure, 1, "/f")}}});
   auto file = disk.Open("/f", OpenOptions::CreateNew());
   ASSERT_TRUE(disk.SyncDir("/").ok());
   ASSERT_TRUE((*file)->Append(system::AsBytes("durable|")).ok());
@@ -247,9 +248,10 @@ TEST_F(SimDiskTest, JournaledModelCommitsTheCreateWithTheFileSync) {
 }
 
 TEST_F(SimDiskTest, CrashOnTheNthSyncHaltsTheDiskUntilResolved) {
-  SimDisk& disk = Disk({.plan = {.entries = {{.trigger = {.on = TriggerOn::kSync, .nth = 2},
-                                              .fault = {.kind = FaultKind::kCrash,
-                                                        .crash_kind = CrashKind::kProcessCrash}}}}});
+  SimDisk& disk =
+      Disk({.plan = {.entries = {{.trigger = {.on = TriggerOn::kSync, .nth = 2},
+                                  .fault = {.kind = FaultKind::kCrash,
+                                            .crash_kind = CrashKind::kProcessCrash}}}}});
   auto file = disk.Open("/f", OpenOptions::CreateNew());
   ASSERT_TRUE((*file)->Sync().ok());
   const system::Status crashed = (*file)->Sync();
@@ -270,20 +272,19 @@ TEST_F(SimDiskTest, ListShowsEntriesOfOneDirectorySorted) {
   ASSERT_TRUE(WriteText(disk, "/d/a", "", false).ok());
   ASSERT_TRUE(WriteText(disk, "/d/sub/c", "", false).ok());
   EXPECT_EQ(*disk.List("/d"), (std::vector<std::string>{"a", "b", "sub"}));
-  EXPECT_EQ(disk.Open("/nodir/x", OpenOptions::CreateNew()).status().code(),
-            StatusCode::kNotFound);
+  EXPECT_EQ(disk.Open("/nodir/x", OpenOptions::CreateNew()).status().code(), StatusCode::kNotFound);
 }
 
 TEST_F(SimDiskTest, CrashOnTheNthOpTouchingAPathPatternIgnoresOtherPaths) {
-  SimDisk& disk = Disk({.plan = {.entries = {{.trigger = {.on = TriggerOn::kAnyOp, .nth = 3,
-                                                          .path_glob = "/wal/*"},
-                                              .fault = {.kind = FaultKind::kCrash}}}}});
+  SimDisk& disk = Disk(
+      {.plan = {.entries = {{.trigger = {.on = TriggerOn::kAnyOp, .nth = 3, .path_glob = "/wal/*"},
+                             .fault = {.kind = FaultKind::kCrash}}}}});
   ASSERT_TRUE(disk.MakeDir("/wal").ok());  // "/wal" itself does not match "/wal/*"
-  auto wal = disk.Open("/wal/1", OpenOptions::CreateNew());                    // 1st
+  auto wal = disk.Open("/wal/1", OpenOptions::CreateNew());  // 1st
   ASSERT_TRUE(wal.ok());
   for (int i = 0; i < 5; ++i) ASSERT_TRUE(WriteText(disk, "/other", "x", true).ok());
-  ASSERT_TRUE((*wal)->Append(system::AsBytes("record")).ok());                // 2nd
-  EXPECT_EQ((*wal)->Sync().code(), StatusCode::kUnavailable);                 // 3rd
+  ASSERT_TRUE((*wal)->Append(system::AsBytes("record")).ok());  // 2nd
+  EXPECT_EQ((*wal)->Sync().code(), StatusCode::kUnavailable);   // 3rd
   EXPECT_TRUE(disk.halted());
   EXPECT_EQ(disk.halted_crash_kind(), CrashKind::kPowerLoss);
 }
@@ -424,7 +425,8 @@ TEST(SimDiskCostTest, ChargesReadsSyncsAndDirtyBytesDeterministically) {
   const auto run = [] {
     int64_t charged = 0;
     SimDiskOptions options;
-    options.cost = {.sync_ns = 1'000'000, .meta_op_ns = 10'000,
+    options.cost = {.sync_ns = 1'000'000,
+                    .meta_op_ns = 10'000,
                     .read_bytes_per_second = 1'000'000'000,
                     .write_bytes_per_second = 100'000'000,
                     .cache_bytes_per_second = 1'000'000'000};

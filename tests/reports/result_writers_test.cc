@@ -1,8 +1,8 @@
 // Golden tests of the Markdown and JUnit writers for a fixed result, and the
 // refusal of a result that is not crashdrill.result/1.
-#include <gtest/gtest.h>
-
 #include "reports/result_writers.h"
+
+#include <gtest/gtest.h>
 
 namespace crashdrill::reports {
 namespace {

@@ -58,13 +58,13 @@ TEST_P(CatalogTest, HoldsOnAFewCasesAndItsFaultsFire) {
   for (const std::string& kind : ExpectedFaults(scenario)) {
     EXPECT_TRUE(Fired(s.faults_fired, kind)) << scenario.name << ": " << kind << " never fired";
   }
-  std::printf("[ chaos ] %s: %llu cases, %llu crashes, %llu acknowledged, rto p50 %.2f ms max "
-              "%.2f ms; recovered from",
-              scenario.name.c_str(), static_cast<unsigned long long>(s.cases),
-              static_cast<unsigned long long>(s.crashes),
-              static_cast<unsigned long long>(s.acknowledged),
-              s.rto_ms.empty() ? 0 : s.rto_ms[s.rto_ms.size() / 2],
-              s.rto_ms.empty() ? 0 : *std::max_element(s.rto_ms.begin(), s.rto_ms.end()));
+  std::printf(
+      "[ chaos ] %s: %llu cases, %llu crashes, %llu acknowledged, rto p50 %.2f ms max "
+      "%.2f ms; recovered from",
+      scenario.name.c_str(), static_cast<unsigned long long>(s.cases),
+      static_cast<unsigned long long>(s.crashes), static_cast<unsigned long long>(s.acknowledged),
+      s.rto_ms.empty() ? 0 : s.rto_ms[s.rto_ms.size() / 2],
+      s.rto_ms.empty() ? 0 : *std::max_element(s.rto_ms.begin(), s.rto_ms.end()));
   for (const auto& [from, n] : s.recovered_from) {
     std::printf(" %s %llu", from.c_str(), static_cast<unsigned long long>(n));
   }

@@ -12,12 +12,11 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "faults/process_control.h"
 #include "simulator/loopback_venue.h"
@@ -48,7 +47,7 @@ struct ProcessRun {
 
 // Runs `crashdrill args...` to completion (at most 60 s), stdout to a file.
 ProcessRun RunCrashdrill(const std::string& dir, const std::vector<std::string>& args,
-                  const std::string& name) {
+                         const std::string& name) {
   faults::ChildSpec spec;
   spec.argv = {CRASHDRILL_BINARY};
   spec.argv.insert(spec.argv.end(), args.begin(), args.end());
@@ -118,18 +117,22 @@ std::map<system::Seq, Ack> ReadLog(const std::string& state_dir) {
   system::WalReader reader(fs, system::WalDir(state_dir));
   system::WalEnd end;
   std::map<system::Seq, Ack> log;
-  const system::Status read = reader.Read(0, [&](const system::WalRecordView& record) {
-    auto update = system::DecodeStateUpdate(record.type, record.payload, "test");
-    if (!update.ok()) return update.status();
-    Ack ack{record.state_seq, std::string(system::RecordTypeName(record.type)), ""};
-    if (const auto* s = std::get_if<system::OrderSubmitted>(&*update)) {
-      ack.detail = s->order.client_order_id;
-    } else if (const auto* f = std::get_if<system::FillReceived>(&*update)) {
-      ack.detail = f->fill.client_order_id + " exchange_seq " + std::to_string(f->fill.exchange_seq);
-    }
-    log[record.state_seq] = ack;
-    return system::Status::Ok();
-  }, end);
+  const system::Status read = reader.Read(
+      0,
+      [&](const system::WalRecordView& record) {
+        auto update = system::DecodeStateUpdate(record.type, record.payload, "test");
+        if (!update.ok()) return update.status();
+        Ack ack{record.state_seq, std::string(system::RecordTypeName(record.type)), ""};
+        if (const auto* s = std::get_if<system::OrderSubmitted>(&*update)) {
+          ack.detail = s->order.client_order_id;
+        } else if (const auto* f = std::get_if<system::FillReceived>(&*update)) {
+          ack.detail =
+              f->fill.client_order_id + " exchange_seq " + std::to_string(f->fill.exchange_seq);
+        }
+        log[record.state_seq] = ack;
+        return system::Status::Ok();
+      },
+      end);
   EXPECT_TRUE(read.ok()) << read.ToString();
   return log;
 }
@@ -142,11 +145,11 @@ TEST(EngineProcessTest, KilledEngineRecoversEveryAcknowledgedRecordAndSendsNothi
   ASSERT_FALSE(exchange.address().empty());
   std::vector<Ack> acked;
   for (const int crash_after : {400, 900}) {
-    const ProcessRun trade = RunCrashdrill(dir, {"trade", "--state-dir", state, "--venue",
-                                          exchange.address(), "--seconds", "30", "--seed",
-                                          std::to_string(crash_after), "--crash-after",
-                                          std::to_string(crash_after), "--acks"},
-                                    "trade-" + std::to_string(crash_after));
+    const ProcessRun trade = RunCrashdrill(
+        dir,
+        {"trade", "--state-dir", state, "--venue", exchange.address(), "--seconds", "30", "--seed",
+         std::to_string(crash_after), "--crash-after", std::to_string(crash_after), "--acks"},
+        "trade-" + std::to_string(crash_after));
     EXPECT_EQ(trade.exit_code, 9) << "the engine was to _exit(9) after " << crash_after
                                   << " acknowledgements";
     const std::vector<Ack> acks = ParseAcks(trade.out);
@@ -199,18 +202,19 @@ TEST(EngineProcessTest, KilledEngineRecoversEveryAcknowledgedRecordAndSendsNothi
       dir, {"trade", "--state-dir", state, "--venue", exchange.address(), "--seconds", "1"},
       "trade-again");
   EXPECT_EQ(again.exit_code, 0);
-  std::printf("process test: %zu acknowledgements over two crashes (%zu intents, %zu fills), "
-              "%zu venue reports checked\n",
-              acked.size(), intents, fills, reports);
+  std::printf(
+      "process test: %zu acknowledgements over two crashes (%zu intents, %zu fills), "
+      "%zu venue reports checked\n",
+      acked.size(), intents, fills, reports);
 }
 
 TEST(EngineProcessTest, InspectAndRecoverNameTheDamageInHandCorruptedFilesAndNeverCrash) {
   testing::TempDir tmp;
   const std::string dir = tmp.path();
   const std::string state = dir + "/state";
-  ASSERT_EQ(RunCrashdrill(dir, {"trade", "--state-dir", state, "--seconds", "1.5"}, "trade")
-                .exit_code,
-            0);
+  ASSERT_EQ(
+      RunCrashdrill(dir, {"trade", "--state-dir", state, "--seconds", "1.5"}, "trade").exit_code,
+      0);
   // Damage: a flipped byte in the newest L2 version, the L1 file cut short, a
   // snapshot-named file of garbage, and zeros over the middle of the WAL's records.
   namespace fs = std::filesystem;

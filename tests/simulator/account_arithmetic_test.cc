@@ -19,17 +19,28 @@ int64_t FeeBy128(int64_t notional_minor, int64_t rate_per_million) {
 }
 
 std::vector<int64_t> Notionals() {
-  std::vector<int64_t> values = {0, 1, 19'999, 20'000, 999'999, 1'000'000,
+  std::vector<int64_t> values = {0,
+                                 1,
+                                 19'999,
+                                 20'000,
+                                 999'999,
+                                 1'000'000,
                                  1'000'000'000'000'000,  // kMaxPriceTicks * kMaxQuantityLots
-                                 INT64_MAX / 250, INT64_MAX / 250 + 1, INT64_MAX / 50,
-                                 INT64_MAX - 999'999, INT64_MAX - 999'998, INT64_MAX - 1'000, INT64_MAX};
+                                 INT64_MAX / 250,
+                                 INT64_MAX / 250 + 1,
+                                 INT64_MAX / 50,
+                                 INT64_MAX - 999'999,
+                                 INT64_MAX - 999'998,
+                                 INT64_MAX - 1'000,
+                                 INT64_MAX};
   const size_t fixed = values.size();
   for (size_t i = 0; i < fixed; ++i) {
     values.push_back(values[i] - 1);
     values.push_back(-values[i]);
   }
   Random random(7);
-  for (int i = 0; i < 2'000; ++i) values.push_back(static_cast<int64_t>(random.Next()) >> random.Below(63));
+  for (int i = 0; i < 2'000; ++i)
+    values.push_back(static_cast<int64_t>(random.Next()) >> random.Below(63));
   return values;
 }
 
@@ -50,8 +61,7 @@ TEST(ApplyToPosition, ClosingCostEqualsThe128BitFormulaForHugeCosts) {
         position.quantity_lots = held;
         position.cost_minor = cost;
         ApplyToPosition(position, -closing, 7);
-        const int64_t removed =
-            static_cast<int64_t>(static_cast<__int128>(cost) * closing / held);
+        const int64_t removed = static_cast<int64_t>(static_cast<__int128>(cost) * closing / held);
         EXPECT_EQ(position.cost_minor, cost - removed) << cost << " " << held << " " << closing;
         EXPECT_EQ(position.realized_pnl_minor, closing * 7 - removed);
       }

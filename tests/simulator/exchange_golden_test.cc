@@ -7,7 +7,6 @@
 // event log and the account histories both kept and trimmed. Also checks that the
 // events kept are exactly the events hashed.
 #include <gtest/gtest.h>
-
 #include <xxhash.h>
 
 #include <cstdint>
@@ -83,11 +82,21 @@ void RunWorkload(Exchange& exchange, uint64_t seed) {
     }
     if (kind >= 96) {
       switch (random.Below(5)) {
-        case 0: order.client_order_id = accounts.prefixes[a] + std::to_string(i - 1); break;
-        case 1: order.symbol = "NOPE"; break;
-        case 2: order.price_ticks += 1; break;  // off tick for BOLT
-        case 3: order.quantity_lots = 0; break;
-        default: order.client_order_id.clear(); break;
+        case 0:
+          order.client_order_id = accounts.prefixes[a] + std::to_string(i - 1);
+          break;
+        case 1:
+          order.symbol = "NOPE";
+          break;
+        case 2:
+          order.price_ticks += 1;
+          break;  // off tick for BOLT
+        case 3:
+          order.quantity_lots = 0;
+          break;
+        default:
+          order.client_order_id.clear();
+          break;
       }
     }
     exchange.Submit(account, order, i);

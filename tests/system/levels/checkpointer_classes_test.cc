@@ -5,14 +5,14 @@
 // each class's own reference history. The critical part must be exactly a
 // critical prefix; the strategy part exactly a strategy prefix no newer than
 // the copy's next critical update and no older than its own.
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <rapidcheck/gtest.h>
+
 #include <map>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <fmt/format.h>
-#include <gtest/gtest.h>
-#include <rapidcheck/gtest.h>
 
 #include "faults/sim_clock.h"
 #include "faults/sim_disk.h"

@@ -12,8 +12,8 @@
 
 #include "faults/sim_clock.h"
 #include "system/levels/checkpointer.h"
-#include "system/recovery/point_in_time.h"
 #include "system/levels/wal_reader.h"
+#include "system/recovery/point_in_time.h"
 #include "system/state/state_update.h"
 #include "tests/system/levels/crash_sweep.h"
 
@@ -269,9 +269,10 @@ TEST(CheckpointerMultiCrashTest, CorruptNewestSnapshotRebuildsFromTheOlderThroug
   const std::vector<SnapshotFile> files = *snapshots.List();
   ASSERT_EQ(files.size(), 2u);
   WalEnd end;
-  ASSERT_TRUE(WalReader(disk, "/state/wal").Read(0, [](const WalRecordView&) {
-    return Status::Ok();
-  }, end).ok());
+  ASSERT_TRUE(WalReader(disk, "/state/wal")
+                  .Read(
+                      0, [](const WalRecordView&) { return Status::Ok(); }, end)
+                  .ok());
   ASSERT_GT(end.starts_after_seq, 0u) << "the checkpointer must have truncated the WAL";
   ASSERT_LE(end.starts_after_seq, files.front().state_seq);
   ASSERT_TRUE(disk.CorruptAtRest(files.back().path, faults::FaultKind::kZeroSector).ok());

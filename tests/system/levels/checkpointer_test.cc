@@ -36,10 +36,15 @@ CheckpointerOptions Options() {
 std::vector<WalRecord> WalRecords(Fs& fs) {
   std::vector<WalRecord> records;
   WalEnd end;
-  EXPECT_TRUE(WalReader(fs, "/state/wal").Read(0, [&](const WalRecordView& r) {
-    records.push_back(r.ToRecord());
-    return Status::Ok();
-  }, end).ok());
+  EXPECT_TRUE(WalReader(fs, "/state/wal")
+                  .Read(
+                      0,
+                      [&](const WalRecordView& r) {
+                        records.push_back(r.ToRecord());
+                        return Status::Ok();
+                      },
+                      end)
+                  .ok());
   return records;
 }
 
@@ -118,10 +123,12 @@ TEST(CheckpointerTest, UpdateThatBreaksAnInvariantIsRefused) {
 }
 
 TEST(CheckpointerTest, WalSyncFailureRefusesTheCommit) {
-  faults::FaultPlan plan{1, {faults::FaultEntry{
-                               faults::Trigger{.on = faults::TriggerOn::kSync, .nth = 2,
-                                               .path_glob = "/state/wal/wal_*"},
-                               faults::Fault{.kind = faults::FaultKind::kSyncFailure}}}};
+  faults::FaultPlan plan{
+      1,
+      {faults::FaultEntry{
+          faults::Trigger{
+              .on = faults::TriggerOn::kSync, .nth = 2, .path_glob = "/state/wal/wal_*"},
+          faults::Fault{.kind = faults::FaultKind::kSyncFailure}}}};
   SimDisk disk({.plan = plan});
   SimClock clock;
   MultiLevelCheckpointer checkpointer(disk, clock, Options());
@@ -231,15 +238,17 @@ TEST(CheckpointerTest, CommitRefusedByValidationLeavesTheLiveStateByteForByte) {
 // refusal: what the WAL accepts after a failed write is wal.h's contract.)
 TEST(CheckpointerTest, CommitRefusedByTheWalLeavesTheLiveStateByteForByte) {
   const std::vector<StateUpdate> script = {
-      OrderSubmitted{OrderOf("a", 4)}, OrderAcknowledged{"a", 5, 3},
+      OrderSubmitted{OrderOf("a", 4)},        OrderAcknowledged{"a", 5, 3},
       FillReceived{FillOf("a", 1, 4), "USD"}, RiskHalted{"operator"},
       FillReceived{FillOf("a", 3, 5), "USD"}, ConfigChanged{{.version = 2}}};
   size_t refused = 0, fills_refused = 0;
   for (uint64_t nth = 1; nth <= 12; ++nth) {
-    faults::FaultPlan plan{nth, {faults::FaultEntry{
-                                    faults::Trigger{.on = faults::TriggerOn::kWrite, .nth = nth,
-                                                    .path_glob = "/state/wal/wal_*"},
-                                    faults::Fault{.kind = faults::FaultKind::kNoSpace}}}};
+    faults::FaultPlan plan{
+        nth,
+        {faults::FaultEntry{
+            faults::Trigger{
+                .on = faults::TriggerOn::kWrite, .nth = nth, .path_glob = "/state/wal/wal_*"},
+            faults::Fault{.kind = faults::FaultKind::kNoSpace}}}};
     SimDisk disk({.plan = plan});
     SimClock clock;
     MultiLevelCheckpointer checkpointer(disk, clock, Options());
@@ -324,14 +333,15 @@ faults::FaultPlan GenWalFaults() {
   faults::FaultPlan plan{*rc::gen::arbitrary<uint64_t>(), {}};
   const int count = *rc::gen::inRange(0, 4);
   for (int i = 0; i < count; ++i) {
-    const auto kind = *rc::gen::element(faults::FaultKind::kNoSpace, faults::FaultKind::kIoError,
-                                        faults::FaultKind::kShortWrite,
-                                        faults::FaultKind::kSyncFailure);
+    const auto kind =
+        *rc::gen::element(faults::FaultKind::kNoSpace, faults::FaultKind::kIoError,
+                          faults::FaultKind::kShortWrite, faults::FaultKind::kSyncFailure);
     const auto on = kind == faults::FaultKind::kSyncFailure ? faults::TriggerOn::kSync
                                                             : faults::TriggerOn::kWrite;
-    plan.entries.push_back({faults::Trigger{.on = on, .nth = *rc::gen::inRange<uint64_t>(2, 60),
-                                            .path_glob = "/state/wal/wal_*"},
-                            faults::Fault{.kind = kind}});
+    plan.entries.push_back(
+        {faults::Trigger{
+             .on = on, .nth = *rc::gen::inRange<uint64_t>(2, 60), .path_glob = "/state/wal/wal_*"},
+         faults::Fault{.kind = kind}});
   }
   return plan;
 }
@@ -482,13 +492,16 @@ TEST(CheckpointerTest, PowerLossAtEveryOperationKeepsEveryAcknowledgedUpdate) {
           if (acknowledged == 0) return;
           SnapshotStore snapshots(disk, {.dir = "/state/snapshots"});
           WalEnd end;
-          ASSERT_TRUE(WalReader(disk, "/state/wal").Read(0, [](const WalRecordView&) {
-            return Status::Ok();
-          }, end).ok()) << "crash at op " << n;
+          ASSERT_TRUE(WalReader(disk, "/state/wal")
+                          .Read(
+                              0, [](const WalRecordView&) { return Status::Ok(); }, end)
+                          .ok())
+              << "crash at op " << n;
           ASSERT_GE(end.last_seq, acknowledged) << "crash at op " << n << " lost an ack";
           auto rebuilt = RebuildAsOf(disk, snapshots, "/state/wal", end.last_seq);
           ASSERT_TRUE(rebuilt.ok()) << "crash at op " << n << ": " << rebuilt.status().ToString();
-          ASSERT_LT(end.last_seq, history.size()) << "crash at op " << n << ": a record never attempted";
+          ASSERT_LT(end.last_seq, history.size())
+              << "crash at op " << n << ": a record never attempted";
           ASSERT_EQ(rebuilt->state, history[end.last_seq]) << "crash at op " << n;
         });
     EXPECT_GT(stats.crash_points, 100u);

@@ -184,8 +184,8 @@ TEST(EngineRecoveryTest, AfterLosingHistoryNewOrdersNeverReuseAnId) {
     w.Crash(CrashKind::kProcessCrash, rng);
     auto& disk = w.disk();
     if (wipe_everything) {
-      for (const std::string dir : {"/state/l2/automatic", "/state/l2/manual", "/state/snapshots",
-                                    "/state/wal"}) {
+      for (const std::string dir :
+           {"/state/l2/automatic", "/state/l2/manual", "/state/snapshots", "/state/wal"}) {
         auto names = disk.List(dir);
         if (!names.ok()) continue;
         for (const std::string& name : *names) ASSERT_TRUE(disk.Unlink(dir + "/" + name).ok());
@@ -224,8 +224,8 @@ TEST(EngineRecoveryTest, AfterLosingHistoryNewOrdersNeverReuseAnId) {
     auto names = disk.List("/state/wal");
     ASSERT_TRUE(names.ok());
     for (const std::string& name : *names) ASSERT_TRUE(disk.Unlink("/state/wal/" + name).ok());
-    for (const std::string dir : {"/state/l2/automatic", "/state/l2/manual",
-                                  "/state/l2/emergency", "/state/snapshots"}) {
+    for (const std::string dir :
+         {"/state/l2/automatic", "/state/l2/manual", "/state/l2/emergency", "/state/snapshots"}) {
       auto copies = disk.List(dir);
       if (!copies.ok()) continue;
       for (const std::string& name : *copies) ASSERT_TRUE(disk.Unlink(dir + "/" + name).ok());
@@ -258,11 +258,11 @@ TEST(EngineRecoveryTest, RecoveryAfterACrashDuringRecoveryConverges) {
       reference = w.engine().state().trading;
     }
     for (uint64_t n = 1;; ++n) {
-      faults::FaultPlan plan{17, {faults::FaultEntry{
-                                     faults::Trigger{.on = faults::TriggerOn::kAnyOp,
-                                                     .nth = ops_before_recovery + n},
-                                     faults::Fault{.kind = faults::FaultKind::kCrash,
-                                                   .crash_kind = kind}}}};
+      faults::FaultPlan plan{
+          17,
+          {faults::FaultEntry{
+              faults::Trigger{.on = faults::TriggerOn::kAnyOp, .nth = ops_before_recovery + n},
+              faults::Fault{.kind = faults::FaultKind::kCrash, .crash_kind = kind}}}};
       EngineWorld w(17, Disk(17, plan), 0);
       w.StartFresh();
       w.Run(300);
@@ -277,9 +277,10 @@ TEST(EngineRecoveryTest, RecoveryAfterACrashDuringRecoveryConverges) {
       EXPECT_EQ(t.positions, reference.positions) << n;
       EXPECT_EQ(t.pending_orders, reference.pending_orders) << n;
       if (::testing::Test::HasFailure()) {
-        std::printf("replay: EngineRecoveryTest.RecoveryAfterACrashDuringRecoveryConverges "
-                    "kind %s n %llu\n",
-                    faults::CrashKindName(kind).c_str(), static_cast<unsigned long long>(n));
+        std::printf(
+            "replay: EngineRecoveryTest.RecoveryAfterACrashDuringRecoveryConverges "
+            "kind %s n %llu\n",
+            faults::CrashKindName(kind).c_str(), static_cast<unsigned long long>(n));
         return;
       }
     }
@@ -301,11 +302,10 @@ TEST(EngineRecoveryTest, ManyCrashesPerLifeKeepEveryAcknowledgedUpdateAndAgreeWi
     uint64_t at = 0;
     for (int i = 0; i < 10; ++i) {
       at += 400 + plan_rng.Below(4'000);
-      plan.entries.push_back(
-          {faults::Trigger{.on = faults::TriggerOn::kAnyOp, .nth = at},
-           faults::Fault{.kind = faults::FaultKind::kCrash,
-                         .crash_kind = i % 2 == 0 ? CrashKind::kPowerLoss
-                                                  : CrashKind::kProcessCrash}});
+      plan.entries.push_back({faults::Trigger{.on = faults::TriggerOn::kAnyOp, .nth = at},
+                              faults::Fault{.kind = faults::FaultKind::kCrash,
+                                            .crash_kind = i % 2 == 0 ? CrashKind::kPowerLoss
+                                                                     : CrashKind::kProcessCrash}});
     }
     EngineWorld w(seed, Disk(seed, plan, models[model_index]));
     const std::string replay = "replay: EngineRecoveryTest.ManyCrashesPerLife seed " +

@@ -82,9 +82,8 @@ class EngineWorld {
     ASSERT_TRUE(live_.has_value());
     const RecoveryReport& r = live_->report;
     const Seq last_acked = acked_.empty() ? 0 : acked_.back().first;
-    EXPECT_GE(r.recovered_seq, last_acked)
-        << context << ": acknowledged records were lost (P2)\n"
-        << Describe(r);
+    EXPECT_GE(r.recovered_seq, last_acked) << context << ": acknowledged records were lost (P2)\n"
+                                           << Describe(r);
     if (r.recovered_seq == last_acked && shadow_.has_value()) {
       // No record beyond the last acknowledgement: the recovered critical state
       // is exactly the acknowledged history applied in order (P3).
@@ -105,14 +104,14 @@ class EngineWorld {
   // P1 and P4 after reconciliation.
   void CheckAgreesWithVenue(const std::string& context) {
     ASSERT_TRUE(live_.has_value());
-    ASSERT_TRUE(live_->report.reconciled) << context << ": "
-                                          << live_->report.reconcile_status.ToString();
+    ASSERT_TRUE(live_->report.reconciled)
+        << context << ": " << live_->report.reconcile_status.ToString();
     const TradingState& t = engine().state().trading;
     std::map<std::string, Position> venue_positions;
     for (const Position& p : exchange_.Positions(account_)) venue_positions[p.symbol] = p;
     for (const auto& [symbol, p] : t.positions) {
-      const Position venue = venue_positions.contains(symbol) ? venue_positions[symbol]
-                                                              : Position{symbol};
+      const Position venue =
+          venue_positions.contains(symbol) ? venue_positions[symbol] : Position{symbol};
       EXPECT_EQ(p.quantity_lots, venue.quantity_lots) << context << " position " << symbol;
       EXPECT_EQ(p.cost_minor, venue.cost_minor) << context << " position " << symbol;
       EXPECT_EQ(p.realized_pnl_minor, venue.realized_pnl_minor) << context << " " << symbol;
@@ -143,8 +142,8 @@ class EngineWorld {
     const simulator::Account& account = exchange_.account(account_);
     EXPECT_EQ(account.duplicate_client_order_ids, 0u) << context;
     for (const auto& [id, exchange_order_id] : account.client_order_ids) {
-      EXPECT_TRUE(intents_.contains(id)) << context << ": venue order " << id
-                                         << " has no acknowledged intent (orphan)";
+      EXPECT_TRUE(intents_.contains(id))
+          << context << ": venue order " << id << " has no acknowledged intent (orphan)";
     }
   }
 

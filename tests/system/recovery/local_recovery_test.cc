@@ -1,6 +1,8 @@
 // Local recovery chooses the base by state_seq across every level, never by
 // level order or wall time, skips and names a corrupt copy, completes an L1
 // base from the newest whole copy below it, and stops replay at a gap.
+#include "system/recovery/local_recovery.h"
+
 #include <gtest/gtest.h>
 
 #include "faults/sim_clock.h"
@@ -10,7 +12,6 @@
 #include "system/levels/snapshot_store.h"
 #include "system/levels/wal.h"
 #include "system/levels/wal_reader.h"
-#include "system/recovery/local_recovery.h"
 #include "system/state/state_update.h"
 
 namespace crashdrill::system {
@@ -111,7 +112,7 @@ TEST_F(LocalRecoveryTest, NewDirectoryFindsNothing) {
 
 TEST_F(LocalRecoveryTest, ANewerSnapshotBeatsAStaleL1) {
   WriteWal(1, 14);
-  WriteL1(4);        // stale: the process wrote L1 at 4 and nothing since
+  WriteL1(4);  // stale: the process wrote L1 at 4 and nothing since
   WriteSnapshot(10);
   const LocalRecovery r = Recover();
   EXPECT_EQ(Base(r).level, CopyLevel::kSnapshot);
@@ -195,8 +196,8 @@ TEST_F(LocalRecoveryTest, AGapInTheLogStopsReplayAndIsQuarantinedAfterAnEmergenc
   EXPECT_EQ(r.report.wal_stop.path(), gap_segment) << r.report.wal_stop.ToString();
   ASSERT_TRUE(PrepareForAppend(disk_, r, 3).ok());
   // The damaged segment is kept, not deleted, and the log now ends at 6.
-  EXPECT_TRUE(*disk_.Exists(JoinPath(JoinPath(QuarantineDir(kDir), "wal-after-6"),
-                                     WalSegmentName(9))));
+  EXPECT_TRUE(
+      *disk_.Exists(JoinPath(JoinPath(QuarantineDir(kDir), "wal-after-6"), WalSegmentName(9))));
   EXPECT_FALSE(*disk_.Exists(gap_segment));
   const LocalRecovery again = Recover();
   EXPECT_EQ(again.report.recovered_seq, 6u);
@@ -238,7 +239,10 @@ TEST_F(LocalRecoveryTest, DamageInsideASegmentIsQuarantinedOnlyAfterTheRecovered
   {
     WalReader reader(disk_, WalDir(kDir));
     WalEnd end;
-    ASSERT_TRUE(reader.Read(0, [](const WalRecordView&) { return Status::Ok(); }, end).ok());
+    ASSERT_TRUE(reader
+                    .Read(
+                        0, [](const WalRecordView&) { return Status::Ok(); }, end)
+                    .ok());
     log_end = end.offset;
   }
   {

@@ -88,9 +88,10 @@ TEST(PointInTimeTest, RebuildsEveryCoveredSeqExactly) {
   ASSERT_EQ(RunScript(disk, history), kRecords);
   SnapshotStore snapshots(disk, {.dir = "/state/snapshots"});
   WalEnd end;
-  ASSERT_TRUE(WalReader(disk, "/state/wal").Read(0, [](const WalRecordView&) {
-    return Status::Ok();
-  }, end).ok());
+  ASSERT_TRUE(WalReader(disk, "/state/wal")
+                  .Read(
+                      0, [](const WalRecordView&) { return Status::Ok(); }, end)
+                  .ok());
   ASSERT_GT(end.starts_after_seq, 0u) << "the script must have dropped covered segments";
   const Seq oldest_snapshot = snapshots.List()->front().state_seq;
   for (Seq target = oldest_snapshot; target <= kRecords; ++target) {
@@ -130,7 +131,8 @@ TEST(PointInTimeTest, DamageAfterTheTargetDoesNotStopTheRebuild) {
   for (Seq seq = 1; seq <= kRecords; ++seq) {
     const StateUpdate update = ScriptedUpdate(seq);
     ASSERT_TRUE(
-        wal.Append({TypeOf(update), seq, static_cast<TimeNs>(seq), EncodeStateUpdate(update)}).ok());
+        wal.Append({TypeOf(update), seq, static_cast<TimeNs>(seq), EncodeStateUpdate(update)})
+            .ok());
   }
   SnapshotStore snapshots(disk, {.dir = "/state/snapshots"});
   ASSERT_TRUE(snapshots.Open().ok());
@@ -143,9 +145,11 @@ TEST(PointInTimeTest, DamageAfterTheTargetDoesNotStopTheRebuild) {
   ASSERT_TRUE(disk.CorruptAtRest(damaged.path, faults::FaultKind::kZeroSector).ok());
   ASSERT_TRUE(disk.CorruptAtRest(damaged.path, faults::FaultKind::kBitFlip).ok());
   WalEnd end;
-  ASSERT_TRUE(WalReader(disk, "/state/wal").Read(0, [](const WalRecordView&) {
-    return Status::Ok();
-  }, end).IsCorruption()) << "the damage must be visible to a whole read";
+  ASSERT_TRUE(WalReader(disk, "/state/wal")
+                  .Read(
+                      0, [](const WalRecordView&) { return Status::Ok(); }, end)
+                  .IsCorruption())
+      << "the damage must be visible to a whole read";
   auto rebuilt = RebuildAsOf(disk, snapshots, "/state/wal", kTarget);
   ASSERT_TRUE(rebuilt.ok()) << rebuilt.status().ToString();
   EXPECT_EQ(rebuilt->state, history[kTarget]);
@@ -163,9 +167,9 @@ TEST(PointInTimeTest, NoCrashPointOfSnapshottingAndTruncationLosesTheState) {
             if (acknowledged == 0) return;
             SnapshotStore snapshots(disk, {.dir = "/state/snapshots"});
             WalEnd end;
-            Status read = WalReader(disk, "/state/wal").Read(0, [](const WalRecordView&) {
-              return Status::Ok();
-            }, end);
+            Status read = WalReader(disk, "/state/wal")
+                              .Read(
+                                  0, [](const WalRecordView&) { return Status::Ok(); }, end);
             ASSERT_TRUE(read.ok()) << "crash at op " << n << ": " << read.ToString();
             ASSERT_GE(end.last_seq, acknowledged) << "crash at op " << n;
             auto rebuilt = RebuildAsOf(disk, snapshots, "/state/wal", end.last_seq);

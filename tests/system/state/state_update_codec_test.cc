@@ -16,8 +16,8 @@ namespace {
 // exchange_order_id u64, symbol (u32 + bytes), side u8, price_ticks i64,
 // quantity_lots i64, fee_minor i64, maker u8, exchange_time_ns i64, currency (u32 + bytes).
 constexpr size_t kIdLengthAt = 16;
-constexpr size_t kSymbolLengthAt = kIdLengthAt + 4 + 8 + 8;      // id "c-100001"
-constexpr size_t kSideAt = kSymbolLengthAt + 4 + 4;              // symbol "SYM1"
+constexpr size_t kSymbolLengthAt = kIdLengthAt + 4 + 8 + 8;  // id "c-100001"
+constexpr size_t kSideAt = kSymbolLengthAt + 4 + 4;          // symbol "SYM1"
 constexpr size_t kMakerAt = kSideAt + 1 + 3 * 8;
 constexpr size_t kCurrencyLengthAt = kMakerAt + 1 + 8;
 
@@ -90,8 +90,7 @@ TEST(StateUpdateCodecTest, StringLongerThanWhatRemainsIsRefusedAtItsLength) {
   PutU32(payload, kSymbolLengthAt, 1000);
   ExpectCorruption(Decode(payload), "fill_received.symbol", kSymbolLengthAt,
                    "string length 1000 exceeds the " +
-                       std::to_string(payload.size() - kSymbolLengthAt - 4) +
-                       " bytes that remain");
+                       std::to_string(payload.size() - kSymbolLengthAt - 4) + " bytes that remain");
 }
 
 TEST(StateUpdateCodecTest, StringAboveTheCodecLimitIsRefusedEvenWhenBytesRemain) {
@@ -131,15 +130,14 @@ TEST(StateUpdateCodecTest, FirstErrorWins) {
 }
 
 TEST(StateUpdateCodecTest, ImpossibleCountIsRefusedAtTheCount) {
-  std::string payload = EncodeStateUpdate(StrategyUpdated{
-      StrategyState{.strategy_id = "s", .name = "n", .parameters = {{"k", 1}}}});
+  std::string payload = EncodeStateUpdate(
+      StrategyUpdated{StrategyState{.strategy_id = "s", .name = "n", .parameters = {{"k", 1}}}});
   const size_t count_at = 4 + 1 + 4 + 1;  // after strategy_id "s" and name "n"
   PutU32(payload, count_at, 0xFFFFFFFFu);
-  ExpectCorruption(
-      DecodeStateUpdate(RecordType::kStrategyUpdate, payload, "rec").status(),
-      "strategy_update.parameters.count", count_at,
-      "count 4294967295 cannot fit in the " + std::to_string(payload.size() - count_at) +
-          " bytes that remain");
+  ExpectCorruption(DecodeStateUpdate(RecordType::kStrategyUpdate, payload, "rec").status(),
+                   "strategy_update.parameters.count", count_at,
+                   "count 4294967295 cannot fit in the " +
+                       std::to_string(payload.size() - count_at) + " bytes that remain");
 }
 
 TEST(StateUpdateCodecTest, UnknownTypeIsRefused) {
