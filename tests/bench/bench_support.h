@@ -8,9 +8,11 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "system/io/fs.h"
 #include "system/io/result.h"
 #include "system/io/status.h"
 
@@ -52,6 +54,27 @@ class FdatasyncFloor {
   uint64_t file_bytes_;
   uint64_t offset_ = 0;
   int fd_ = -1;
+};
+
+// For building benchmark inputs only: file syncs do nothing, so a million
+// records go through the real write path (Wal, MultiLevelCheckpointer: their
+// segments, preallocation, framing and layout) in seconds. The caller makes
+// every file durable once at the end (DropPageCache does).
+class NoSyncSetupFs final : public system::FsWrapper {
+ public:
+  using FsWrapper::FsWrapper;
+  system::Result<std::unique_ptr<system::File>> Open(const std::string& path,
+                                                     system::OpenOptions options) override {
+    CD_ASSIGN_OR_RETURN(std::unique_ptr<system::File> file, FsWrapper::Open(path, options));
+    return std::unique_ptr<system::File>(std::make_unique<NoSyncFile>(std::move(file)));
+  }
+
+ private:
+  class NoSyncFile final : public system::FileWrapper {
+   public:
+    using FileWrapper::FileWrapper;
+    system::Status Sync() override { return system::Status::Ok(); }
+  };
 };
 
 // Makes every regular file under `dir` durable (fdatasync) and then drops its

@@ -166,26 +166,6 @@ CheckpointerOptions BenchOptions(const std::string& state_dir) {
 
 // --- file systems for setup and accounting ------------------------------------------
 
-// For setup only: file syncs do nothing, so a million records go through
-// MultiLevelCheckpointer::Commit (and so through its Wal) in seconds; the
-// bytes and layout are the checkpointer's. The caller syncs the tree at the end.
-class NoSyncSetupFs final : public system::FsWrapper {
- public:
-  using FsWrapper::FsWrapper;
-  Result<std::unique_ptr<File>> Open(const std::string& path,
-                                     system::OpenOptions options) override {
-    CD_ASSIGN_OR_RETURN(std::unique_ptr<File> file, FsWrapper::Open(path, options));
-    return std::unique_ptr<File>(std::make_unique<NoSyncFile>(std::move(file)));
-  }
-
- private:
-  class NoSyncFile final : public system::FileWrapper {
-   public:
-    using FileWrapper::FileWrapper;
-    Status Sync() override { return Status::Ok(); }
-  };
-};
-
 // Counts the bytes every read returns, by level (the path's part under the
 // state directory: "l1", "l2", "wal", ...), Open of the levels included. The
 // L1 mapping's page-ins are not reads and are not counted. Also counts file

@@ -117,26 +117,6 @@ class CountingFs final : public system::FsWrapper {
   IoCounts& counts_;
 };
 
-// For setup only: file syncs do nothing, so a million records can be written
-// through Wal (its segments, preallocation and framing) in seconds. The caller
-// makes every file durable once at the end (DropPageCache does).
-class SyncAtEndFs final : public system::FsWrapper {
- public:
-  using FsWrapper::FsWrapper;
-  Result<std::unique_ptr<File>> Open(const std::string& path,
-                                     system::OpenOptions options) override {
-    CD_ASSIGN_OR_RETURN(std::unique_ptr<File> file, FsWrapper::Open(path, options));
-    return std::unique_ptr<File>(std::make_unique<NoSyncFile>(std::move(file)));
-  }
-
- private:
-  class NoSyncFile final : public system::FileWrapper {
-   public:
-    using FileWrapper::FileWrapper;
-    Status Sync() override { return Status::Ok(); }
-  };
-};
-
 // --- single writer --------------------------------------------------------------
 
 // One appender: each append is one write and one sync, so its mean latency is
@@ -351,11 +331,11 @@ BENCHMARK(BM_WalGroupCommit)
 constexpr uint64_t kReplayRecords = 1'000'000;
 
 // 1M records through Wal's own code (segments preallocated, framed, rotated),
-// made durable at the end rather than per batch (SyncAtEndFs): the bytes and
+// made durable at the end rather than per batch (NoSyncSetupFs): the bytes and
 // the layout a reader meets are the Wal's, without a 1M-sync setup.
 Status WriteThroughWal(const std::string& dir) {
   PosixFs posix;
-  SyncAtEndFs fs(&posix);
+  NoSyncSetupFs fs(&posix);
   Wal wal(fs, {.dir = dir});
   CD_RETURN_IF_ERROR(wal.Open());
   for (uint64_t seq = 1; seq <= kReplayRecords; ++seq) {
