@@ -221,6 +221,9 @@ inline std::string CheckWalReader(system::ByteSpan input) {
   if (Status made = disk.MakeDir(kWalFuzzDir); !made.ok()) return Describe("mkdir", made);
   Seq name = 0;
   for (Bytes& segment : segments) {
+    // Names rise strictly; past the largest seq there is none left (it would
+    // wrap to a name already used).
+    if (name == std::numeric_limits<Seq>::max()) break;
     if ((flags & kWalFuzzReseal) != 0) ResealWalSegment(segment);
     const std::optional<Seq> previous = ParseWalSegmentHeader(segment);
     name = previous && *previous >= name && *previous < std::numeric_limits<Seq>::max()
