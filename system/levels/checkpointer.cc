@@ -45,9 +45,17 @@ Status MultiLevelCheckpointer::Open(EngineState initial) {
       fs_, MmapCheckpointOptions{JoinPath(dir, "l1"), options_.l1_slot_bytes,
                                  options_.l1_sync_each_write, options_.l1_verify_every});
   CD_RETURN_IF_ERROR(l1_->Open());
+  // Every L2 type directory, then one sync of their parent for all of them
+  // (a restart pays one directory sync here, not one per type).
+  for (size_t i = 0; i < kCheckpointTypeCount; ++i) {
+    CD_RETURN_IF_ERROR(fs_.MakeDir(L2Dir(static_cast<CheckpointType>(i))));
+  }
+  CD_RETURN_IF_ERROR(fs_.SyncDir(JoinPath(dir, "l2")));
   for (size_t i = 0; i < kCheckpointTypeCount; ++i) {
     l2_[i] = std::make_unique<DurableFile>(
-        fs_, DurableFileOptions{L2Dir(static_cast<CheckpointType>(i)), options_.versions_kept[i]});
+        fs_, DurableFileOptions{.dir = L2Dir(static_cast<CheckpointType>(i)),
+                                .versions_kept = options_.versions_kept[i],
+                                .dir_durable = true});
     CD_RETURN_IF_ERROR(l2_[i]->Open());
   }
   snapshots_ = std::make_unique<SnapshotStore>(

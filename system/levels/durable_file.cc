@@ -27,8 +27,10 @@ uint64_t DurableFile::ParseFileName(std::string_view name) {
 }
 
 Status DurableFile::Open() {
-  CD_RETURN_IF_ERROR(
-      AnnotateStep(MakeDurableDir(fs_, options_.dir), "L2 checkpoint", "make directory"));
+  if (!options_.dir_durable) {
+    CD_RETURN_IF_ERROR(
+        AnnotateStep(MakeDurableDir(fs_, options_.dir), "L2 checkpoint", "make directory"));
+  }
   CD_RETURN_IF_ERROR(RemoveUnpublishedTempFiles(fs_, options_.dir, kPrefix));
   CD_ASSIGN_OR_RETURN(std::vector<std::string> names, fs_.List(options_.dir));
   uint64_t newest = 0;

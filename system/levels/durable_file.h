@@ -20,6 +20,9 @@ namespace crashdrill::system {
 struct DurableFileOptions {
   std::string dir;
   size_t versions_kept = 3;  // K >= 1
+  // The caller made `dir` and synced its parent already (the checkpointer
+  // makes all its L2 directories with one sync of their parent).
+  bool dir_durable = false;
 };
 
 struct L2Version {

@@ -511,3 +511,32 @@ TEST(CheckpointerTest, PowerLossAtEveryOperationKeepsEveryAcknowledgedUpdate) {
 
 }  // namespace
 }  // namespace crashdrill::system
+
+namespace crashdrill::system {
+namespace {
+
+// After Checkpoint() returns OK its L2 version survives a power loss on a
+// strict file system: the checkpoint type's directory entry is durable too
+// (Open makes every type directory and syncs their parent once).
+TEST(CheckpointerTest, AnL2VersionSurvivesPowerLossWithItsDirectory) {
+  for (uint64_t seed = 1; seed <= 16; ++seed) {
+    SCOPED_TRACE(seed);
+    faults::SimDiskOptions options;
+    options.model.dir_sync = faults::DirSyncMode::kStrict;
+    options.plan.seed = seed;
+    SimDisk disk(options);
+    SimClock clock;
+    {
+      MultiLevelCheckpointer checkpointer(disk, clock, Options());
+      ASSERT_TRUE(checkpointer.Open(EngineState{}).ok());
+      ASSERT_TRUE(checkpointer.Checkpoint(CheckpointType::kManual).ok());
+    }
+    disk.Crash(faults::CrashKind::kPowerLoss);
+    auto names = disk.List(JoinPath(Options().state_dir, "l2/manual"));
+    ASSERT_TRUE(names.ok()) << names.status().ToString();
+    EXPECT_EQ(names->size(), 1u);
+  }
+}
+
+}  // namespace
+}  // namespace crashdrill::system
