@@ -94,7 +94,9 @@ Status MultiLevelCheckpointer::Commit(const StateUpdate& update) {
     // The live state was valid before, so the touched entries are all that can break.
     status = ValidateChanges(state_.trading, changes, options_.validation, "update");
     if (status.ok() && critical) {
-      if (before_log_) before_log_(seq, update);
+      // A poisoned log refuses without writing: nothing is about to be logged
+      // (the record of the failed sync may still be readable at this seq).
+      if (before_log_ && !wal_->poisoned()) before_log_(seq, update);
       status = wal_->Append({TypeOf(update), seq, time_ns, EncodeStateUpdate(update)});
     }
     if (!status.ok()) undo.Restore(state_);

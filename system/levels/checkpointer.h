@@ -106,9 +106,10 @@ class MultiLevelCheckpointer {
   // An L2 checkpoint of the given type now (kAutomatic is what Tick writes).
   Status Checkpoint(CheckpointType type);
 
-  // Told of each critical update right before its WAL append (applied and
-  // validated, not yet durable): a harness's reference model learns what a
-  // crash may have made durable without an acknowledgement.
+  // Told of each critical update right before its WAL append writes it
+  // (applied and validated, not yet durable): a harness's reference model
+  // learns what a crash may have made durable without an acknowledgement.
+  // Not told while the WAL is poisoned (it refuses without writing).
   using BeforeLog = std::function<void(Seq, const StateUpdate&)>;
   void SetBeforeLog(BeforeLog before_log) { before_log_ = std::move(before_log); }
 

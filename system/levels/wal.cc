@@ -246,6 +246,11 @@ Status Wal::DropSegmentsCoveredBy(Seq covered_seq) {
   return Status::Ok();
 }
 
+bool Wal::poisoned() const {
+  std::lock_guard lock(mu_);
+  return !failed_.ok();
+}
+
 Seq Wal::last_seq() const {
   std::lock_guard lock(mu_);
   return last_queued_seq_;

@@ -65,6 +65,10 @@ class Wal {
   // covered_seq (a durable snapshot covers them); never the segment in use.
   Status DropSegmentsCoveredBy(Seq covered_seq);
 
+  // True after a failed Sync: every append is refused at once, without
+  // writing, until the log is reopened.
+  bool poisoned() const;
+
   Seq last_seq() const;
   WalStats stats() const;
 
