@@ -53,6 +53,41 @@ system::RecoverOptions CaseOptions(uint64_t seed) {
   return options;
 }
 
+// Attributes the wall time of a case to phases: a scope switches the current
+// phase and switches back when it ends, so nested scopes do not count twice.
+class PhaseClock {
+ public:
+  explicit PhaseClock(std::map<std::string, double>* out)
+      : out_(out), since_(std::chrono::steady_clock::now()) {}
+  std::string Switch(std::string next) {
+    const auto now = std::chrono::steady_clock::now();
+    if (!current_.empty()) {
+      (*out_)[current_] += std::chrono::duration<double, std::milli>(now - since_).count();
+    }
+    since_ = now;
+    std::swap(current_, next);
+    return next;
+  }
+
+ private:
+  std::map<std::string, double>* out_;
+  std::chrono::steady_clock::time_point since_;
+  std::string current_;
+};
+
+class PhaseScope {
+ public:
+  PhaseScope(PhaseClock& clock, std::string phase)
+      : clock_(clock), previous_(clock.Switch(std::move(phase))) {}
+  ~PhaseScope() { clock_.Switch(std::move(previous_)); }
+  PhaseScope(const PhaseScope&) = delete;
+  PhaseScope& operator=(const PhaseScope&) = delete;
+
+ private:
+  PhaseClock& clock_;
+  std::string previous_;
+};
+
 class SimCase {
  public:
   SimCase(const Scenario& scenario, uint64_t seed, bool keep_trace)
@@ -187,6 +222,7 @@ class SimCase {
   // Steps the engine until the disk halts (a crash point) or the life's steps
   // are done; fires the runner's faults on the way. Returns the steps taken.
   int RunLife() {
+    PhaseScope phase(phases_, "workload");
     const uint64_t intents_before = live_->engine->stats().intents_logged;
     intents_at_recovery_ = intents_before;
     connected_from_step_ = 0;
@@ -275,6 +311,7 @@ class SimCase {
   // `in_recovery`: the crash hit recovery itself; the life already ended at
   // the crash before it, which is where RPO is measured from.
   void Crash(bool in_recovery = false) {
+    PhaseScope phase(phases_, "crash");
     const CrashKind kind =
         disk_.halted() ? disk_.halted_crash_kind()
                        : scenario_.mix.crash_kinds[rng_.Below(scenario_.mix.crash_kinds.size())];
@@ -294,6 +331,7 @@ class SimCase {
   }
 
   void BetweenLives() {
+    PhaseScope phase(phases_, "crash");
     clock_.Advance(rng_.Between(50, 2'000) * kNanosPerMilli);  // down for a while
     corrupted_.clear();
     for (const auto& [life, kind] : corruptions_) {
@@ -338,6 +376,7 @@ class SimCase {
 
   // Recovers and reconciles; false (with a violation) when the engine cannot.
   bool Restart(const std::string& what) {
+    PhaseScope phase(phases_, "recovery");
     const int64_t start_ns = clock_.Mono();
     std::string last_failure = "none";
     const auto cpu_start = std::chrono::steady_clock::now();
@@ -476,6 +515,7 @@ class SimCase {
 
   // Before reconciliation: P2, P3, P5, P7.
   void CheckRecovered(const std::string& what) {
+    PhaseScope phase(phases_, "checks");
     const system::RecoveryReport& r = live_->report;
     const system::TradingState& recovered = live_->engine->state().trading;
     // Data the runner destroyed is lost for good: P2/P3 cannot hold across it.
@@ -571,6 +611,7 @@ class SimCase {
 
   // After reconciliation: P1, P4.
   void CheckAgreement(const std::string& what) {
+    PhaseScope phase(phases_, "checks");
     const system::TradingState& t = live_->engine->state().trading;
     std::map<std::string, system::Position> venue_positions;
     for (const system::Position& p : exchange_.Positions(account_)) {
@@ -641,6 +682,8 @@ class SimCase {
   }
 
   CaseResult Finish() {
+    phases_.Switch("");
+    result_.sim_ms = static_cast<double>(clock_.Mono()) / 1e6;
     for (const faults::ClockStep& step : skewed_.skew().steps) {
       if (step.at_mono_ns <= clock_.Mono()) Fired("clock_step");
     }
@@ -669,6 +712,7 @@ class SimCase {
   std::optional<system::RecoveredEngine> live_;
   ReferenceModel model_;
   CaseResult result_;
+  PhaseClock phases_{&result_.cpu_ms};
 
   int life_ = 0;
   std::vector<Episode> no_space_, partitions_;

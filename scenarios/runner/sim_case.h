@@ -36,6 +36,11 @@ struct CaseResult {
   std::map<std::string, uint64_t> faults_fired;    // by kind
   uint64_t acknowledged = 0;                       // critical updates acknowledged over the case
   double recovery_cpu_ms = 0;      // the CPU time recoveries took (beside the simulated RTO)
+  double sim_ms = 0;               // simulated time the case covered (monotonic clock)
+  // Where the wall time of the case went: "workload" (engine steps), "crash"
+  // (resolving crash states, faults while down), "recovery" (recover and
+  // reconcile), "checks" (the property checks and the reference model).
+  std::map<std::string, double> cpu_ms;
   std::vector<std::string> trace;  // when asked for
 };
 
