@@ -34,6 +34,12 @@ class FaultInjector {
   // in plan order.
   std::vector<Fault> Fire(const OpInfo& op);
   const FaultPlan& plan() const { return plan_; }
+  // Adds an entry whose trigger counts operations from now on (a runner
+  // arming a fault mid-case: "crash at the 40th disk operation from here").
+  void Add(FaultEntry entry) {
+    plan_.entries.push_back(std::move(entry));
+    counted_.push_back(0);
+  }
 
  private:
   bool Selects(const Trigger& trigger, const OpInfo& op) const;

@@ -117,6 +117,8 @@ class SimDisk final : public system::Fs {
 
   // The plan this disk runs, seed included: what to save so a case can be replayed.
   const FaultPlan& plan() const { return injector_.plan(); }
+  // Arms a disk fault whose trigger counts the operations from now on.
+  void AddFault(FaultEntry entry) { injector_.Add(std::move(entry)); }
   const FaultTrace& trace() const { return trace_; }
   const CrashModel& model() const { return options_.model; }
   uint64_t op_count() const { return op_index_; }

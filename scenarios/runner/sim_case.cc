@@ -14,6 +14,7 @@
 #include "simulator/exchange.h"
 #include "simulator/in_process_venue.h"
 #include "simulator/market.h"
+#include "system/io/check.h"
 #include "system/io/rng.h"
 #include "system/recovery/local_recovery.h"
 #include "system/recovery/reconcile.h"
@@ -88,179 +89,226 @@ class PhaseScope {
   std::string previous_;
 };
 
-class SimCase {
+}  // namespace
+
+class SimWorld::Impl {
  public:
-  SimCase(const Scenario& scenario, uint64_t seed, bool keep_trace)
-      : scenario_(scenario),
-        seed_(seed),
+  Impl(const CaseScript& setup, bool keep_trace)
+      : scenario_(ScenarioOf(setup.scenario)),
+        script_(setup),
+        seed_(setup.seed),
         keep_trace_(keep_trace),
-        rng_(system::Mix64(seed)),
-        skewed_(&clock_, InitialSkew()),
-        disk_(DiskOptions()),
+        skewed_(&clock_, faults::ClockSkew{.drift_ppm = SetupDrift(setup)}),
+        disk_(DiskOptions(setup)),
         exchange_(simulator::ExchangeConfig{}),
-        market_(exchange_, simulator::MarketConfig{}, system::Mix64(seed + 1), 0),
+        market_(exchange_, simulator::MarketConfig{}, system::Mix64(seed_ + 1), 0),
         account_(exchange_.OpenAccount("engine", 0)),
         venue_(exchange_, &market_, clock_, account_, simulator::LinkConfig{},
-               system::Mix64(seed + 2)),
-        options_(CaseOptions(system::Mix64(seed + 3))) {
-    result_.scenario = scenario.name;
-    result_.seed = seed;
-    PlanRunnerFaults();
+               system::Mix64(seed_ + 2)),
+        options_(CaseOptions(system::Mix64(seed_ + 3))) {
+    result_.scenario = scenario_.name;
+    result_.seed = seed_;
+    // The repro of a script that is not a planned case starts with its setup.
+    script_.ops.clear();
+    for (const Op& op : setup.ops) {
+      if (IsSetup(op)) script_.ops.push_back(op);
+    }
   }
 
-  CaseResult Run() {
-    if (!Restart("first start")) return Finish();
-    for (int life = 0; life < scenario_.lives; ++life) {
-      life_ = life;
-      const int steps = RunLife();
-      if (!Violated()) CheckLiveness(steps);
-      if (Violated()) break;
-      Crash();
-      BetweenLives();
-      if (!Restart(fmt::format("life {}", life + 1))) break;
+  bool Start() { return Restart("first start"); }
+
+  void Apply(const Op& op) {
+    if (Violated() || IsSetup(op)) return;
+    if (!script_.planned) script_.ops.push_back(op);
+    ++result_.ops_applied;
+    Trace(fmt::format("op {}: {}", result_.ops_applied, FormatOp(op)));
+    switch (op.kind) {
+      case OpKind::kDisk:
+      case OpKind::kDrift: break;  // case setup, applied at construction
+      case OpKind::kRun: RunSteps(op.n); break;
+      case OpKind::kCrash:
+        if (up()) {
+          CheckLiveness();
+          if (!Violated()) Crash(KindOf(op.flag));
+        }
+        break;
+      case OpKind::kWait: clock_.Advance(op.n * kNanosPerMilli); break;
+      case OpKind::kCorrupt:
+        if (!up()) Corrupt(op.flag ? faults::FaultKind::kBitFlip : faults::FaultKind::kZeroSector,
+                           static_cast<uint64_t>(op.n));
+        break;
+      case OpKind::kWipe:
+        if (!up()) Wipe();
+        break;
+      case OpKind::kRestart:
+        if (!up()) (void)Restart(fmt::format("life {}", life_));
+        break;
+      case OpKind::kCrashAt:
+        disk_.AddFault({faults::Trigger{.on = faults::TriggerOn::kAnyOp, .nth = Count(op.n)},
+                        faults::Fault{.kind = faults::FaultKind::kCrash,
+                                      .crash_kind = KindOf(op.flag)}});
+        break;
+      case OpKind::kEioAt:
+        disk_.AddFault(
+            {faults::Trigger{.on = op.flag ? faults::TriggerOn::kRead : faults::TriggerOn::kWrite,
+                             .nth = Count(op.n),
+                             .path_glob = "/state/*"},
+             faults::Fault{.kind = faults::FaultKind::kIoError}});
+        break;
+      case OpKind::kFsyncFailAt:
+        disk_.AddFault({faults::Trigger{.on = faults::TriggerOn::kSync,
+                                        .nth = Count(op.n),
+                                        .path_glob = "/state/*"},
+                        faults::Fault{.kind = faults::FaultKind::kSyncFailure}});
+        break;
+      case OpKind::kFull:
+        if (saved_capacity_ == 0) {  // one full disk at a time
+          saved_capacity_ = disk_.capacity_bytes();
+          disk_.SetCapacity(disk_.used_bytes());
+          Fired("no_space");
+        }
+        break;
+      case OpKind::kFree: Free(); break;
+      case OpKind::kPartition: Partition(op.n * kNanosPerMilli); break;
+      case OpKind::kClock:
+        skewed_.AddStep({clock_.Mono(), op.n * kNanosPerMilli});
+        Fired("clock_step");
+        break;
+      case OpKind::kSubmit:
+        if (EnsureUp()) Submit(op.flag, op.n);
+        break;
+      case OpKind::kCancel:
+        if (EnsureUp()) Cancel(static_cast<uint64_t>(op.n));
+        break;
+      case OpKind::kMarket:
+        for (int64_t i = 0; i < op.n; ++i) market_.Step(clock_.Mono());
+        break;
+      case OpKind::kCheckpoint:
+        if (EnsureUp()) (void)live_->engine->checkpointer().Checkpoint(system::CheckpointType::kManual);
+        break;
     }
-    return Finish();
+    // A crash point fired inside the operation: the engine dies there.
+    if (up() && disk_.halted()) {
+      CheckLiveness();
+      if (!Violated()) Crash(disk_.halted_crash_kind());
+    }
+  }
+
+  bool up() const { return live_.has_value(); }
+  bool Violated() const { return !result_.violations.empty(); }
+  const CaseResult& result() const { return result_; }
+
+  CaseResult Finish() {
+    // Every crash is checked: a case that ends down restarts once more.
+    if (!Violated() && !up() && result_.crashes > 0) (void)Restart(fmt::format("life {}", life_));
+    if (!Violated() && up()) CheckLiveness();
+    phases_.Switch("");
+    if (skewed_.skew().drift_ppm != 0) Fired("clock_drift");
+    const faults::ProbeCounts& counts = disk_.trace().counts();
+    for (int probe = 0; probe < faults::kProbeCount; ++probe) {
+      if (counts[static_cast<size_t>(probe)] == 0) continue;
+      result_.faults_fired["disk." + faults::ProbeName(static_cast<faults::Probe>(probe))] +=
+          counts[static_cast<size_t>(probe)];
+    }
+    result_.sim_ms = static_cast<double>(clock_.Mono()) / 1e6;
+    return std::move(result_);
   }
 
  private:
   // --- setup -------------------------------------------------------------------------
 
-  faults::ClockSkew InitialSkew() {
-    faults::ClockSkew skew;
-    if (scenario_.mix.clock_drift) skew.drift_ppm = rng_.Between(-500, 500);
-    if (scenario_.mix.clock_steps) {
-      int64_t at = 0;
-      for (int i = 0; i < 4; ++i) {
-        at += rng_.Between(200, 2'000) * kNanosPerMilli;
-        const int64_t hours = rng_.Chance(1, 2) ? 1 : -1;
-        skew.steps.push_back({at, hours * 3600 * kNanosPerSecond});
-      }
-    }
-    return skew;
+  static const Scenario& ScenarioOf(const std::string& name) {
+    const Scenario* scenario = FindScenario(name);
+    CD_CHECK(scenario != nullptr, "a case names a scenario of the catalog");
+    return *scenario;
   }
 
-  faults::SimDiskOptions DiskOptions() {
+  static bool IsSetup(const Op& op) { return op.kind == OpKind::kDisk || op.kind == OpKind::kDrift; }
+
+  static int64_t SetupDrift(const CaseScript& setup) {
+    int64_t drift = 0;
+    for (const Op& op : setup.ops) {
+      if (op.kind == OpKind::kDrift) drift = op.n;
+    }
+    return drift;
+  }
+
+  static CrashKind KindOf(bool power) {
+    return power ? CrashKind::kPowerLoss : CrashKind::kProcessCrash;
+  }
+
+  static uint64_t Count(int64_t n) { return static_cast<uint64_t>(std::max<int64_t>(n, 1)); }
+
+  faults::SimDiskOptions DiskOptions(const CaseScript& setup) {
+    bool strict = false;
+    for (const Op& op : setup.ops) {
+      if (op.kind == OpKind::kDisk) strict = op.flag;
+    }
     faults::SimDiskOptions options;
-    options.model = rng_.Chance(1, 2)
-                        ? faults::CrashModel{.sector_bytes = 512,
-                                             .atomic_write_bytes = 512,
-                                             .safe_append = false,
-                                             .dir_sync = faults::DirSyncMode::kStrict,
-                                             .reorder_unsynced_writes = true}
-                        : faults::CrashModel{.sector_bytes = 4096,
-                                             .atomic_write_bytes = 4096,
-                                             .safe_append = true,
-                                             .dir_sync = faults::DirSyncMode::kJournaled,
-                                             .reorder_unsynced_writes = false};
+    options.model = strict ? faults::CrashModel{.sector_bytes = 512,
+                                                .atomic_write_bytes = 512,
+                                                .safe_append = false,
+                                                .dir_sync = faults::DirSyncMode::kStrict,
+                                                .reorder_unsynced_writes = true}
+                           : faults::CrashModel{.sector_bytes = 4096,
+                                                .atomic_write_bytes = 4096,
+                                                .safe_append = true,
+                                                .dir_sync = faults::DirSyncMode::kJournaled,
+                                                .reorder_unsynced_writes = false};
     options.charge = [this](int64_t ns) { clock_.Advance(ns); };
     options.plan.seed = system::Mix64(seed_ + 4);
-    // Crash points at disk operations: the engine stops wherever the count
-    // lands (inside a WAL append, a checkpoint, a snapshot or recovery).
-    const FaultMix& mix = scenario_.mix;
-    uint64_t at = 0;
-    for (int i = 0; i < scenario_.lives; ++i) {
-      at += 500 + rng_.Below(8'000);
-      const CrashKind kind = mix.crash_kinds[rng_.Below(mix.crash_kinds.size())];
-      options.plan.entries.push_back(Crash(at, kind));
-      if (mix.crash_during_recovery && rng_.Chance(1, 2)) {
-        // Soon after: likely inside the recovery that follows.
-        options.plan.entries.push_back(Crash(at + 5 + rng_.Below(150), kind));
-      }
-    }
-    const auto add_fault = [&](faults::TriggerOn on, faults::FaultKind kind) {
-      options.plan.entries.push_back(
-          {faults::Trigger{.on = on, .nth = 50 + rng_.Below(10'000), .path_glob = "/state/*"},
-           faults::Fault{.kind = kind}});
-    };
-    for (int i = 0; i < mix.io_errors; ++i) {
-      add_fault(rng_.Chance(1, 2) ? faults::TriggerOn::kRead : faults::TriggerOn::kWrite,
-                faults::FaultKind::kIoError);
-    }
-    for (int i = 0; i < mix.sync_failures; ++i) {
-      add_fault(faults::TriggerOn::kSync, faults::FaultKind::kSyncFailure);
-    }
     return options;
   }
 
-  static faults::FaultEntry Crash(uint64_t nth, CrashKind kind) {
-    return {faults::Trigger{.on = faults::TriggerOn::kAnyOp, .nth = nth},
-            faults::Fault{.kind = faults::FaultKind::kCrash, .crash_kind = kind}};
-  }
+  // --- while up --------------------------------------------------------------------------
 
-  // Faults the runner fires itself, at (life, step) points drawn now.
-  struct Episode {
-    int life = 0;
-    int step = 0;
-    int length_steps = 0;
-  };
+  // Ops that need the engine running do nothing while it is down (a crash
+  // point ended its life early): only `restart` brings it back.
+  bool EnsureUp() const { return up(); }
 
-  void PlanRunnerFaults() {
-    const FaultMix& mix = scenario_.mix;
-    const auto draw = [&](int count, int length_min, int length_max) {
-      std::vector<Episode> episodes;
-      for (int i = 0; i < count; ++i) {
-        // Early in a life: a planned crash may end it before long.
-        episodes.push_back({static_cast<int>(rng_.Below(scenario_.lives)),
-                            static_cast<int>(rng_.Below(100)),
-                            static_cast<int>(rng_.Between(length_min, length_max))});
-      }
-      return episodes;
-    };
-    no_space_ = draw(mix.no_space_episodes, 50, 400);
-    partitions_ = draw(mix.partitions, 50, 1'500);
-    for (int i = 0; i < mix.bit_flips + mix.zero_sectors; ++i) {
-      corruptions_.push_back(
-          {static_cast<int>(rng_.Below(scenario_.lives)),
-           i < mix.bit_flips ? faults::FaultKind::kBitFlip : faults::FaultKind::kZeroSector});
-    }
-    for (int i = 0; i < mix.wipes; ++i)
-      wipes_.insert(static_cast<int>(rng_.Below(scenario_.lives)));
-  }
-
-  // --- a life --------------------------------------------------------------------------
-
-  // Steps the engine until the disk halts (a crash point) or the life's steps
-  // are done; fires the runner's faults on the way. Returns the steps taken.
-  int RunLife() {
+  // Steps the engine until the disk halts (a crash point) or `steps` are done.
+  void RunSteps(int64_t steps) {
+    if (!EnsureUp()) return;
     PhaseScope phase(phases_, "workload");
-    const uint64_t intents_before = live_->engine->stats().intents_logged;
-    intents_at_recovery_ = intents_before;
-    connected_from_step_ = 0;
-    int step = 0;
-    for (; step < scenario_.steps_per_life && !disk_.halted(); ++step) {
-      FireEpisodes(step);
+    for (int64_t i = 0; i < steps && !disk_.halted(); ++i) {
+      if (partition_until_ns_ != 0 && clock_.Mono() >= partition_until_ns_) {
+        Heal();
+        connected_from_step_ = steps_in_life_;
+        intents_at_recovery_ = live_->engine->stats().intents_logged;
+      }
       clock_.Advance(kStepNs);
       (void)live_->engine->Step();
+      ++steps_in_life_;
       Sample();
     }
-    return step;
   }
 
-  void FireEpisodes(int step) {
-    for (const Episode& e : no_space_) {
-      if (e.life != life_) continue;
-      if (step == e.step && saved_capacity_ == 0) {  // one full disk at a time
-        saved_capacity_ = disk_.capacity_bytes();
-        disk_.SetCapacity(disk_.used_bytes());
-        Fired("no_space");
-        Trace(fmt::format("life {} step {}: the disk is full", life_, step));
-      } else if (step == e.step + e.length_steps && saved_capacity_ != 0) {
-        disk_.SetCapacity(saved_capacity_);
-        saved_capacity_ = 0;
-        Trace(fmt::format("life {} step {}: space freed", life_, step));
-      }
-    }
-    for (const Episode& e : partitions_) {
-      if (e.life != life_ || step != e.step) continue;
-      Partition(e.length_steps * kStepNs);
-      Trace(
-          fmt::format("life {} step {}: network partition for {} ms", life_, step, e.length_steps));
-    }
-    if (partition_until_ns_ != 0 && clock_.Mono() >= partition_until_ns_) {
-      Heal();
-      connected_from_step_ = step;
-      intents_at_recovery_ = live_->engine->stats().intents_logged;
-    }
+  void Submit(bool buy, int64_t lots) {
+    const auto symbol = exchange_.FindSymbol("ACME");
+    if (!symbol) return;
+    const int64_t fair = market_.FairTicks(*symbol);
+    system::OrderIntent intent;
+    intent.symbol = "ACME";
+    intent.side = buy ? system::Side::kBuy : system::Side::kSell;
+    intent.price_ticks = buy ? fair + 2 : std::max<int64_t>(fair - 2, 1);
+    intent.quantity_lots = std::max<int64_t>(lots, 1);
+    intent.strategy_id = options_.engine.strategy.strategy_id;
+    (void)live_->engine->Submit(intent);
+  }
+
+  void Cancel(uint64_t pick) {
+    const auto& orders = live_->engine->state().trading.open_orders;
+    if (orders.empty()) return;
+    auto it = orders.begin();
+    std::advance(it, static_cast<std::ptrdiff_t>(pick % orders.size()));
+    const std::string id = it->first;
+    (void)live_->engine->RequestCancel(id);
+  }
+
+  void Free() {
+    if (saved_capacity_ == 0) return;
+    disk_.SetCapacity(saved_capacity_);
+    saved_capacity_ = 0;
   }
 
   void Partition(int64_t duration_ns) {
@@ -268,7 +316,7 @@ class SimCase {
     faults.partition_to_exchange = true;
     faults.partition_to_engine = true;
     venue_.SetNetworkFaults(faults);
-    partition_until_ns_ = clock_.Mono() + duration_ns;
+    partition_until_ns_ = std::max(partition_until_ns_, clock_.Mono() + duration_ns);
     Fired("network_partition");
   }
 
@@ -289,9 +337,10 @@ class SimCase {
 
   // P9: the engine trades again, or its halt is recorded, or the disk is full
   // and it halted safely; judged over the steps the venue was reachable.
-  void CheckLiveness(int steps) {
-    const int connected = steps - connected_from_step_;
+  void CheckLiveness() {
+    const int64_t connected = steps_in_life_ - connected_from_step_;
     if (connected < kLivenessStepsMin || disk_.halted() || partition_until_ns_ != 0) return;
+    PhaseScope phase(phases_, "checks");
     const auto& stats = live_->engine->stats();
     const auto& risk = live_->engine->state().trading.risk;
     const bool traded = stats.intents_logged > intents_at_recovery_;
@@ -310,12 +359,15 @@ class SimCase {
 
   // `in_recovery`: the crash hit recovery itself; the life already ended at
   // the crash before it, which is where RPO is measured from.
-  void Crash(bool in_recovery = false) {
+  void Crash(CrashKind kind, bool in_recovery = false) {
     PhaseScope phase(phases_, "crash");
-    const CrashKind kind =
-        disk_.halted() ? disk_.halted_crash_kind()
-                       : scenario_.mix.crash_kinds[rng_.Below(scenario_.mix.crash_kinds.size())];
-    if (!in_recovery) crash_wall_ns_ = clock_.Wall();
+    if (disk_.halted()) kind = disk_.halted_crash_kind();
+    if (!in_recovery) {
+      crash_wall_ns_ = clock_.Wall();
+      corrupted_.clear();
+      wiped_ = false;
+      ++life_;
+    }
     live_.reset();  // nothing of the engine runs again
     system::Rng crash_rng(system::Mix64(seed_ ^ (result_.crashes + 1) * 0x9e37));
     disk_.Crash(kind, crash_rng);
@@ -324,42 +376,29 @@ class SimCase {
     Trace(fmt::format("life {}: {} at disk op {} (sim {:.3f} s)", life_,
                       faults::CrashKindName(kind), disk_.op_count(),
                       static_cast<double>(clock_.Mono()) / 1e9));
-    if (saved_capacity_ != 0) {  // a full disk ends with the crash
-      disk_.SetCapacity(saved_capacity_);
-      saved_capacity_ = 0;
+    Free();  // a full disk ends with the crash
+  }
+
+  // Latent corruption of one of the levels' files while the engine is down.
+  void Corrupt(faults::FaultKind kind, uint64_t pick) {
+    PhaseScope phase(phases_, "crash");
+    const std::vector<std::string> files = LevelFiles();
+    if (files.empty()) return;
+    const std::string& file = files[pick % files.size()];
+    if (disk_.CorruptAtRest(file, kind).ok()) {
+      corrupted_.insert(file);
+      Fired(faults::FaultKindName(kind));
+      Trace(fmt::format("life {}: {} in {}", life_, faults::FaultKindName(kind), file));
     }
   }
 
-  void BetweenLives() {
+  void Wipe() {
     PhaseScope phase(phases_, "crash");
-    clock_.Advance(rng_.Between(50, 2'000) * kNanosPerMilli);  // down for a while
-    corrupted_.clear();
-    for (const auto& [life, kind] : corruptions_) {
-      if (life != life_) continue;
-      const std::vector<std::string> files = LevelFiles();
-      if (files.empty()) continue;
-      const std::string& file = files[rng_.Below(files.size())];
-      if (disk_.CorruptAtRest(file, kind).ok()) {
-        corrupted_.insert(file);
-        Fired(faults::FaultKindName(kind));
-        Trace(fmt::format("life {}: {} in {}", life_, faults::FaultKindName(kind), file));
-      }
-    }
-    wiped_ = wipes_.contains(life_);
-    if (wiped_) {
-      for (const std::string& file : LevelFiles()) (void)disk_.Unlink(file);
-      (void)disk_.Unlink("/state/l1");
-      Fired("wipe");
-      Trace(fmt::format("life {}: every local copy lost", life_));
-    }
-    for (const Episode& e : partitions_) {
-      if (e.life == life_ && e.step % 2 == 0) {
-        // This one also spans the restart: recovery must wait for the venue.
-        Partition(e.length_steps * kStepNs);
-        Trace(fmt::format("life {}: network partition over the restart for {} ms", life_,
-                          e.length_steps));
-      }
-    }
+    for (const std::string& file : LevelFiles()) (void)disk_.Unlink(file);
+    (void)disk_.Unlink("/state/l1");
+    wiped_ = true;
+    Fired("wipe");
+    Trace(fmt::format("life {}: every local copy lost", life_));
   }
 
   std::vector<std::string> LevelFiles() {
@@ -384,7 +423,7 @@ class SimCase {
       auto recovered = system::RecoverEngine(disk_, skewed_, venue_, options_);
       if (!recovered.ok()) {
         if (disk_.halted()) {
-          Crash(/*in_recovery=*/true);  // a crash point inside recovery
+          Crash(CrashKind::kProcessCrash, /*in_recovery=*/true);  // a crash point inside recovery
           continue;
         }
         if (recovered.status().code() == system::StatusCode::kIoError) {
@@ -413,7 +452,7 @@ class SimCase {
         if (partition_until_ns_ != 0 && clock_.Mono() >= partition_until_ns_) Heal();
       }
       if (!reconciled.ok() && disk_.halted()) {
-        Crash(/*in_recovery=*/true);
+        Crash(CrashKind::kProcessCrash, /*in_recovery=*/true);
         continue;
       }
       if (!reconciled.ok()) {
@@ -450,6 +489,9 @@ class SimCase {
       }
       model_.Rebase(live_->engine->state().trading);
       Sample();  // the restored strategy state is current from here on
+      steps_in_life_ = 0;
+      connected_from_step_ = 0;
+      intents_at_recovery_ = live_->engine->stats().intents_logged;
       const system::RecoveryReport& r = live_->report;
       Trace(fmt::format(
           "{}: recovered from {} (base seq {}, {} records replayed, {} bytes "
@@ -553,7 +595,7 @@ class SimCase {
   // only reads, and the disk does not count these reads (no plan fault, no
   // time), so the case goes on exactly as without the check.
   void CheckClockIndependence(const std::string& what) {
-    if (!scenario_.mix.clock_steps && !scenario_.mix.clock_drift) return;
+    if (skewed_.skew().steps.empty() && skewed_.skew().drift_ppm == 0) return;
     system::LocalRecoveryOptions local;
     local.state_dir = kStateDir;
     local.l1_slot_bytes = options_.checkpointer.l1_slot_bytes;
@@ -667,12 +709,11 @@ class SimCase {
 
   // --- bookkeeping -----------------------------------------------------------------------
 
-  bool Violated() const { return !result_.violations.empty(); }
 
   void Violate(std::string property, std::string detail) {
     Trace(fmt::format("VIOLATION {}: {}", property, detail));
-    result_.violations.push_back(
-        {std::move(property), std::move(detail), ReproOf(scenario_.name, seed_)});
+    if (result_.violations.empty()) result_.first_violation_op = result_.ops_applied;
+    result_.violations.push_back({std::move(property), std::move(detail), FormatScript(script_)});
   }
 
   void Fired(const std::string& kind) { ++result_.faults_fired[kind]; }
@@ -681,26 +722,10 @@ class SimCase {
     if (keep_trace_) result_.trace.push_back(std::move(line));
   }
 
-  CaseResult Finish() {
-    phases_.Switch("");
-    result_.sim_ms = static_cast<double>(clock_.Mono()) / 1e6;
-    for (const faults::ClockStep& step : skewed_.skew().steps) {
-      if (step.at_mono_ns <= clock_.Mono()) Fired("clock_step");
-    }
-    if (skewed_.skew().drift_ppm != 0) Fired("clock_drift");
-    const faults::ProbeCounts& counts = disk_.trace().counts();
-    for (int probe = 0; probe < faults::kProbeCount; ++probe) {
-      if (counts[static_cast<size_t>(probe)] == 0) continue;
-      result_.faults_fired["disk." + faults::ProbeName(static_cast<faults::Probe>(probe))] +=
-          counts[static_cast<size_t>(probe)];
-    }
-    return std::move(result_);
-  }
-
   const Scenario& scenario_;
+  CaseScript script_;  // setup and the ops applied so far: the repro of a violation
   const uint64_t seed_;
   const bool keep_trace_;
-  system::Rng rng_;
   faults::SimClock clock_;
   faults::SkewedClock skewed_;
   faults::SimDisk disk_;
@@ -714,10 +739,8 @@ class SimCase {
   CaseResult result_;
   PhaseClock phases_{&result_.cpu_ms};
 
-  int life_ = 0;
-  std::vector<Episode> no_space_, partitions_;
-  std::vector<std::pair<int, faults::FaultKind>> corruptions_;
-  std::set<int> wipes_;
+  int life_ = 0;  // crashes so far, not counting those inside recovery
+  int64_t steps_in_life_ = 0;
   std::set<std::string> corrupted_;  // files corrupted since the last crash
   bool wiped_ = false;               // every local copy was deleted since the last crash
   bool lost_on_purpose_ = false;     // this recovery follows data the runner destroyed
@@ -725,14 +748,13 @@ class SimCase {
   uint64_t saved_capacity_ = 0;
   int64_t partition_until_ns_ = 0;
   uint64_t intents_at_recovery_ = 0;  // or at the last heal of a partition
-  int connected_from_step_ = 0;
+  int64_t connected_from_step_ = 0;
   Seq last_acked_ = 0;
   int64_t last_acked_wall_ns_ = 0;
   int64_t crash_wall_ns_ = 0;
   std::map<int64_t, int64_t> strategy_seen_;  // decisions -> true wall time last seen
 };
 
-}  // namespace
 
 std::string ReproOf(const std::string& scenario, uint64_t seed) {
   return fmt::format("{}@{}", scenario, seed);
@@ -751,9 +773,28 @@ bool ParseRepro(const std::string& repro, std::string* scenario, uint64_t* seed)
   return true;
 }
 
+SimWorld::SimWorld(const CaseScript& setup, bool keep_trace)
+    : impl_(std::make_unique<Impl>(setup, keep_trace)) {}
+SimWorld::~SimWorld() = default;
+bool SimWorld::Start() { return impl_->Start(); }
+void SimWorld::Apply(const Op& op) { impl_->Apply(op); }
+bool SimWorld::up() const { return impl_->up(); }
+const CaseResult& SimWorld::result() const { return impl_->result(); }
+CaseResult SimWorld::Finish() { return impl_->Finish(); }
+
+CaseResult RunScript(const CaseScript& script, bool keep_trace) {
+  SimWorld world(script, keep_trace);
+  if (world.Start()) {
+    for (const Op& op : script.ops) {
+      world.Apply(op);
+      if (!world.result().violations.empty()) break;
+    }
+  }
+  return world.Finish();
+}
+
 CaseResult RunCase(const Scenario& scenario, uint64_t seed, bool keep_trace) {
-  SimCase run(scenario, seed, keep_trace);
-  return run.Run();
+  return RunScript(PlanCase(scenario, seed), keep_trace);
 }
 
 }  // namespace crashdrill::scenarios

@@ -11,6 +11,9 @@
 #include <string>
 #include <vector>
 
+#include <memory>
+
+#include "scenarios/runner/case_script.h"
 #include "scenarios/runner/catalog.h"
 
 namespace crashdrill::scenarios {
@@ -41,6 +44,8 @@ struct CaseResult {
   // (resolving crash states, faults while down), "recovery" (recover and
   // reconcile), "checks" (the property checks and the reference model).
   std::map<std::string, double> cpu_ms;
+  uint64_t ops_applied = 0;         // ops of the script performed
+  uint64_t first_violation_op = 0;  // ops performed when the first violation was found
   std::vector<std::string> trace;  // when asked for
 };
 
@@ -49,6 +54,34 @@ std::string ReproOf(const std::string& scenario, uint64_t seed);
 // Parses a repro; false if it is not one.
 bool ParseRepro(const std::string& repro, std::string* scenario, uint64_t* seed);
 
+// The world of one case, driven op by op (RapidCheck's stateful tests drive it
+// with generated ops; RunScript with a script's). Violations stop it: ops
+// after the first are ignored.
+class SimWorld {
+ public:
+  // `setup`: the scenario (a catalog name: its targets), the seed and the
+  // setup ops (disk model, drift); its other ops are not applied.
+  explicit SimWorld(const CaseScript& setup, bool keep_trace = false);
+  ~SimWorld();
+  SimWorld(const SimWorld&) = delete;
+  SimWorld& operator=(const SimWorld&) = delete;
+
+  // The engine's first start on an empty state directory.
+  bool Start();
+  void Apply(const Op& op);
+  bool up() const;  // the engine is running (not crashed and not yet restarted)
+  const CaseResult& result() const;
+  // Restarts a crashed engine once more (every crash is checked), then
+  // returns the result; the world is done.
+  CaseResult Finish();
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+CaseResult RunScript(const CaseScript& script, bool keep_trace = false);
+// The planned case: RunScript(PlanCase(scenario, seed)).
 CaseResult RunCase(const Scenario& scenario, uint64_t seed, bool keep_trace = false);
 
 }  // namespace crashdrill::scenarios
