@@ -14,7 +14,9 @@
 
 #include "reports/result_writers.h"
 #include "scenarios/cli/commands.h"
+#include "scenarios/runner/case_script.h"
 #include "scenarios/runner/chaos_run.h"
+#include "scenarios/runner/shrink.h"
 
 namespace crashdrill::scenarios {
 namespace {
@@ -131,21 +133,37 @@ int RunChaosCommand(ChaosOptions options, const std::string& shard, const std::s
   return result.violations() == 0 ? kExitOk : kExitPropertyFailed;
 }
 
-int RunReplay(const std::string& repro, bool trace_json) {
-  std::string name;
-  uint64_t seed = 0;
-  if (!ParseRepro(repro, &name, &seed) || FindScenario(name) == nullptr) {
-    std::fprintf(stderr, "crashdrill replay: '%s' is not <scenario>@<seed> of a known scenario\n",
-                 repro.c_str());
+int RunReplay(const std::string& repro, bool trace_json, bool shrink) {
+  auto script = ParseScript(repro);
+  if (!script.ok()) {
+    std::fprintf(stderr,
+                 "crashdrill replay: %s\n  (a repro is <scenario>@<seed> or "
+                 "<scenario>@<seed>/<op>,<op>,... as a violation prints it)\n",
+                 script.status().ToString().c_str());
     return kExitUsage;
   }
-  const CaseResult c = RunCase(*FindScenario(name), seed, /*keep_trace=*/true);
+  if (shrink) {
+    const ShrinkResult shrunk = ShrinkScript(*script);
+    if (!shrunk.shrunk) {
+      std::printf("%s holds: nothing to shrink (%llu run)\n", repro.c_str(),
+                  static_cast<unsigned long long>(shrunk.runs));
+      return kExitOk;
+    }
+    std::printf("%s fails %s; shrunk from %zu to %zu ops in %llu runs:\n  %s\n"
+                "  crashdrill replay %s\n",
+                repro.c_str(), shrunk.property.c_str(), script->ops.size(),
+                shrunk.script.ops.size(), static_cast<unsigned long long>(shrunk.runs),
+                shrunk.detail.c_str(), FormatScriptOps(shrunk.script).c_str());
+    return kExitPropertyFailed;
+  }
+  const CaseResult c = RunScript(*script, /*keep_trace=*/true);
   if (trace_json) {
     nlohmann::json violations = nlohmann::json::array();
     for (const Violation& v : c.violations) {
       violations.push_back({{"property", v.property}, {"detail", v.detail}, {"repro", v.repro}});
     }
     std::printf("%s\n", nlohmann::json{{"repro", repro},
+                                       {"script", FormatScriptOps(*script)},
                                        {"crashes", c.crashes},
                                        {"recoveries", c.recoveries},
                                        {"acknowledged", c.acknowledged},
@@ -155,11 +173,16 @@ int RunReplay(const std::string& repro, bool trace_json) {
                             .dump(2)
                             .c_str());
   } else {
+    std::printf("script: %s\n", FormatScriptOps(*script).c_str());
     for (const std::string& line : c.trace) std::printf("%s\n", line.c_str());
     std::printf("%s: %llu crashes, %llu recoveries, %llu acknowledged, %zu violations\n",
                 repro.c_str(), static_cast<unsigned long long>(c.crashes),
                 static_cast<unsigned long long>(c.recoveries),
                 static_cast<unsigned long long>(c.acknowledged), c.violations.size());
+    for (const Violation& v : c.violations) {
+      std::printf("VIOLATION %s: %s\n  crashdrill replay %s\n", v.property.c_str(),
+                  v.detail.c_str(), v.repro.c_str());
+    }
   }
   return c.violations.empty() ? kExitOk : kExitPropertyFailed;
 }
@@ -195,10 +218,16 @@ void RegisterChaosCommands(CLI::App& app, CommandRegistry& registry) {
     auto* command = app.add_subcommand("replay", "run one case again and print its trace");
     auto repro = std::make_shared<std::string>();
     auto trace_json = std::make_shared<bool>(false);
-    command->add_option("REPRO", *repro, "<scenario>@<seed>, as a violation prints it")->required();
+    auto shrink = std::make_shared<bool>(false);
+    command
+        ->add_option("REPRO", *repro,
+                     "<scenario>@<seed> or <scenario>@<seed>/<ops>, as a violation prints it")
+        ->required();
     command->add_flag("--trace-json", *trace_json, "the trace as JSON");
-    command->callback([&registry, repro, trace_json] {
-      registry.Select([=] { return RunReplay(*repro, *trace_json); });
+    command->add_flag("--shrink", *shrink,
+                      "shrink a failing case to a short script that fails the same way");
+    command->callback([&registry, repro, trace_json, shrink] {
+      registry.Select([=] { return RunReplay(*repro, *trace_json, *shrink); });
     });
   }
 }

@@ -113,6 +113,10 @@ struct Rules {
     return std::nullopt;
   }
   Outcome operator()(const system::StrategyUpdated&) { return std::nullopt; }  // not critical
+  Outcome operator()(const system::ReportsSeen& u) {
+    SeeExchangeSeq(s, u.exchange_seq);
+    return std::nullopt;
+  }
 };
 
 Rules::Outcome Rules::operator()(const system::FillReceived& u) {

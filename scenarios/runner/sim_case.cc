@@ -200,7 +200,10 @@ class SimWorld::Impl {
 
   CaseResult Finish() {
     // Every crash is checked: a case that ends down restarts once more.
-    if (!Violated() && !up() && result_.crashes > 0) (void)Restart(fmt::format("life {}", life_));
+    if (!Violated() && !up() && result_.crashes > 0) {
+      Free();  // the operator frees space before the last restart
+      (void)Restart(fmt::format("life {}", life_));
+    }
     if (!Violated() && up()) CheckLiveness();
     phases_.Switch("");
     if (skewed_.skew().drift_ppm != 0) Fired("clock_drift");
@@ -419,12 +422,26 @@ class SimWorld::Impl {
     const int64_t start_ns = clock_.Mono();
     std::string last_failure = "none";
     const auto cpu_start = std::chrono::steady_clock::now();
+    int venue_waits = 0;
     for (int attempt = 0; attempt < kRecoveryAttemptsMax; ++attempt) {
       auto recovered = system::RecoverEngine(disk_, skewed_, venue_, options_);
       if (!recovered.ok()) {
         if (disk_.halted()) {
           Crash(CrashKind::kProcessCrash, /*in_recovery=*/true);  // a crash point inside recovery
           continue;
+        }
+        if (recovered.status().code() == system::StatusCode::kUnavailable) {
+          // An engine with no durable configuration asks the venue which id
+          // space its orders take before it logs anything: wait for it.
+          last_failure = recovered.status().ToString();
+          if (++venue_waits < kReconcileAttemptsMax) --attempt;  // waiting is not a failure
+          clock_.Advance(100 * kNanosPerMilli);
+          if (partition_until_ns_ != 0 && clock_.Mono() >= partition_until_ns_) Heal();
+          continue;
+        }
+        if (recovered.status().code() == system::StatusCode::kNoSpace) {
+          RefuseOnFullDisk(what, recovered.status());
+          return false;
         }
         if (recovered.status().code() == system::StatusCode::kIoError) {
           // A failed fsync or read while opening the levels: the kernel
@@ -454,6 +471,11 @@ class SimWorld::Impl {
       if (!reconciled.ok() && disk_.halted()) {
         Crash(CrashKind::kProcessCrash, /*in_recovery=*/true);
         continue;
+      }
+      if (reconciled.code() == system::StatusCode::kNoSpace) {
+        live_.reset();
+        RefuseOnFullDisk(what, reconciled);
+        return false;
       }
       if (!reconciled.ok()) {
         // A persistence failure (a failed fsync poisons the WAL until it is
@@ -509,6 +531,15 @@ class SimWorld::Impl {
                               "or failures; the last: {})",
                               what, kRecoveryAttemptsMax, last_failure));
     return false;
+  }
+
+  // P9 on a full disk: recovery needs to write (an emergency copy, a WAL
+  // segment, the reports it reconciles) and stops with no space left. That
+  // is a safe halt when it says so; the engine stays down until the next
+  // restart, after space returns, is checked like any other.
+  void RefuseOnFullDisk(const std::string& what, const Status& status) {
+    Fired("restart_refused_no_space");
+    Trace(fmt::format("{}: the engine does not start on a full disk: {}", what, status.ToString()));
   }
 
   // What local recovery sees, for a trace that explains a failed restart.

@@ -94,8 +94,10 @@ class Engine {
   // Nothing is owned. `checkpointer` is open on the recovered state.
   Engine(MultiLevelCheckpointer& checkpointer, Venue& venue, Clock& clock, EngineOptions options);
 
-  // A new engine logs its configuration; a recovered one restores its strategy.
-  Status Start();
+  // A new engine logs its configuration, its client order ids in `id_space`
+  // ("<instance>.<id_space>-<seq>"; 0: "<instance>-<seq>"); a recovered one
+  // restores its strategy.
+  Status Start(uint64_t id_space = 0);
   // One turn of the loop; returns the first failure (the engine goes on).
   Status Step();
 

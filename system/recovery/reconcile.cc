@@ -56,6 +56,12 @@ class Reconciler {
     CD_RETURN_IF_ERROR(CompareOpenOrders());
     CD_RETURN_IF_ERROR(ComparePositions());
     CD_RETURN_IF_ERROR(CompareBalances());
+    // What was adopted reflects reports that fitted no local order (applied
+    // as nothing): make durable that they are in the state, or a restart
+    // would apply them again to the adopted orders and positions.
+    if (engine_.exchange_seq() > engine_.state().trading.last_exchange_seq) {
+      CD_RETURN_IF_ERROR(engine_.CommitCritical(ReportsSeen{engine_.exchange_seq()}));
+    }
     CD_RETURN_IF_ERROR(NewIdSpaceIfHistoryWasLost());
     report_.reports_applied += engine_.stats().reports_applied - applied_before;
     return Status::Ok();
@@ -176,15 +182,8 @@ class Reconciler {
     return Status::Ok();
   }
 
-  // The id space of `id` ("cd1-7": 0, "cd1.3-7": 3) for this engine's base prefix.
   uint64_t IdSpaceOf(std::string_view id) const {
-    const std::string& base = engine_.options().instance_id;
-    if (!id.starts_with(base) || id.size() <= base.size() || id[base.size()] != '.') return 0;
-    uint64_t n = 0;
-    for (size_t i = base.size() + 1; i < id.size() && id[i] >= '0' && id[i] <= '9'; ++i) {
-      n = n * 10 + static_cast<uint64_t>(id[i] - '0');
-    }
-    return n;
+    return system::IdSpaceOf(engine_.options().instance_id, id);
   }
 
   // After a recovery that lost history (the log stopped at damage, nothing
@@ -198,19 +197,12 @@ class Reconciler {
   // The id spaces the venue's reports show (asked before the quiet point).
   Status ScanIdSpaces() {
     if (!MayHaveLostHistory()) return Status::Ok();
-    for (Seq after = 0;;) {
-      auto page = venue_.QueryReportsSince(after, options_.page);
-      if (!page.ok() && page.status().code() == StatusCode::kFailedPrecondition) {
-        reports_complete_ = false;
-        return Status::Ok();
-      }
-      CD_RETURN_IF_ERROR(page.status());
-      for (const ExecutionReport& r : *page) {
-        SeeId(r.client_order_id);
-        after = r.exchange_seq;
-      }
-      if (page->size() < options_.page) return Status::Ok();
-    }
+    CD_ASSIGN_OR_RETURN(const IdSpaces spaces,
+                        system::ScanIdSpaces(venue_, engine_.options().instance_id, options_.page));
+    own_seen_ = own_seen_ || spaces.own_seen;
+    highest_space_ = std::max(highest_space_, spaces.highest);
+    reports_complete_ = spaces.complete;
+    return Status::Ok();
   }
 
   void SeeId(const std::string& id) {
@@ -223,7 +215,7 @@ class Reconciler {
     bool lost = !report_.wal_stop.ok() || report_.source == "venue";
     if (!lost && report_.source != "empty") return Status::Ok();
     for (const Order& o : open_orders_) SeeId(o.client_order_id);
-    const uint64_t highest = std::max(highest_space_, IdSpaceOf(engine_.IdPrefix()));
+    const uint64_t highest = highest_space_;
     const bool own_seen = own_seen_;
     const bool complete = reports_complete_;
     if (report_.source == "empty" && (own_seen || !complete)) {
@@ -234,8 +226,15 @@ class Reconciler {
           "state was lost; positions, balances and open orders are rebuilt from the venue");
     }
     if (!lost) return Status::Ok();
+    if (complete && IdSpaceOf(engine_.IdPrefix()) > highest) {
+      // The space in use is above every one the venue has seen (chosen when
+      // the engine started on an empty directory): no id can repeat.
+      return Status::Ok();
+    }
     ConfigurationState config = engine_.state().config;
-    config.system.instance_id = fmt::format("{}.{}", engine_.options().instance_id, highest + 1);
+    config.system.instance_id = fmt::format(
+        "{}.{}", engine_.options().instance_id,
+        std::max(highest, IdSpaceOf(engine_.IdPrefix())) + 1);
     ++config.version;
     CD_RETURN_IF_ERROR(engine_.CommitCritical(ConfigChanged{config}));
     report_.notes.push_back(fmt::format(
@@ -274,6 +273,37 @@ class Reconciler {
 };
 
 }  // namespace
+
+uint64_t IdSpaceOf(std::string_view base, std::string_view id) {
+  if (!id.starts_with(base) || id.size() <= base.size() || id[base.size()] != '.') return 0;
+  uint64_t n = 0;
+  for (size_t i = base.size() + 1; i < id.size() && id[i] >= '0' && id[i] <= '9'; ++i) {
+    n = n * 10 + static_cast<uint64_t>(id[i] - '0');
+  }
+  return n;
+}
+
+Result<IdSpaces> ScanIdSpaces(Venue& venue, std::string_view base, size_t page_size) {
+  IdSpaces spaces;
+  for (Seq after = 0;;) {
+    auto page = venue.QueryReportsSince(after, page_size);
+    if (!page.ok() && page.status().code() == StatusCode::kFailedPrecondition) {
+      spaces.complete = false;
+      return spaces;
+    }
+    CD_RETURN_IF_ERROR(page.status());
+    for (const ExecutionReport& r : *page) {
+      after = r.exchange_seq;
+      const std::string_view id = r.client_order_id;
+      const bool own = id.size() > base.size() + 1 && id.starts_with(base) &&
+                       (id[base.size()] == '-' || id[base.size()] == '.');
+      if (!own) continue;
+      spaces.own_seen = true;
+      spaces.highest = std::max(spaces.highest, IdSpaceOf(base, id));
+    }
+    if (page->size() < page_size) return spaces;
+  }
+}
 
 Status Reconcile(Engine& engine, Clock& clock, RecoveryReport& report,
                  const ReconcileOptions& options) {

@@ -25,6 +25,17 @@ struct ReconcileOptions {
   int rounds_max = 16;  // comparisons retried while reports keep arriving
 };
 
+// The id spaces of an engine's client order ids ("cd1-7": space 0,
+// "cd1.3-7": space 3) that the venue's reports show.
+struct IdSpaces {
+  uint64_t highest = 0;   // the highest space seen
+  bool own_seen = false;  // the venue has reports of this engine's orders
+  bool complete = true;   // false: the venue no longer keeps its oldest reports
+};
+uint64_t IdSpaceOf(std::string_view base_instance_id, std::string_view client_order_id);
+// kUnavailable when the venue cannot be reached.
+Result<IdSpaces> ScanIdSpaces(Venue& venue, std::string_view base_instance_id, size_t page);
+
 // Fills report.reconciled / discrepancies / counts / phases.reconcile_ns.
 // kUnavailable when the venue cannot be reached (the caller retries; the
 // engine must not trade before this returns OK).

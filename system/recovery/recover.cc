@@ -1,5 +1,7 @@
 #include "system/recovery/recover.h"
 
+#include "system/recovery/reconcile.h"
+
 namespace crashdrill::system {
 
 Result<RecoveredEngine> RecoverEngine(Fs& fs, Clock& clock, Venue& venue,
@@ -19,7 +21,18 @@ Result<RecoveredEngine> RecoverEngine(Fs& fs, Clock& clock, Venue& venue,
   CD_RETURN_IF_ERROR(out.checkpointer->Open(std::move(local.state)));
   local.report.phases.load_ns += clock.Mono() - start;
   out.engine = std::make_unique<Engine>(*out.checkpointer, venue, clock, options.engine);
-  CD_RETURN_IF_ERROR(out.engine->Start());
+  uint64_t id_space = 0;
+  if (out.checkpointer->state().config.version == 0) {
+    // Nothing of this engine's configuration is durable: a first start, or
+    // every local copy was lost. Its client order ids' space is in the first
+    // record it logs, so it is chosen now, above every space the venue's
+    // reports show for this engine. Chosen after that record, a failure in
+    // between would leave a history that looks complete and reuses ids.
+    CD_ASSIGN_OR_RETURN(const IdSpaces spaces,
+                        ScanIdSpaces(venue, options.engine.instance_id, ReconcileOptions{}.page));
+    if (spaces.own_seen || !spaces.complete) id_space = spaces.highest + 1;
+  }
+  CD_RETURN_IF_ERROR(out.engine->Start(id_space));
   out.report = std::move(local.report);
   return out;
 }

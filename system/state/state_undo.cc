@@ -67,7 +67,7 @@ StateUndo StateUndo::Before(const EngineState& state, const StateUpdate& update)
           const std::string& id = u.strategy.strategy_id;
           undo.strategies_[id] = Find(state.strategies, id);
         } else {
-          static_assert(kIsAnyOf<U, RiskHalted, RiskResumed>,
+          static_assert(kIsAnyOf<U, RiskHalted, RiskResumed, ReportsSeen>,
                         "a new update type must say here which entries it changes");
         }
       },

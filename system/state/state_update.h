@@ -29,8 +29,9 @@ enum class RecordType : uint8_t {
   kRiskResume = 10,
   kConfigChange = 11,
   kStrategyUpdate = 12,
+  kReportsSeen = 13,
 };
-inline constexpr uint8_t kRecordTypeMax = 12;
+inline constexpr uint8_t kRecordTypeMax = 13;
 std::string_view RecordTypeName(RecordType type);
 
 struct OrderSubmitted { Order order; bool operator==(const OrderSubmitted&) const = default; };
@@ -76,11 +77,19 @@ struct StrategyUpdated {
   StrategyState strategy;
   bool operator==(const StrategyUpdated&) const = default;
 };
+// The state reflects every venue report up to exchange_seq: reconciliation
+// adopted the venue's orders, positions and balances as they were after it,
+// including reports that fitted no local order then. Without it a restart
+// would apply those reports again to what was adopted.
+struct ReportsSeen {
+  Seq exchange_seq = 0;
+  bool operator==(const ReportsSeen&) const = default;
+};
 
 using StateUpdate =
     std::variant<OrderSubmitted, OrderAcknowledged, OrderRejected, CancelRequested,
                  CancelAcknowledged, FillReceived, PositionSet, BalanceSet, RiskHalted,
-                 RiskResumed, ConfigChanged, StrategyUpdated>;
+                 RiskResumed, ConfigChanged, StrategyUpdated, ReportsSeen>;
 
 RecordType TypeOf(const StateUpdate& update);
 // True for updates of critical state: never acknowledged before they are durable.

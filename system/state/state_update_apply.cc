@@ -295,6 +295,10 @@ struct Applier {
     e.config = u.config;
     return Status::Ok();
   }
+  Status operator()(const ReportsSeen& u) {
+    t.last_exchange_seq = std::max(t.last_exchange_seq, u.exchange_seq);
+    return Status::Ok();
+  }
   Status operator()(const StrategyUpdated& u) {
     e.strategies[u.strategy.strategy_id] = u.strategy;
     return Status::Ok();

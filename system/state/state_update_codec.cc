@@ -47,6 +47,7 @@ struct Encoder {
   void operator()(const RiskResumed&) {}
   void operator()(const ConfigChanged& u) { codec::Put(w, u.config, kSchemaVersionCurrent); }
   void operator()(const StrategyUpdated& u) { codec::Put(w, u.strategy, kSchemaVersionCurrent); }
+  void operator()(const ReportsSeen& u) { w.U64(u.exchange_seq); }
 };
 
 // The larger alternatives are emplaced by moving in an aggregate-initialised
@@ -112,6 +113,9 @@ void DecodeByType(ByteReader& r, RecordType type, StateUpdate& out) {
     case RecordType::kStrategyUpdate:
       codec::Get(r, out.emplace<StrategyUpdated>().strategy, kSchemaVersionCurrent);
       return;
+    case RecordType::kReportsSeen:
+      out.emplace<ReportsSeen>().exchange_seq = r.U64("exchange_seq");
+      return;
   }
   r.Fail("type", fmt::format("unknown record type {}", static_cast<int>(type)));
 }
@@ -144,6 +148,8 @@ std::string_view RecordTypeName(RecordType type) {
       return "config_change";
     case RecordType::kStrategyUpdate:
       return "strategy_update";
+    case RecordType::kReportsSeen:
+      return "reports_seen";
   }
   return "invalid";
 }
