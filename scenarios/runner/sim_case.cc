@@ -397,8 +397,14 @@ class SimWorld::Impl {
 
   void Wipe() {
     PhaseScope phase(phases_, "crash");
+    // The disk is gone: what it held never comes back, not even after a
+    // power loss (unlinks made durable, outside the case's counted ops).
+    disk_.SetUncounted(true);
     for (const std::string& file : LevelFiles()) (void)disk_.Unlink(file);
     (void)disk_.Unlink("/state/l1");
+    for (const std::string& dir : LevelDirs()) (void)disk_.SyncDir(dir);
+    (void)disk_.SyncDir(kStateDir);
+    disk_.SetUncounted(false);
     wiped_ = true;
     Fired("wipe");
     Trace(fmt::format("life {}: every local copy lost", life_));
