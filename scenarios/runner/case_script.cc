@@ -15,6 +15,7 @@ using faults::CrashKind;
 
 struct OpSpec {
   OpKind kind;
+  bool has_level;
   const char* name;
   const char* flag_true;   // the word for flag == true; nullptr: no flag field
   const char* flag_false;  // the word for flag == false
@@ -22,26 +23,33 @@ struct OpSpec {
 };
 
 constexpr OpSpec kSpecs[] = {
-    {OpKind::kDisk, "disk", "strict", "journaled", false},
-    {OpKind::kDrift, "drift", nullptr, nullptr, true},
-    {OpKind::kRun, "run", nullptr, nullptr, true},
-    {OpKind::kCrash, "crash", "power", "process", false},
-    {OpKind::kWait, "wait", nullptr, nullptr, true},
-    {OpKind::kCorrupt, "corrupt", "bit_flip", "zero_sector", true},
-    {OpKind::kWipe, "wipe", nullptr, nullptr, false},
-    {OpKind::kRestart, "restart", nullptr, nullptr, false},
-    {OpKind::kCrashAt, "crash-at", "power", "process", true},
-    {OpKind::kEioAt, "eio-at", "read", "write", true},
-    {OpKind::kFsyncFailAt, "fsyncfail-at", nullptr, nullptr, true},
-    {OpKind::kFull, "full", nullptr, nullptr, false},
-    {OpKind::kFree, "free", nullptr, nullptr, false},
-    {OpKind::kPartition, "partition", nullptr, nullptr, true},
-    {OpKind::kClock, "clock", nullptr, nullptr, true},
-    {OpKind::kSubmit, "submit", "buy", "sell", true},
-    {OpKind::kCancel, "cancel", nullptr, nullptr, true},
-    {OpKind::kMarket, "market", nullptr, nullptr, true},
-    {OpKind::kCheckpoint, "checkpoint", nullptr, nullptr, false},
+    {OpKind::kDisk, false, "disk", "strict", "journaled", false},
+    {OpKind::kDrift, false, "drift", nullptr, nullptr, true},
+    {OpKind::kRun, false, "run", nullptr, nullptr, true},
+    {OpKind::kCrash, false, "crash", "power", "process", false},
+    {OpKind::kWait, false, "wait", nullptr, nullptr, true},
+    {OpKind::kCorrupt, false, "corrupt", "bit_flip", "zero_sector", true},
+    {OpKind::kWipe, false, "wipe", nullptr, nullptr, false},
+    {OpKind::kRestart, false, "restart", nullptr, nullptr, false},
+    {OpKind::kCrashAt, false, "crash-at", "power", "process", true},
+    {OpKind::kEioAt, false, "eio-at", "read", "write", true},
+    {OpKind::kFsyncFailAt, false, "fsyncfail-at", nullptr, nullptr, true},
+    {OpKind::kFull, false, "full", nullptr, nullptr, false},
+    {OpKind::kFree, false, "free", nullptr, nullptr, false},
+    {OpKind::kPartition, false, "partition", nullptr, nullptr, true},
+    {OpKind::kClock, false, "clock", nullptr, nullptr, true},
+    {OpKind::kSubmit, false, "submit", "buy", "sell", true},
+    {OpKind::kCancel, false, "cancel", nullptr, nullptr, true},
+    {OpKind::kMarket, false, "market", nullptr, nullptr, true},
+    {OpKind::kCheckpoint, false, "checkpoint", nullptr, nullptr, false},
+    {OpKind::kCrashIn, true, "crash-in", "power", "process", true},
+    {OpKind::kCorruptIn, true, "corrupt-in", "bit_flip", "zero_sector", true},
+    {OpKind::kNoSpaceIn, true, "nospace-in", nullptr, nullptr, true},
+    {OpKind::kSchema, false, "schema", nullptr, nullptr, true},
+    {OpKind::kUpgrade, false, "upgrade", nullptr, nullptr, false},
 };
+
+constexpr const char* kLevelNames[kLevelTargetCount] = {"l1", "l2", "snapshot", "wal"};
 
 const OpSpec& SpecOf(OpKind kind) {
   for (const OpSpec& spec : kSpecs) {
@@ -74,7 +82,8 @@ system::Result<Op> ParseOp(const std::string& text) {
   const std::vector<std::string> fields = Split(text, ':');
   for (const OpSpec& spec : kSpecs) {
     if (fields[0] != spec.name) continue;
-    const size_t expected = 1 + (spec.flag_true != nullptr ? 1 : 0) + (spec.has_n ? 1 : 0);
+    const size_t expected =
+        1 + (spec.has_level ? 1 : 0) + (spec.flag_true != nullptr ? 1 : 0) + (spec.has_n ? 1 : 0);
     if (fields.size() != expected) {
       return system::Status::InvalidArgument(
           "parse case script", fmt::format("'{}': {} takes {} field(s) after its name", text,
@@ -82,6 +91,16 @@ system::Result<Op> ParseOp(const std::string& text) {
     }
     Op op{.kind = spec.kind};
     size_t next = 1;
+    if (spec.has_level) {
+      const auto* found = std::find(std::begin(kLevelNames), std::end(kLevelNames), fields[next]);
+      if (found == std::end(kLevelNames)) {
+        return system::Status::InvalidArgument(
+            "parse case script",
+            fmt::format("'{}': '{}' is not a level (l1, l2, snapshot, wal)", text, fields[next]));
+      }
+      op.level = static_cast<LevelTarget>(found - std::begin(kLevelNames));
+      ++next;
+    }
     if (spec.flag_true != nullptr) {
       if (fields[next] == spec.flag_true) {
         op.flag = true;
@@ -112,9 +131,14 @@ struct LifeEvent {
 
 }  // namespace
 
+std::string LevelTargetName(LevelTarget level) {
+  return kLevelNames[static_cast<size_t>(level)];
+}
+
 std::string FormatOp(const Op& op) {
   const OpSpec& spec = SpecOf(op.kind);
   std::string text = spec.name;
+  if (spec.has_level) text += ":" + LevelTargetName(op.level);
   if (spec.flag_true != nullptr) {
     text += ':';
     text += op.flag ? spec.flag_true : spec.flag_false;
@@ -186,8 +210,9 @@ CaseScript PlanCase(const Scenario& scenario, uint64_t seed) {
   // Crash points at disk operations: the engine stops wherever the count lands
   // (inside a WAL append, a checkpoint, a snapshot or recovery). Armed at the
   // start, counted from there.
+  if (mix.schema_upgrade) ops.push_back({.kind = OpKind::kSchema, .n = 1});
   uint64_t at = 0;
-  for (int i = 0; i < scenario.lives; ++i) {
+  for (int i = 0; i < scenario.lives && !mix.crash_in_levels; ++i) {
     at += 500 + rng.Below(8'000);
     const bool power = pick_kind();
     ops.push_back({.kind = OpKind::kCrashAt, .n = static_cast<int64_t>(at), .flag = power});
@@ -229,12 +254,45 @@ CaseScript PlanCase(const Scenario& scenario, uint64_t seed) {
           {.kind = OpKind::kPartition, .n = static_cast<int64_t>(rng.Between(50, 1'500))});
     }
   }
+  // Latent corruption in every level in turn.
+  const uint64_t first_level = rng.Below(kLevelTargetCount);
   for (int i = 0; i < mix.bit_flips + mix.zero_sectors; ++i) {
     down[static_cast<int>(rng.Below(scenario.lives))].push_back(
-        {.kind = OpKind::kCorrupt,
+        {.kind = OpKind::kCorruptIn,
          .n = static_cast<int64_t>(rng.Below(1'000)),
-         .flag = i < mix.bit_flips});
+         .flag = i < mix.bit_flips,
+         .level = static_cast<LevelTarget>((first_level + static_cast<uint64_t>(i)) %
+                                           kLevelTargetCount)});
   }
+  // A full disk in the middle of a checkpoint (L2), a snapshot, a WAL append.
+  for (int i = 0; i < mix.no_space_in_levels; ++i) {
+    constexpr LevelTarget kWritten[] = {LevelTarget::kL2, LevelTarget::kSnapshot,
+                                        LevelTarget::kWal};
+    const LevelTarget level = kWritten[(first_level + static_cast<uint64_t>(i)) % 3];
+    during[static_cast<int>(rng.Below(scenario.lives))].push_back(
+        {static_cast<int>(rng.Below(scenario.steps_per_life)),
+         {{.kind = OpKind::kNoSpaceIn,
+           .n = level == LevelTarget::kWal ? rng.Between(1, 300) : rng.Between(1, 3),
+           .level = level}}});
+  }
+  if (mix.crash_in_levels) {
+    // One crash point a life, aimed at each level's writes in turn, armed
+    // when the life starts: counts that land within it.
+    for (int life = 0; life < scenario.lives; ++life) {
+      const auto level = static_cast<LevelTarget>((first_level + static_cast<uint64_t>(life)) %
+                                                  kLevelTargetCount);
+      int64_t n = 1;
+      switch (level) {
+        case LevelTarget::kL1: n = rng.Between(1, 8); break;        // msync every 50 ms
+        case LevelTarget::kL2: n = rng.Between(1, 4); break;        // a version every 200 ms
+        case LevelTarget::kSnapshot: n = rng.Between(1, 2); break;  // every 500 ms
+        case LevelTarget::kWal: n = rng.Between(1, 400); break;     // every commit
+      }
+      during[life].push_back(
+          {0, {{.kind = OpKind::kCrashIn, .n = n, .flag = pick_kind(), .level = level}}});
+    }
+  }
+  if (mix.schema_upgrade) down[scenario.lives / 2].push_back({.kind = OpKind::kUpgrade});
   for (int i = 0; i < mix.wipes; ++i) {
     down[static_cast<int>(rng.Below(scenario.lives))].push_back({.kind = OpKind::kWipe});
   }

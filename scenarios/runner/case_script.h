@@ -26,6 +26,18 @@
 //   crash-at:power|process:N  a crash point at the N-th disk operation from
 //                             here (inside a WAL append, a checkpoint, a
 //                             snapshot or recovery: wherever it lands)
+//   crash-in:LEVEL:power|process:N   a crash point at the N-th write to that
+//                             level's files from here (l1: its N-th msync),
+//                             where a power loss tears what was in flight;
+//                             LEVEL is l1, l2, snapshot or wal
+//   corrupt-in:LEVEL:bit_flip|zero_sector:PICK   as corrupt, in that level
+//   nospace-in:LEVEL:N        the N-th write to that level's files from here
+//                             and the three after it fail with ENOSPC (a disk
+//                             full during a checkpoint, a snapshot, an append)
+//   schema:V                  case setup: the engine's first build writes
+//                             schema version V (1 or 2) in L2 and snapshots
+//   upgrade                   the next restart is the current build (it
+//                             migrates what the older one wrote)
 //   eio-at:read|write:N       transient EIO at the N-th read or write of a
 //                             level's file from here
 //   fsyncfail-at:N            the N-th sync from here fails (Linux semantics)
@@ -74,7 +86,17 @@ enum class OpKind : uint8_t {
   kCancel,
   kMarket,
   kCheckpoint,
+  kCrashIn,
+  kCorruptIn,
+  kNoSpaceIn,
+  kSchema,
+  kUpgrade,
 };
+
+// The levels an op can aim at, by their files.
+enum class LevelTarget : uint8_t { kL1, kL2, kSnapshot, kWal };
+inline constexpr int kLevelTargetCount = 4;
+std::string LevelTargetName(LevelTarget level);
 
 struct Op {
   OpKind kind = OpKind::kRun;
@@ -85,6 +107,7 @@ struct Op {
   // disk: strict; crash, crash-at: power loss; eio-at: a read; corrupt: a
   // bit flip (else a zeroed sector); submit: buy.
   bool flag = false;
+  LevelTarget level = LevelTarget::kL1;  // crash-in, corrupt-in, nospace-in
 
   bool operator==(const Op&) const = default;
 };

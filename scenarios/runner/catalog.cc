@@ -21,18 +21,25 @@ std::vector<Scenario> MakeCatalog() {
   add("crash-during-recovery", "crashes of both kinds that also land inside recovery itself",
       {.crash_kinds = {CrashKind::kPowerLoss, CrashKind::kProcessCrash},
        .crash_during_recovery = true});
-  add("disk-full", "the disk fills during trading (WAL appends, checkpoints) and frees later",
-      {.crash_kinds = {CrashKind::kPowerLoss}, .no_space_episodes = 3});
+  add("disk-full",
+      "the disk fills during trading and during a checkpoint, a snapshot, a WAL append; frees later",
+      {.crash_kinds = {CrashKind::kPowerLoss}, .no_space_episodes = 2, .no_space_in_levels = 3});
   // No checkpoint can be written while the disk is full: strategy state ages
   // by the episode (up to 0.4 s of trading plus the disk's time) on top of
   // the L2 period.
   catalog.back().targets.rpo_strategy_ms = 5'000;
+  add("torn-write",
+      "power cut in the middle of a write to each level in turn (L1 msync, L2, snapshot, WAL)",
+      {.crash_kinds = {CrashKind::kPowerLoss}, .crash_in_levels = true});
   add("fsync-failure", "fsync fails with Linux semantics (dirty pages dropped, error once)",
       {.crash_kinds = {CrashKind::kPowerLoss}, .sync_failures = 3});
   add("io-error", "transient EIO on reads and writes of the levels' files",
       {.crash_kinds = {CrashKind::kProcessCrash}, .io_errors = 4});
-  add("bit-rot", "bit flips and zeroed sectors in the levels' files while the engine is down",
-      {.crash_kinds = {CrashKind::kProcessCrash}, .bit_flips = 4, .zero_sectors = 2});
+  add("bit-rot", "bit flips and zeroed sectors in each level's files while the engine is down",
+      {.crash_kinds = {CrashKind::kProcessCrash}, .bit_flips = 4, .zero_sectors = 4});
+  add("schema-upgrade",
+      "half the lives on a build writing schema v1, then restarts as the current build (v2)",
+      {.crash_kinds = {CrashKind::kPowerLoss, CrashKind::kProcessCrash}, .schema_upgrade = true});
   add("clock-skew", "the wall clock steps forward and backward by hours and drifts",
       {.crash_kinds = {CrashKind::kPowerLoss}, .clock_steps = true, .clock_drift = true});
   add("network-partition", "engine and venue cut off from each other, also during recovery",
@@ -49,7 +56,8 @@ std::vector<Scenario> MakeCatalog() {
        .zero_sectors = 1,
        .clock_steps = true,
        .clock_drift = true,
-       .partitions = 1});
+       .partitions = 1,
+       .no_space_in_levels = 1});
   catalog.back().targets.rpo_strategy_ms = 5'000;  // it fills the disk too
   return catalog;
 }

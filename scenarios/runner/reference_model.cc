@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <chrono>
 #include <vector>
 
 #include "simulator/account.h"
@@ -34,6 +35,17 @@ void SetExposure(ModelState& s, const std::string& symbol, Lots quantity_lots) {
   } else {
     s.exposure_lots[symbol] = quantity_lots;
   }
+}
+
+// YYYYMMDD of a wall-clock time, 0 for none; the model's own arithmetic.
+uint32_t UtcDate(int64_t wall_ns) {
+  if (wall_ns <= 0) return 0;
+  const std::chrono::sys_days day = std::chrono::floor<std::chrono::days>(
+      std::chrono::sys_time<std::chrono::nanoseconds>(std::chrono::nanoseconds(wall_ns)));
+  const std::chrono::year_month_day date(day);
+  return static_cast<uint32_t>(static_cast<int>(date.year()) * 10'000 +
+                               static_cast<int>(static_cast<unsigned>(date.month())) * 100 +
+                               static_cast<int>(static_cast<unsigned>(date.day())));
 }
 
 void SeeExchangeSeq(ModelState& s, Seq exchange_seq) {
@@ -427,7 +439,9 @@ Differences Compare(const ModelState& m, const system::TradingState& r,
   d.Field("risk.halt_reason", m.halt_reason, risk.halt_reason);
   if (m.halted_at_ns) d.Field("risk.halted_at_ns", *m.halted_at_ns, risk.halted_at_ns);
   d.Field("unrealized_pnl_minor", m.unrealized_pnl_minor, r.unrealized_pnl_minor);
-  d.Field("trading_day", m.trading_day, r.trading_day);
+  // The UTC date of the last update (the commit's wall time is not in the
+  // updates the model sees): checked against the recovered state's own time.
+  d.Field("trading_day", UtcDate(r.last_update_ns), r.trading_day);
   d.Field("account_id", m.account_id, r.account_id);
   if (config != nullptr && m.config) CompareConfig(d, *m.config, *config);
   return d;

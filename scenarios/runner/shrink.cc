@@ -12,14 +12,14 @@ namespace {
 // keep them in front so cutting by that count keeps the right ops.
 CaseScript SetupFirst(CaseScript script) {
   std::stable_partition(script.ops.begin(), script.ops.end(), [](const Op& op) {
-    return op.kind == OpKind::kDisk || op.kind == OpKind::kDrift;
+    return op.kind == OpKind::kDisk || op.kind == OpKind::kDrift || op.kind == OpKind::kSchema;
   });
   return script;
 }
 
 size_t SetupCount(const CaseScript& script) {
   return static_cast<size_t>(std::count_if(script.ops.begin(), script.ops.end(), [](const Op& op) {
-    return op.kind == OpKind::kDisk || op.kind == OpKind::kDrift;
+    return op.kind == OpKind::kDisk || op.kind == OpKind::kDrift || op.kind == OpKind::kSchema;
   }));
 }
 

@@ -108,6 +108,8 @@ class SimWorld::Impl {
         options_(CaseOptions(system::Mix64(seed_ + 3))) {
     result_.scenario = scenario_.name;
     result_.seed = seed_;
+    options_.checkpointer.schema_version = SetupSchema(setup);
+    schema_running_ = options_.checkpointer.schema_version;
     // The repro of a script that is not a planned case starts with its setup.
     script_.ops.clear();
     for (const Op& op : setup.ops) {
@@ -165,6 +167,7 @@ class SimWorld::Impl {
         if (saved_capacity_ == 0) {  // one full disk at a time
           saved_capacity_ = disk_.capacity_bytes();
           disk_.SetCapacity(disk_.used_bytes());
+          full_since_ns_ = clock_.Wall();
           Fired("no_space");
         }
         break;
@@ -185,6 +188,34 @@ class SimWorld::Impl {
         break;
       case OpKind::kCheckpoint:
         if (EnsureUp()) (void)live_->engine->checkpointer().Checkpoint(system::CheckpointType::kManual);
+        break;
+      case OpKind::kCrashIn:
+        // L1 is written through a shared mapping: its msync is where a crash
+        // catches a slot half written.
+        disk_.AddFault({faults::Trigger{.on = op.level == LevelTarget::kL1
+                                                  ? faults::TriggerOn::kSync
+                                                  : faults::TriggerOn::kWrite,
+                                        .nth = Count(op.n),
+                                        .path_glob = LevelGlob(op.level)},
+                        faults::Fault{.kind = faults::FaultKind::kCrash,
+                                      .crash_kind = KindOf(op.flag)}});
+        break;
+      case OpKind::kCorruptIn:
+        if (!up()) {
+          Corrupt(op.flag ? faults::FaultKind::kBitFlip : faults::FaultKind::kZeroSector,
+                  static_cast<uint64_t>(op.n), op.level);
+        }
+        break;
+      case OpKind::kNoSpaceIn:
+        disk_.AddFault({faults::Trigger{.on = faults::TriggerOn::kWrite,
+                                        .nth = Count(op.n),
+                                        .repeat = 4,
+                                        .path_glob = LevelGlob(op.level)},
+                        faults::Fault{.kind = faults::FaultKind::kNoSpace}});
+        break;
+      case OpKind::kSchema: break;  // case setup
+      case OpKind::kUpgrade:
+        options_.checkpointer.schema_version = system::kSchemaVersionCurrent;
         break;
     }
     // A crash point fired inside the operation: the engine dies there.
@@ -207,6 +238,9 @@ class SimWorld::Impl {
     if (!Violated() && up()) CheckLiveness();
     phases_.Switch("");
     if (skewed_.skew().drift_ppm != 0) Fired("clock_drift");
+    for (const faults::FaultEvent& e : disk_.trace().events()) {
+      if (e.probe == faults::Probe::kNoSpace) Fired("no_space_in_" + LevelOfPath(e.path));
+    }
     const faults::ProbeCounts& counts = disk_.trace().counts();
     for (int probe = 0; probe < faults::kProbeCount; ++probe) {
       if (counts[static_cast<size_t>(probe)] == 0) continue;
@@ -226,7 +260,18 @@ class SimWorld::Impl {
     return *scenario;
   }
 
-  static bool IsSetup(const Op& op) { return op.kind == OpKind::kDisk || op.kind == OpKind::kDrift; }
+  static bool IsSetup(const Op& op) {
+    return op.kind == OpKind::kDisk || op.kind == OpKind::kDrift || op.kind == OpKind::kSchema;
+  }
+
+  static uint16_t SetupSchema(const CaseScript& setup) {
+    int64_t version = system::kSchemaVersionCurrent;
+    for (const Op& op : setup.ops) {
+      if (op.kind == OpKind::kSchema) version = op.n;
+    }
+    return static_cast<uint16_t>(
+        std::clamp<int64_t>(version, system::kSchemaVersionOldest, system::kSchemaVersionCurrent));
+  }
 
   static int64_t SetupDrift(const CaseScript& setup) {
     int64_t drift = 0;
@@ -238,6 +283,26 @@ class SimWorld::Impl {
 
   static CrashKind KindOf(bool power) {
     return power ? CrashKind::kPowerLoss : CrashKind::kProcessCrash;
+  }
+
+  static std::string LevelGlob(LevelTarget level) {
+    switch (level) {
+      case LevelTarget::kL1: return "/state/l1";
+      case LevelTarget::kL2: return "/state/l2/*";
+      case LevelTarget::kSnapshot: return "/state/snapshots/*";
+      case LevelTarget::kWal: return "/state/wal/*";
+    }
+    return "";
+  }
+
+  static std::string LevelOfPath(const std::string& path) {
+    for (int i = 0; i < kLevelTargetCount; ++i) {
+      const auto level = static_cast<LevelTarget>(i);
+      const std::string glob = LevelGlob(level);
+      const std::string prefix = glob.substr(0, glob.find('*'));
+      if (path.starts_with(prefix)) return LevelTargetName(level);
+    }
+    return "other";
   }
 
   static uint64_t Count(int64_t n) { return static_cast<uint64_t>(std::max<int64_t>(n, 1)); }
@@ -312,6 +377,7 @@ class SimWorld::Impl {
     if (saved_capacity_ == 0) return;
     disk_.SetCapacity(saved_capacity_);
     saved_capacity_ = 0;
+    full_ns_ += clock_.Wall() - full_since_ns_;
   }
 
   void Partition(int64_t duration_ns) {
@@ -364,7 +430,16 @@ class SimWorld::Impl {
   // the crash before it, which is where RPO is measured from.
   void Crash(CrashKind kind, bool in_recovery = false) {
     PhaseScope phase(phases_, "crash");
-    if (disk_.halted()) kind = disk_.halted_crash_kind();
+    if (disk_.halted()) {
+      kind = disk_.halted_crash_kind();
+      // Where the crash point caught the engine: in which level's files.
+      const auto& events = disk_.trace().events();
+      for (auto it = events.rbegin(); it != events.rend(); ++it) {
+        if (it->probe != faults::Probe::kCrashTriggered) continue;
+        Fired("crash_in_" + LevelOfPath(it->path));
+        break;
+      }
+    }
     if (!in_recovery) {
       crash_wall_ns_ = clock_.Wall();
       corrupted_.clear();
@@ -383,14 +458,19 @@ class SimWorld::Impl {
   }
 
   // Latent corruption of one of the levels' files while the engine is down.
-  void Corrupt(faults::FaultKind kind, uint64_t pick) {
+  void Corrupt(faults::FaultKind kind, uint64_t pick,
+               std::optional<LevelTarget> level = std::nullopt) {
     PhaseScope phase(phases_, "crash");
-    const std::vector<std::string> files = LevelFiles();
+    std::vector<std::string> files = LevelFiles();
+    if (level) {
+      std::erase_if(files, [&](const std::string& f) { return LevelOfPath(f) != LevelTargetName(*level); });
+    }
     if (files.empty()) return;
     const std::string& file = files[pick % files.size()];
     if (disk_.CorruptAtRest(file, kind).ok()) {
       corrupted_.insert(file);
       Fired(faults::FaultKindName(kind));
+      Fired(fmt::format("{}_in_{}", faults::FaultKindName(kind), LevelOfPath(file)));
       Trace(fmt::format("life {}: {} in {}", life_, faults::FaultKindName(kind), file));
     }
   }
@@ -515,6 +595,10 @@ class SimWorld::Impl {
                                     d.local, d.venue));
         }
       }
+      if (options_.checkpointer.schema_version > schema_running_ && result_.crashes > 0) {
+        Fired("schema_upgrade");
+      }
+      schema_running_ = options_.checkpointer.schema_version;
       model_.Rebase(live_->engine->state().trading);
       Sample();  // the restored strategy state is current from here on
       steps_in_life_ = 0;
@@ -679,10 +763,17 @@ class SimWorld::Impl {
       rpo_ms = static_cast<double>(std::max<int64_t>(crash_wall_ns_ - last_current, 0)) / 1e6;
     }
     result_.rpo_strategy_ms.push_back(rpo_ms);
-    if (rpo_ms > static_cast<double>(scenario_.targets.rpo_strategy_ms) && corrupted_.empty() &&
+    // No checkpoint can be written while the disk is full (P9: it halts
+    // safely): the target holds for the time it had space.
+    const double allowed_ms = static_cast<double>(scenario_.targets.rpo_strategy_ms) +
+                              static_cast<double>(full_ns_) / 1e6;
+    full_ns_ = 0;
+    if (rpo_ms > allowed_ms && corrupted_.empty() &&
         !wiped_ && live_->report.source != "venue") {
-      Violate("P7", fmt::format("{}: strategy state {:.0f} ms old, target {} ms", what, rpo_ms,
-                                scenario_.targets.rpo_strategy_ms));
+      Violate("P7", fmt::format("{}: strategy state {:.0f} ms old, target {} ms (plus {:.0f} ms "
+                                "the disk was full)",
+                                what, rpo_ms, scenario_.targets.rpo_strategy_ms,
+                                allowed_ms - static_cast<double>(scenario_.targets.rpo_strategy_ms)));
     }
     // The next life goes on from the recovered decisions: forget the lost ones.
     strategy_seen_.erase(strategy_seen_.upper_bound(decisions), strategy_seen_.end());
@@ -776,6 +867,7 @@ class SimWorld::Impl {
   CaseResult result_;
   PhaseClock phases_{&result_.cpu_ms};
 
+  uint16_t schema_running_ = system::kSchemaVersionCurrent;  // of the running engine's writes
   int life_ = 0;  // crashes so far, not counting those inside recovery
   int64_t steps_in_life_ = 0;
   std::set<std::string> corrupted_;  // files corrupted since the last crash
@@ -783,6 +875,8 @@ class SimWorld::Impl {
   bool lost_on_purpose_ = false;     // this recovery follows data the runner destroyed
   std::set<std::string> intents_;
   uint64_t saved_capacity_ = 0;
+  int64_t full_since_ns_ = 0;  // true wall time the disk filled
+  int64_t full_ns_ = 0;        // time it was full since the last check of P7
   int64_t partition_until_ns_ = 0;
   uint64_t intents_at_recovery_ = 0;  // or at the last heal of a partition
   int64_t connected_from_step_ = 0;

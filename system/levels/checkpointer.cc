@@ -55,11 +55,14 @@ Status MultiLevelCheckpointer::Open(EngineState initial) {
     l2_[i] = std::make_unique<DurableFile>(
         fs_, DurableFileOptions{.dir = L2Dir(static_cast<CheckpointType>(i)),
                                 .versions_kept = options_.versions_kept[i],
-                                .dir_durable = true});
+                                .dir_durable = true,
+                                .schema_version = options_.schema_version});
     CD_RETURN_IF_ERROR(l2_[i]->Open());
   }
   snapshots_ = std::make_unique<SnapshotStore>(
-      fs_, SnapshotStoreOptions{JoinPath(dir, "snapshots"), options_.snapshots_kept});
+      fs_, SnapshotStoreOptions{.dir = JoinPath(dir, "snapshots"),
+                                .snapshots_kept = options_.snapshots_kept,
+                                .schema_version = options_.schema_version});
   CD_RETURN_IF_ERROR(snapshots_->Open());
   wal_ = std::make_unique<Wal>(fs_, WalOptions{JoinPath(dir, "wal"), options_.wal_segment_bytes});
   CD_RETURN_IF_ERROR(wal_->Open());

@@ -66,6 +66,9 @@ struct CheckpointerOptions {
   // L2 versions kept per checkpoint type, indexed by CheckpointType.
   std::array<size_t, kCheckpointTypeCount> versions_kept = {3, 10, 5, 3, 7};
   ValidationOptions validation;
+  // The schema version of the whole-state documents (L2, snapshots). L1's
+  // slot image has a format version of its own.
+  uint16_t schema_version = kSchemaVersionCurrent;
 };
 
 struct LevelStats {

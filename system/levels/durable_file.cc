@@ -42,7 +42,7 @@ Status DurableFile::Open() {
 Result<uint64_t> DurableFile::Write(const EngineState& state) {
   CD_CHECK(next_version_ != 0, "DurableFile::Write before Open");
   const uint64_t version = next_version_++;  // never reused, even after a failure
-  CD_RETURN_IF_ERROR(WriteVersion(version, EncodeEngineState(state)));
+  CD_RETURN_IF_ERROR(WriteVersion(version, EncodeEngineState(state, options_.schema_version)));
   // Retention runs only after `version` is durable, so it is the newest kept.
   CD_ASSIGN_OR_RETURN(std::vector<L2Version> versions, ListVersions());
   std::vector<std::string> paths;

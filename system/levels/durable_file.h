@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "system/state/codec.h"
 #include "system/io/fs.h"
 #include "system/state/engine_state.h"
 
@@ -23,6 +24,9 @@ struct DurableFileOptions {
   // The caller made `dir` and synced its parent already (the checkpointer
   // makes all its L2 directories with one sync of their parent).
   bool dir_durable = false;
+  // The schema version documents are written in (an older one to rehearse
+  // an upgrade: a restart of the current build migrates them).
+  uint16_t schema_version = kSchemaVersionCurrent;
 };
 
 struct L2Version {

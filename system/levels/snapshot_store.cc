@@ -22,8 +22,9 @@ constexpr size_t kHashedHeaderBytes = 32;
 
 }  // namespace
 
-std::vector<std::byte> EncodeSnapshot(const EngineState& state, int zstd_level) {
-  const std::vector<std::byte> raw = EncodeEngineState(state);
+std::vector<std::byte> EncodeSnapshot(const EngineState& state, int zstd_level,
+                                      uint16_t schema_version) {
+  const std::vector<std::byte> raw = EncodeEngineState(state, schema_version);
   std::vector<std::byte> out(SnapshotStore::kHeaderBytes + ZSTD_compressBound(raw.size()));
   const size_t compressed = ZSTD_compress(out.data() + SnapshotStore::kHeaderBytes,
                                           out.size() - SnapshotStore::kHeaderBytes, raw.data(),
@@ -103,7 +104,7 @@ Status SnapshotStore::Open() {
 }
 
 Status SnapshotStore::Write(const EngineState& state) {
-  const std::vector<std::byte> bytes = EncodeSnapshot(state, options_.zstd_level);
+  const std::vector<std::byte> bytes = EncodeSnapshot(state, options_.zstd_level, options_.schema_version);
   CD_RETURN_IF_ERROR(
       WriteFileAtomically(fs_, options_.dir, FileName(state.state_seq()), bytes, "snapshot"));
   CD_ASSIGN_OR_RETURN(std::vector<SnapshotFile> files, List());

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "system/state/codec.h"
 #include "system/io/fs.h"
 #include "system/state/engine_state.h"
 
@@ -26,6 +27,7 @@ struct SnapshotStoreOptions {
   std::string dir;
   size_t snapshots_kept = 2;  // K >= 1
   int zstd_level = 3;
+  uint16_t schema_version = kSchemaVersionCurrent;  // as DurableFileOptions
 };
 
 struct SnapshotFile {
@@ -57,7 +59,8 @@ class SnapshotStore {
 };
 
 // The bytes of a snapshot file, and back. `source` names it in errors.
-std::vector<std::byte> EncodeSnapshot(const EngineState& state, int zstd_level);
+std::vector<std::byte> EncodeSnapshot(const EngineState& state, int zstd_level,
+                                      uint16_t schema_version = kSchemaVersionCurrent);
 Result<EngineState> DecodeSnapshot(ByteSpan bytes, std::string_view source);
 
 }  // namespace crashdrill::system

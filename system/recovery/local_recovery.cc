@@ -403,13 +403,14 @@ class Discovery {
         },
         report_.wal_end);
     report_.phases.replay_ns += clock_.Mono() - start;
-    if (!read.ok()) {
-      if (!read.IsCorruption()) {
-        // An I/O error: the log could not be read at all past this point.
-        report_.unreadable.push_back(Status(read).Annotate("L3 WAL replay stopped"));
-      }
-      report_.wal_stop = read;
+    if (!read.ok() && !read.IsCorruption()) {
+      // An I/O error is not the end of the log: what follows may hold
+      // acknowledged records. Recovery fails (the caller retries; a disk that
+      // keeps failing needs an operator) rather than start the engine
+      // without them and set the rest of the log aside.
+      return Status(read).Annotate("L3 WAL replay could not read the log");
     }
+    if (!read.ok()) report_.wal_stop = read;
     if (report_.base && report_.candidates[*report_.base].trading_only &&
         config_seen < trading_from) {
       report_.notes.push_back(fmt::format(

@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <limits>
 
+#include "system/state/migration.h"
 #include "system/state/state_update.h"
 
 namespace crashdrill::system {
@@ -336,6 +337,10 @@ Status ApplyStateUpdate(EngineState& state, const StateUpdate& update, Seq state
   if (std::holds_alternative<RiskHalted>(update)) state.trading.risk.halted_at_ns = time_ns;
   state.trading.state_seq = state_seq;
   state.trading.last_update_ns = time_ns;
+  // Schema v2's trading_day: the UTC date of the last update, as the v1 -> v2
+  // migration derives it; kept here too, or a state written by a v1 build and
+  // migrated would differ from the same state written by this one.
+  state.trading.trading_day = time_ns > 0 ? UtcTradingDay(time_ns) : 0;
   return Status::Ok();
 }
 

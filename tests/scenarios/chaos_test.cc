@@ -26,6 +26,25 @@ std::vector<std::string> ExpectedFaults(const Scenario& s) {
   if (s.mix.clock_steps) kinds.push_back("clock_step");
   if (s.mix.clock_drift) kinds.push_back("clock_drift");
   if (s.mix.wipes > 0) kinds.push_back("wipe");
+  const std::vector<std::string> levels = {"l1", "l2", "snapshot", "wal"};
+  // Every level is hit: crash points in its writes, latent corruption of its
+  // files, a full disk in the middle of writing it (L1 never grows).
+  if (s.mix.crash_in_levels) {
+    for (const std::string& level : levels) kinds.push_back("crash_in_" + level);
+    kinds.push_back("disk.torn_prefix|disk.torn_arbitrary");
+  }
+  if (s.mix.bit_flips >= 4) {
+    for (const std::string& level : levels) kinds.push_back("bit_flip_in_" + level);
+  }
+  if (s.mix.zero_sectors >= 4) {
+    for (const std::string& level : levels) kinds.push_back("zero_sector_in_" + level);
+  }
+  if (s.mix.no_space_in_levels >= 3) {
+    for (const char* level : {"l2", "snapshot", "wal"}) {
+      kinds.push_back("no_space_in_" + std::string(level));
+    }
+  }
+  if (s.mix.schema_upgrade) kinds.push_back("schema_upgrade");
   return kinds;
 }
 
@@ -146,8 +165,17 @@ TEST(ChaosTest, CasesThatOnceFailedHold) {
       // then a failed fsync stopped reconciliation before it chose a new id
       // space; the retry saw a history that looked complete and sent an id
       // the venue already had (P4).
-      "mixed@0/disk:journaled,run:3,crash-at:process:306,crash:process,wipe,fsyncfail-at:6,"
-      "restart,run:1",
+      "mixed@0/disk:journaled,run:3,crash:process,wipe,fsyncfail-at:6,restart,run:1,"
+      "crash:process",
+      // RapidCheck: a transient EIO while replaying the log was taken for its
+      // end; the engine started without acknowledged records (P2).
+      "mixed@0/disk:journaled,run:11,eio-at:read:8,crash:process",
+      // RapidCheck: P7 counted the time the disk was full against the target.
+      "mixed@0/disk:journaled,partition:199,run:197,crash:process,restart,full,wait:2365,"
+      "crash-at:process:1768,wait:1671,run:98",
+      // schema-upgrade: a schema v1 state migrated on upgrade got a trading_day
+      // the current build never kept (P3): it now keeps it on every update.
+      "schema-upgrade@6622326321402054910",
   };
   for (const std::string& text : scripts) {
     auto script = ParseScript(text);
@@ -156,7 +184,7 @@ TEST(ChaosTest, CasesThatOnceFailedHold) {
     for (const Violation& v : c.violations) {
       ADD_FAILURE() << v.property << ": " << v.detail << "\n  crashdrill replay " << v.repro;
     }
-    EXPECT_EQ(c.crashes, 2u) << text;
+    EXPECT_GE(c.crashes, 1u) << text;
   }
   const std::vector<std::pair<std::string, uint64_t>> cases = {
       // A failed fsync poisoned the WAL; the engine's next commit at the same
