@@ -20,24 +20,23 @@ TEST(ChaosMergeTest, ShardResultsMergeIntoTheUnshardedResult) {
   whole.cases = 5;
   whole.seed = 11;
   const json unsharded = reports::WithoutWallTime(AsWritten(RunChaos(whole, nullptr)));
-  // 7 shards of 5 cases: two shards run none, and still count.
-  for (const uint64_t count : {3, 7}) {
-    std::vector<reports::ShardResult> shards;
-    for (uint64_t i = 0; i < count; ++i) {
-      ChaosOptions part = whole;
-      part.shard = {i, count};
-      reports::Checked<reports::ResultRecord> read =
-          reports::ResultFromJson(AsWritten(RunChaos(part, nullptr)));
-      ASSERT_TRUE(read.ok()) << read.error();
-      shards.push_back({"shard " + std::to_string(i), std::move(read).value()});
-    }
-    reports::Checked<reports::ResultRecord> merged = reports::MergeShards(std::move(shards));
-    ASSERT_TRUE(merged.ok()) << merged.error();
-    const json merged_json = reports::WithoutWallTime(reports::ToJson(*merged));
-    EXPECT_EQ(merged_json, unsharded) << count << " shards, seed " << whole.seed << ":\n"
-                                      << json::diff(unsharded, merged_json).dump(2);
-    EXPECT_EQ(merged_json.dump(2), unsharded.dump(2));
+  // 6 shards of 5 cases: shard 5 runs none, and still counts.
+  const uint64_t count = 6;
+  std::vector<reports::ShardResult> shards;
+  for (uint64_t i = 0; i < count; ++i) {
+    ChaosOptions part = whole;
+    part.shard = {i, count};
+    reports::Checked<reports::ResultRecord> read =
+        reports::ResultFromJson(AsWritten(RunChaos(part, nullptr)));
+    ASSERT_TRUE(read.ok()) << read.error();
+    shards.push_back({"shard " + std::to_string(i), std::move(read).value()});
   }
+  reports::Checked<reports::ResultRecord> merged = reports::MergeShards(std::move(shards));
+  ASSERT_TRUE(merged.ok()) << merged.error();
+  const json merged_json = reports::WithoutWallTime(reports::ToJson(*merged));
+  EXPECT_EQ(merged_json, unsharded) << count << " shards, seed " << whole.seed << ":\n"
+                                    << json::diff(unsharded, merged_json).dump(2);
+  EXPECT_EQ(merged_json.dump(2), unsharded.dump(2));
 }
 
 TEST(ChaosMergeTest, AResultCarriesItsSortedSamplesAndEachViolationsCase) {
