@@ -1,7 +1,8 @@
 // `crashdrill scenarios`, `crashdrill chaos` and `crashdrill replay` (DESIGN §9).
 //   chaos [--scenario NAME]... [--cases N | --minutes M] [--seed S] [--shard I/N] [--out DIR]
-// prints its seed first, a status line on stderr every 10 s, every violation
-// with its replay line, and writes DIR/result.json (crashdrill.result/1).
+// prints its seed first, then its progress (chaos_progress.h) and every
+// violation with its replay line, all on stderr, and writes DIR/result.json
+// (crashdrill.result/1), DIR/junit.xml and DIR/summary.md.
 // Exit: 0 all held, 1 a property or target failed, 2 usage, 3 the harness failed.
 #include <fmt/format.h>
 #include <unistd.h>
@@ -10,9 +11,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 
+#include "reports/result_files.h"
 #include "reports/result_writers.h"
+#include "scenarios/cli/chaos_progress.h"
 #include "scenarios/cli/commands.h"
 #include "scenarios/runner/case_script.h"
 #include "scenarios/runner/chaos_run.h"
@@ -20,21 +22,6 @@
 
 namespace crashdrill::scenarios {
 namespace {
-
-// Writes `text` to `path` through a temporary name and a rename: a reader
-// never sees half a result.
-bool WriteAtomically(const std::string& path, const std::string& text) {
-  const std::string temp = path + ".tmp";
-  {
-    std::ofstream out(temp, std::ios::trunc);
-    out << text;
-    out.flush();
-    if (!out) return false;
-  }
-  std::error_code error;
-  std::filesystem::rename(temp, path, error);
-  return !error;
-}
 
 // --shard I/N, or the shard of the environment this runs in: GoogleTest's,
 // a Kubernetes Indexed Job's (JOB_COMPLETION_INDEX with CRASHDRILL_TOTAL_SHARDS).
@@ -67,68 +54,89 @@ int RunScenarios() {
   return kExitOk;
 }
 
-int RunChaosCommand(ChaosOptions options, const std::string& shard, const std::string& out_dir) {
-  for (const std::string& name : options.scenarios) {
+// Refuses what cannot run, before the seed line: 0 or kExitUsage.
+int CheckChaosOptions(const std::string& shard, const std::string& out_dir, ChaosOptions* options) {
+  for (const std::string& name : options->scenarios) {
     if (FindScenario(name) == nullptr) {
       std::fprintf(stderr, "crashdrill chaos: no scenario '%s' (see `crashdrill scenarios`)\n",
                    name.c_str());
       return kExitUsage;
     }
   }
-  if (!ParseShard(shard, &options.shard)) {
+  if (!ParseShard(shard, &options->shard)) {
     std::fprintf(stderr, "crashdrill chaos: --shard '%s' is not I/N with 0 <= I < N\n",
                  shard.c_str());
     return kExitUsage;
   }
-  if (options.cases != 0 && options.minutes > 0) {
+  if (options->cases != 0 && options->minutes > 0) {
     std::fprintf(stderr, "crashdrill chaos: --cases and --minutes exclude each other\n");
     return kExitUsage;
   }
+  // Before the run, not after an hour of it.
+  std::error_code error;
+  if (!out_dir.empty() && !std::filesystem::create_directories(out_dir, error) && error) {
+    std::fprintf(stderr, "crashdrill chaos: --out %s cannot be made: %s\n", out_dir.c_str(),
+                 error.message().c_str());
+    return kExitUsage;
+  }
+  return kExitOk;
+}
+
+// result.json, junit.xml and summary.md in `out_dir`, each written atomically.
+int WriteChaosResults(const std::string& out_dir, const ChaosResult& result) {
+  const nlohmann::json json = ResultJson(result);
+  const std::vector<std::pair<std::string, std::string>> files = {
+      {out_dir + "/result.json", reports::ResultFileText(json)},
+      {out_dir + "/junit.xml", reports::JunitXml(json)},
+      {out_dir + "/summary.md", reports::MarkdownSummary(json)}};
+  for (const auto& [path, text] : files) {
+    if (auto why = reports::WriteFileAtomically(path, text)) {
+      std::fprintf(stderr, "crashdrill chaos: cannot write %s\n", why->c_str());
+      return kExitHarnessFailed;
+    }
+  }
+  std::fprintf(stderr, "chaos: result.json, junit.xml and summary.md in %s\n", out_dir.c_str());
+  return kExitOk;
+}
+
+int RunChaosCommand(ChaosOptions options, const std::string& shard, const std::string& out_dir) {
+  if (const int usage = CheckChaosOptions(shard, out_dir, &options); usage != kExitOk) return usage;
   std::fprintf(stderr, "crashdrill chaos: seed %llu, shard %llu/%llu, scenarios",
                static_cast<unsigned long long>(options.seed),
                static_cast<unsigned long long>(options.shard.index),
                static_cast<unsigned long long>(options.shard.count));
   for (const std::string& name : options.scenarios) std::fprintf(stderr, " %s", name.c_str());
   std::fprintf(stderr, "\n");
+  ChaosProgress progress(stderr, StyleFor(isatty(STDERR_FILENO) == 1, std::getenv("NO_COLOR")),
+                         {.total_cases = CasesOfShard(options) * options.scenarios.size(),
+                          .budget_s = options.minutes * 60});
   const auto start = std::chrono::steady_clock::now();
-  auto last_status = start;
-  uint64_t cases = 0, crashes = 0;
-  const ChaosResult result = RunChaos(options, [&](const ChaosResult& so_far, const CaseResult& c) {
-    ++cases;
-    crashes += c.crashes;
-    for (const Violation& v : c.violations) {
-      std::fprintf(stderr, "VIOLATION %s in %s: %s\n  crashdrill replay %s\n", v.property.c_str(),
-                   c.scenario.c_str(), v.detail.c_str(), v.repro.c_str());
-    }
-    const auto now = std::chrono::steady_clock::now();
-    if (now - last_status >= std::chrono::seconds(10)) {
-      last_status = now;
-      const double seconds = std::chrono::duration<double>(now - start).count();
-      std::fprintf(stderr,
-                   "chaos: %llu cases, %llu crashes, %llu violations, %.1f cases/s, %.0f s\n",
-                   static_cast<unsigned long long>(cases), static_cast<unsigned long long>(crashes),
-                   static_cast<unsigned long long>(so_far.violations()),
-                   static_cast<double>(cases) / seconds, seconds);
-    }
-  });
-  std::fprintf(stderr, "chaos: %llu cases, %llu crashes, %llu violations in %.1f s\n",
-               static_cast<unsigned long long>(cases), static_cast<unsigned long long>(crashes),
-               static_cast<unsigned long long>(result.violations()), result.wall_seconds);
-  if (!out_dir.empty()) {
-    std::error_code error;
-    std::filesystem::create_directories(out_dir, error);
-    const nlohmann::json json = ResultJson(result);
-    const std::vector<std::pair<std::string, std::string>> files = {
-        {out_dir + "/result.json", json.dump(2) + "\n"},
-        {out_dir + "/junit.xml", reports::JunitXml(json)},
-        {out_dir + "/summary.md", reports::MarkdownSummary(json)}};
-    for (const auto& [path, text] : files) {
-      if (error || !WriteAtomically(path, text)) {
-        std::fprintf(stderr, "crashdrill chaos: cannot write %s\n", path.c_str());
-        return kExitHarnessFailed;
+  ProgressFigures figures;
+  ChaosResult result;
+  try {
+    result = RunChaos(options, [&](const ChaosResult& so_far, const CaseResult& c) {
+      for (const Violation& v : c.violations) {
+        progress.Violation(v.property, c.scenario, v.detail, v.repro);
       }
-    }
-    std::fprintf(stderr, "chaos: result.json, junit.xml and summary.md in %s\n", out_dir.c_str());
+      ++figures.cases;
+      figures.crashes += c.crashes;
+      figures.violations = so_far.violations();
+      figures.elapsed_s =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      progress.Update(figures);
+    });
+  } catch (const std::exception& error) {
+    // Not a verdict on the engine: the run could not go on (exit 3, not 1).
+    progress.EndLine();
+    std::fprintf(stderr, "crashdrill chaos: the harness failed after %llu cases (seed %llu): %s\n",
+                 static_cast<unsigned long long>(figures.cases),
+                 static_cast<unsigned long long>(options.seed), error.what());
+    return kExitHarnessFailed;
+  }
+  figures.elapsed_s = result.wall_seconds;
+  progress.Finish(figures);
+  if (!out_dir.empty()) {
+    if (const int failed = WriteChaosResults(out_dir, result); failed != kExitOk) return failed;
   }
   return result.violations() == 0 ? kExitOk : kExitPropertyFailed;
 }

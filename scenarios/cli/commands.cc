@@ -6,6 +6,7 @@ void RegisterCommands(CLI::App& app, CommandRegistry& registry) {
   RegisterExchangeCommand(app, registry);
   RegisterEngineCommands(app, registry);
   RegisterChaosCommands(app, registry);
+  RegisterReportCommand(app, registry);
 }
 
 }  // namespace crashdrill::scenarios

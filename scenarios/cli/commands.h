@@ -29,6 +29,8 @@ void RegisterExchangeCommand(CLI::App& app, CommandRegistry& registry);
 void RegisterEngineCommands(CLI::App& app, CommandRegistry& registry);
 // scenarios, chaos, replay: the sim-mode chaos runner.
 void RegisterChaosCommands(CLI::App& app, CommandRegistry& registry);
+// report: merges chaos results and writes reports from them.
+void RegisterReportCommand(CLI::App& app, CommandRegistry& registry);
 
 // Adds every subcommand that exists to `app`.
 void RegisterCommands(CLI::App& app, CommandRegistry& registry);

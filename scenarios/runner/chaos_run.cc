@@ -4,9 +4,9 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cmath>
 
 #include "faults/sim_disk.h"
+#include "reports/result_model.h"
 #include "system/io/rng.h"
 
 #ifndef CRASHDRILL_COMMIT
@@ -27,23 +27,6 @@ uint64_t NameHash(const std::string& name) {
   return h;
 }
 
-// Nearest rank, on a sorted copy.
-double Percentile(std::vector<double> values, double p) {
-  if (values.empty()) return 0;
-  std::sort(values.begin(), values.end());
-  const size_t rank = static_cast<size_t>(std::ceil(p * static_cast<double>(values.size())));
-  return values[std::min(values.size() - 1, rank == 0 ? 0 : rank - 1)];
-}
-
-json Distribution(const std::vector<double>& values, int64_t target) {
-  return {{"p50", Percentile(values, 0.50)},
-          {"p95", Percentile(values, 0.95)},
-          {"p99", Percentile(values, 0.99)},
-          {"max", values.empty() ? 0.0 : *std::max_element(values.begin(), values.end())},
-          {"samples", values.size()},
-          {"target", target}};
-}
-
 std::string Machine() {
   utsname name{};
   if (uname(&name) != 0) return "unknown";
@@ -60,6 +43,37 @@ std::string Compiler() {
 #endif
 }
 
+reports::Samples SamplesOf(std::vector<double> values_ms, int64_t target_ms) {
+  std::sort(values_ms.begin(), values_ms.end());
+  return {.values_ms = std::move(values_ms), .target_ms = target_ms};
+}
+
+reports::ScenarioRecord RecordOf(const ScenarioSummary& s) {
+  reports::ScenarioRecord record{
+      .name = s.name,
+      .mode = "sim",
+      .cases = s.cases,
+      .crashes = s.crashes,
+      .acknowledged = s.acknowledged,
+      .rto = SamplesOf(s.rto_ms, s.targets.rto_ms),
+      .rpo_strategy = SamplesOf(s.rpo_strategy_ms, s.targets.rpo_strategy_ms),
+      .rpo_critical = SamplesOf(s.rpo_critical_ms, 0),
+      .recovered_from = {{"l1", 0}, {"l2", 0}, {"l3", 0}, {"l4", 0}, {"backup", 0}, {"venue", 0}},
+      .faults_fired = s.faults_fired,
+      .recovery_cpu_ms = s.recovery_cpu_ms};
+  for (size_t i = 0; i < s.violations.size(); ++i) {
+    const Violation& v = s.violations[i];
+    record.violations.push_back({.property = v.property,
+                                 .repro = v.repro,
+                                 .detail = v.detail,
+                                 .case_index = s.violation_cases[i]});
+  }
+  for (const auto& [level, n] : s.recovered_from) {
+    if (level != "empty") record.recovered_from[level] = n;
+  }
+  return record;
+}
+
 }  // namespace
 
 uint64_t ChaosResult::violations() const {
@@ -73,6 +87,16 @@ uint64_t CaseSeed(uint64_t run_seed, const std::string& scenario, uint64_t case_
                        system::Mix64(case_index + 0x51ed));
 }
 
+uint64_t CasesPerScenario(const ChaosOptions& options) {
+  return options.cases != 0 || options.minutes > 0 ? options.cases : kNightlyCasesPerScenario;
+}
+
+uint64_t CasesOfShard(const ChaosOptions& options) {
+  const uint64_t cases = CasesPerScenario(options);
+  const Shard& shard = options.shard;
+  return cases > shard.index ? (cases - shard.index + shard.count - 1) / shard.count : 0;
+}
+
 ChaosResult RunChaos(const ChaosOptions& options,
                      const std::function<void(const ChaosResult&, const CaseResult&)>& progress) {
   ChaosResult result;
@@ -82,8 +106,7 @@ ChaosResult RunChaos(const ChaosOptions& options,
     scenarios.push_back(FindScenario(name));
     result.scenarios.push_back({.name = name, .targets = scenarios.back()->targets});
   }
-  const uint64_t cases =
-      options.cases != 0 || options.minutes > 0 ? options.cases : kNightlyCasesPerScenario;
+  const uint64_t cases = CasesPerScenario(options);
   const auto start = std::chrono::steady_clock::now();
   const auto out_of_time = [&] {
     return options.minutes > 0 &&
@@ -101,6 +124,7 @@ ChaosResult RunChaos(const ChaosOptions& options,
       s.crashes += c.crashes;
       s.acknowledged += c.acknowledged;
       s.violations.insert(s.violations.end(), c.violations.begin(), c.violations.end());
+      s.violation_cases.resize(s.violations.size(), k);
       s.rto_ms.insert(s.rto_ms.end(), c.rto_ms.begin(), c.rto_ms.end());
       s.rpo_strategy_ms.insert(s.rpo_strategy_ms.end(), c.rpo_strategy_ms.begin(),
                                c.rpo_strategy_ms.end());
@@ -118,52 +142,23 @@ ChaosResult RunChaos(const ChaosOptions& options,
 }
 
 json ResultJson(const ChaosResult& result) {
-  json scenarios = json::array();
-  for (const ScenarioSummary& s : result.scenarios) {
-    json violations = json::array();
-    for (const Violation& v : s.violations) {
-      violations.push_back({{"property", v.property}, {"repro", v.repro}, {"detail", v.detail}});
-    }
-    json from = {{"l1", 0}, {"l2", 0}, {"l3", 0}, {"l4", 0}, {"backup", 0}, {"venue", 0}};
-    for (const auto& [level, n] : s.recovered_from) {
-      if (level != "empty") from[level] = n;
-    }
-    scenarios.push_back(
-        {{"name", s.name},
-         {"mode", "sim"},
-         {"cases", s.cases},
-         {"crashes", s.crashes},
-         {"acknowledged", s.acknowledged},
-         {"violations", violations},
-         {"rto_ms", Distribution(s.rto_ms, s.targets.rto_ms)},
-         {"rpo_ms", Distribution(s.rpo_strategy_ms, s.targets.rpo_strategy_ms)},
-         {"rpo_ms_by_class",
-          {{"critical", Distribution(s.rpo_critical_ms, 0)},
-           {"strategy", Distribution(s.rpo_strategy_ms, s.targets.rpo_strategy_ms)}}},
-         {"recovered_from", from},
-         {"faults_fired", s.faults_fired},
-         // Wall-time fields: everything else is the same on every run of the same command.
-         {"recovery_cpu_ms", s.recovery_cpu_ms}});
-  }
+  reports::ResultRecord record;
+  for (const ScenarioSummary& s : result.scenarios) record.scenarios.push_back(RecordOf(s));
   json disk_cost;
   to_json(disk_cost, faults::DiskCostModel{});
-  return {
-      {"schema", "crashdrill.result/1"},
-      {"provenance",
-       {{"commit", CRASHDRILL_COMMIT},
-        {"build_type", CRASHDRILL_BUILD_TYPE},
-        {"compiler", Compiler()},
-        {"machine", Machine()},
-        {"seed", result.options.seed},
-        {"shard", {{"index", result.options.shard.index}, {"count", result.options.shard.count}}},
-        {"configuration",
-         {{"scenarios", result.options.scenarios},
-          {"cases_per_scenario", result.options.cases},
-          {"minutes", result.options.minutes}}},
-        {"disk_cost_model", disk_cost},
-        {"wall_seconds", result.wall_seconds}}},
-      {"violations", result.violations()},
-      {"scenarios", scenarios}};
+  record.provenance = {
+      .commit = CRASHDRILL_COMMIT,
+      .build_type = CRASHDRILL_BUILD_TYPE,
+      .compiler = Compiler(),
+      .machine = Machine(),
+      .seed = result.options.seed,
+      .shard = {.index = result.options.shard.index, .count = result.options.shard.count},
+      .configuration = {{"scenarios", result.options.scenarios},
+                        {"cases_per_scenario", result.options.cases},
+                        {"minutes", result.options.minutes}},
+      .disk_cost_model = disk_cost,
+      .wall_seconds = result.wall_seconds};
+  return reports::ToJson(record);
 }
 
 }  // namespace crashdrill::scenarios

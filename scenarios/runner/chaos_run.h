@@ -36,6 +36,7 @@ struct ScenarioSummary {
   uint64_t crashes = 0;
   uint64_t acknowledged = 0;
   std::vector<Violation> violations;
+  std::vector<uint64_t> violation_cases;  // the case index of each of `violations`, in step
   std::vector<double> rto_ms;
   std::vector<double> rpo_strategy_ms;
   std::vector<double> rpo_critical_ms;
@@ -54,13 +55,20 @@ struct ChaosResult {
 
 uint64_t CaseSeed(uint64_t run_seed, const std::string& scenario, uint64_t case_index);
 
+// The cases per scenario `options` runs over all shards: --cases, the nightly
+// default when neither --cases nor --minutes is given, 0 when time decides.
+uint64_t CasesPerScenario(const ChaosOptions& options);
+// How many of those fall to options.shard (case k belongs to shard k mod N).
+uint64_t CasesOfShard(const ChaosOptions& options);
+
 // Runs the cases of `options` that belong to its shard; `progress` is called
 // after every case. Unknown scenario names are the caller's to refuse.
 ChaosResult RunChaos(const ChaosOptions& options,
                      const std::function<void(const ChaosResult&, const CaseResult&)>& progress);
 
 // crashdrill.result/1, with provenance (commit, build, compiler, machine,
-// seed, shard, configuration, the disk cost model).
+// seed, shard, configuration, the disk cost model) and what a merge of shard
+// results needs (reports/result_model.h): the samples, each violation's case.
 nlohmann::json ResultJson(const ChaosResult& result);
 
 }  // namespace crashdrill::scenarios

@@ -1,0 +1,347 @@
+#include "reports/result_model.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <optional>
+
+namespace crashdrill::reports {
+namespace {
+
+using nlohmann::json;
+
+std::string Member(const std::string& path, const std::string& key) {
+  return path.empty() ? key : path + "." + key;
+}
+
+std::string Element(const std::string& path, size_t index) {
+  return fmt::format("{}[{}]", path, index);
+}
+
+// Reads typed fields out of a JSON document by path; the first error wins and
+// names the field.
+class FieldReader {
+ public:
+  // The member `key` of the object at `path`, or nullptr (an error) if it is missing.
+  const json* Find(const json& object, const std::string& path, const std::string& key) {
+    const auto it = object.find(key);
+    if (it == object.end()) {
+      Fail(fmt::format("field '{}' is missing", Member(path, key)));
+      return nullptr;
+    }
+    return &*it;
+  }
+
+  const json* Object(const json& object, const std::string& path, const std::string& key) {
+    return Typed(object, path, key, json::value_t::object, "an object");
+  }
+  const json* Array(const json& object, const std::string& path, const std::string& key) {
+    return Typed(object, path, key, json::value_t::array, "a list");
+  }
+
+  void String(const json& object, const std::string& path, const std::string& key,
+              std::string* out) {
+    const json* value = Typed(object, path, key, json::value_t::string, "a string");
+    if (value != nullptr) *out = value->get<std::string>();
+  }
+  void Unsigned(const json& value, const std::string& path, uint64_t* out) {
+    if (!value.is_number_integer() || (!value.is_number_unsigned() && value.get<int64_t>() < 0)) {
+      return NotA(path, value, "an unsigned integer");
+    }
+    *out = value.get<uint64_t>();
+  }
+  void Unsigned(const json& object, const std::string& path, const std::string& key,
+                uint64_t* out) {
+    if (const json* value = Find(object, path, key)) Unsigned(*value, Member(path, key), out);
+  }
+  void Integer(const json& object, const std::string& path, const std::string& key, int64_t* out) {
+    const json* value = Find(object, path, key);
+    if (value == nullptr) return;
+    if (!value->is_number_integer() ||
+        (value->is_number_unsigned() && value->get<uint64_t>() > INT64_MAX)) {
+      return NotA(Member(path, key), *value, "an integer");
+    }
+    *out = value->get<int64_t>();
+  }
+  void Number(const json& value, const std::string& path, double* out) {
+    if (!value.is_number()) return NotA(path, value, "a number");
+    *out = value.get<double>();
+  }
+  void Number(const json& object, const std::string& path, const std::string& key, double* out) {
+    if (const json* value = Find(object, path, key)) Number(*value, Member(path, key), out);
+  }
+  // An object of unsigned counts, such as recovered_from.
+  void Counts(const json& object, const std::string& path, const std::string& key,
+              std::map<std::string, uint64_t>* out) {
+    const json* counts = Object(object, path, key);
+    if (counts == nullptr) return;
+    for (const auto& [name, n] : counts->items()) {
+      Unsigned(n, Member(Member(path, key), name), &(*out)[name]);
+    }
+  }
+  void Numbers(const json& object, const std::string& path, const std::string& key,
+               std::vector<double>* out) {
+    const json* values = Array(object, path, key);
+    if (values == nullptr) return;
+    out->resize(values->size());
+    for (size_t i = 0; i < values->size(); ++i) {
+      Number((*values)[i], Element(Member(path, key), i), &(*out)[i]);
+    }
+  }
+
+  void Fail(std::string message) {
+    if (!error_) error_ = std::move(message);
+  }
+  bool failed() const { return error_.has_value(); }
+  const std::string& error() const { return *error_; }
+
+ private:
+  const json* Typed(const json& object, const std::string& path, const std::string& key,
+                    json::value_t type, const char* what) {
+    const json* value = Find(object, path, key);
+    if (value == nullptr) return nullptr;
+    if (value->type() != type) {
+      NotA(Member(path, key), *value, what);
+      return nullptr;
+    }
+    return value;
+  }
+  void NotA(const std::string& path, const json& value, const char* what) {
+    std::string text = value.dump();
+    if (text.size() > 40) text = text.substr(0, 37) + "...";
+    Fail(fmt::format("field '{}' is not {} (it is {})", path, what, text));
+  }
+
+  std::optional<std::string> error_;
+};
+
+// "crashdrill.result/1" and nothing else: an older or a newer version, or
+// another kind of file, each with its own message.
+void CheckSchema(FieldReader& reader, const json& result) {
+  std::string schema;
+  reader.String(result, "", "schema", &schema);
+  if (reader.failed() || schema == kResultSchema) return;
+  if (!schema.starts_with(kResultSchemaPrefix)) {
+    return reader.Fail(fmt::format("field 'schema' is '{}': not a crashdrill result", schema));
+  }
+  int version = 0;
+  try {
+    version = std::stoi(schema.substr(std::string(kResultSchemaPrefix).size()));
+  } catch (const std::exception&) {
+  }
+  reader.Fail(fmt::format("field 'schema' is '{}': {}; this build reads {} only", schema,
+                          version > kResultSchemaVersion
+                              ? "a newer version (use a newer crashdrill)"
+                              : "not a version this build knows",
+                          kResultSchema));
+}
+
+void ReadProvenance(FieldReader& reader, const json& result, Provenance* out) {
+  const json* p = reader.Object(result, "", "provenance");
+  if (p == nullptr) return;
+  const std::string path = "provenance";
+  reader.String(*p, path, "commit", &out->commit);
+  reader.String(*p, path, "build_type", &out->build_type);
+  reader.String(*p, path, "compiler", &out->compiler);
+  reader.String(*p, path, "machine", &out->machine);
+  reader.Unsigned(*p, path, "seed", &out->seed);
+  if (const json* shard = reader.Object(*p, path, "shard")) {
+    reader.Unsigned(*shard, "provenance.shard", "index", &out->shard.index);
+    reader.Unsigned(*shard, "provenance.shard", "count", &out->shard.count);
+    if (!reader.failed() && (out->shard.count == 0 || out->shard.index >= out->shard.count)) {
+      reader.Fail(fmt::format("field 'provenance.shard' is {}/{}: not I/N with 0 <= I < N",
+                              out->shard.index, out->shard.count));
+    }
+  }
+  if (const json* c = reader.Object(*p, path, "configuration")) out->configuration = *c;
+  if (const json* d = reader.Object(*p, path, "disk_cost_model")) out->disk_cost_model = *d;
+  reader.Number(*p, path, "wall_seconds", &out->wall_seconds);
+  if (p->contains("shard_wall_seconds")) {
+    reader.Numbers(*p, path, "shard_wall_seconds", &out->shard_wall_seconds);
+  }
+}
+
+void ReadViolations(FieldReader& reader, const json& scenario, const std::string& path,
+                    std::vector<ViolationRecord>* out) {
+  const json* violations = reader.Array(scenario, path, "violations");
+  if (violations == nullptr) return;
+  out->resize(violations->size());
+  for (size_t i = 0; i < violations->size() && !reader.failed(); ++i) {
+    const std::string at = Element(Member(path, "violations"), i);
+    const json& v = (*violations)[i];
+    if (!v.is_object()) return reader.Fail(fmt::format("field '{}' is not an object", at));
+    ViolationRecord& record = (*out)[i];
+    reader.String(v, at, "property", &record.property);
+    reader.String(v, at, "repro", &record.repro);
+    reader.String(v, at, "detail", &record.detail);
+    reader.Unsigned(v, at, "case", &record.case_index);
+    if (i > 0 && !reader.failed() && record.case_index < (*out)[i - 1].case_index) {
+      reader.Fail(fmt::format("field '{}.case' is {}, before the case of the violation above it",
+                              at, record.case_index));
+    }
+  }
+}
+
+// The samples of `key` (samples_ms.<key>) with the target of the distribution
+// at `distribution`; the distribution written must be the one they give.
+void ReadSamples(FieldReader& reader, const json& scenario, const std::string& path,
+                 const std::string& key, const std::vector<std::string>& distributions,
+                 Samples* out) {
+  const json* samples = reader.Object(scenario, path, "samples_ms");
+  if (samples == nullptr) return;
+  const std::string samples_path = Member(path, "samples_ms");
+  reader.Numbers(*samples, samples_path, key, &out->values_ms);
+  if (!reader.failed() && !std::is_sorted(out->values_ms.begin(), out->values_ms.end())) {
+    return reader.Fail(fmt::format("field '{}' is not sorted", Member(samples_path, key)));
+  }
+  for (const std::string& where : distributions) {
+    // "rpo_ms_by_class.critical": walk to the object.
+    const json* distribution = &scenario;
+    std::string at = path;
+    size_t begin = 0;
+    while (distribution != nullptr && begin <= where.size()) {
+      const size_t dot = std::min(where.find('.', begin), where.size());
+      distribution = reader.Object(*distribution, at, where.substr(begin, dot - begin));
+      at = Member(at, where.substr(begin, dot - begin));
+      begin = dot + 1;
+    }
+    if (distribution == nullptr) return;
+    reader.Integer(*distribution, at, "target", &out->target_ms);
+    if (reader.failed()) return;
+    const json derived = DistributionJson(*out);
+    for (const auto& [name, value] : derived.items()) {
+      const json* written = reader.Find(*distribution, at, name);
+      if (written == nullptr) return;
+      if (*written != value) {
+        return reader.Fail(fmt::format("field '{}' is {}, but {} gives {}", Member(at, name),
+                                       written->dump(), Member(samples_path, key), value.dump()));
+      }
+    }
+  }
+}
+
+void ReadScenario(FieldReader& reader, const json& s, const std::string& path,
+                  ScenarioRecord* out) {
+  if (!s.is_object()) return reader.Fail(fmt::format("field '{}' is not an object", path));
+  reader.String(s, path, "name", &out->name);
+  reader.String(s, path, "mode", &out->mode);
+  reader.Unsigned(s, path, "cases", &out->cases);
+  reader.Unsigned(s, path, "crashes", &out->crashes);
+  reader.Unsigned(s, path, "acknowledged", &out->acknowledged);
+  ReadViolations(reader, s, path, &out->violations);
+  ReadSamples(reader, s, path, "rto", {"rto_ms"}, &out->rto);
+  ReadSamples(reader, s, path, "rpo_strategy", {"rpo_ms", "rpo_ms_by_class.strategy"},
+              &out->rpo_strategy);
+  ReadSamples(reader, s, path, "rpo_critical", {"rpo_ms_by_class.critical"}, &out->rpo_critical);
+  reader.Counts(s, path, "recovered_from", &out->recovered_from);
+  reader.Counts(s, path, "faults_fired", &out->faults_fired);
+  reader.Number(s, path, "recovery_cpu_ms", &out->recovery_cpu_ms);
+}
+
+}  // namespace
+
+uint64_t ResultRecord::violations() const {
+  uint64_t n = 0;
+  for (const ScenarioRecord& s : scenarios) n += s.violations.size();
+  return n;
+}
+
+double Percentile(const std::vector<double>& sorted_ms, double p) {
+  if (sorted_ms.empty()) return 0;
+  const size_t rank = static_cast<size_t>(std::ceil(p * static_cast<double>(sorted_ms.size())));
+  return sorted_ms[std::min(sorted_ms.size() - 1, rank == 0 ? 0 : rank - 1)];
+}
+
+json DistributionJson(const Samples& samples) {
+  return {{"p50", Percentile(samples.values_ms, 0.50)},
+          {"p95", Percentile(samples.values_ms, 0.95)},
+          {"p99", Percentile(samples.values_ms, 0.99)},
+          {"max", samples.values_ms.empty() ? 0.0 : samples.values_ms.back()},
+          {"samples", samples.values_ms.size()},
+          {"target", samples.target_ms}};
+}
+
+json ToJson(const ResultRecord& result) {
+  json scenarios = json::array();
+  for (const ScenarioRecord& s : result.scenarios) {
+    json violations = json::array();
+    for (const ViolationRecord& v : s.violations) {
+      violations.push_back({{"property", v.property},
+                            {"repro", v.repro},
+                            {"detail", v.detail},
+                            {"case", v.case_index}});
+    }
+    scenarios.push_back({{"name", s.name},
+                         {"mode", s.mode},
+                         {"cases", s.cases},
+                         {"crashes", s.crashes},
+                         {"acknowledged", s.acknowledged},
+                         {"violations", violations},
+                         {"rto_ms", DistributionJson(s.rto)},
+                         {"rpo_ms", DistributionJson(s.rpo_strategy)},
+                         {"rpo_ms_by_class",
+                          {{"critical", DistributionJson(s.rpo_critical)},
+                           {"strategy", DistributionJson(s.rpo_strategy)}}},
+                         {"samples_ms",
+                          {{"rto", s.rto.values_ms},
+                           {"rpo_strategy", s.rpo_strategy.values_ms},
+                           {"rpo_critical", s.rpo_critical.values_ms}}},
+                         {"recovered_from", json(s.recovered_from)},
+                         {"faults_fired", json(s.faults_fired)},
+                         {"recovery_cpu_ms", s.recovery_cpu_ms}});
+  }
+  const Provenance& p = result.provenance;
+  json provenance = {{"commit", p.commit},
+                     {"build_type", p.build_type},
+                     {"compiler", p.compiler},
+                     {"machine", p.machine},
+                     {"seed", p.seed},
+                     {"shard", {{"index", p.shard.index}, {"count", p.shard.count}}},
+                     {"configuration", p.configuration},
+                     {"disk_cost_model", p.disk_cost_model},
+                     {"wall_seconds", p.wall_seconds}};
+  if (!p.shard_wall_seconds.empty()) provenance["shard_wall_seconds"] = p.shard_wall_seconds;
+  return {{"schema", kResultSchema},
+          {"provenance", provenance},
+          {"violations", result.violations()},
+          {"scenarios", scenarios}};
+}
+
+Checked<ResultRecord> ResultFromJson(const json& document) {
+  if (!document.is_object()) return Refusal{"the result is not a JSON object"};
+  FieldReader reader;
+  CheckSchema(reader, document);
+  if (reader.failed()) return Refusal{reader.error()};
+  ResultRecord result;
+  ReadProvenance(reader, document, &result.provenance);
+  if (const json* scenarios = reader.Array(document, "", "scenarios")) {
+    result.scenarios.resize(scenarios->size());
+    for (size_t i = 0; i < scenarios->size() && !reader.failed(); ++i) {
+      ReadScenario(reader, (*scenarios)[i], Element("scenarios", i), &result.scenarios[i]);
+    }
+  }
+  uint64_t violations = 0;
+  reader.Unsigned(document, "", "violations", &violations);
+  if (!reader.failed() && violations != result.violations()) {
+    reader.Fail(fmt::format("field 'violations' is {}, but the scenarios list {}", violations,
+                            result.violations()));
+  }
+  if (reader.failed()) return Refusal{reader.error()};
+  return result;
+}
+
+json WithoutWallTime(json result) {
+  if (result.contains("provenance") && result["provenance"].is_object()) {
+    result["provenance"].erase("wall_seconds");
+    result["provenance"].erase("shard_wall_seconds");
+  }
+  if (result.contains("scenarios") && result["scenarios"].is_array()) {
+    for (json& s : result["scenarios"]) {
+      if (s.is_object()) s.erase("recovery_cpu_ms");
+    }
+  }
+  return result;
+}
+
+}  // namespace crashdrill::reports
