@@ -29,19 +29,25 @@ fail() {
   echo "FAIL: $1" >&2
   failures=$((failures + 1))
 }
+# Says "ok: $1" when the section since `failures_before` failed nothing.
+section_ok() {
+  ((failures == failures_before)) && echo "ok: $1"
+  failures_before=$failures
+}
+failures_before=0
 
-# 1. Nothing shipped knows the variants.
+# 1. Nothing shipped knows the variants. (Symbols are read whole before any
+# grep: `nm | grep -q` under pipefail would fail on nm's SIGPIPE.)
 for file in "${shipped[@]}"; do
-  if nm -C "$file" 2>/dev/null | grep -q 'crashdrill::broken::'; then
-    fail "$file has crashdrill::broken symbols: $(nm -C "$file" | grep 'crashdrill::broken::' |
-      sort -u | head -3 | tr '\n' ';')"
-  fi
+  symbols=$(nm -C "$file" 2>/dev/null) || fail "nm cannot read $file"
+  found=$(grep 'crashdrill::broken::' <<<"$symbols" | sort -u | head -3 || true)
+  [[ -z $found ]] || fail "$file has crashdrill::broken symbols: ${found//$'\n'/; }"
 done
-echo "ok: no crashdrill::broken symbol in ${shipped[*]##*/}"
+section_ok "no crashdrill::broken symbol in ${shipped[*]##*/}"
 
 # 2. Every broken branch is in a variant copy and calls Active() there.
-calling=$(for a in "${variants[@]}"; do nm -C -A "$a" 2>/dev/null; done |
-  grep ' U crashdrill::broken::Active' | sed -E 's/^[^:]*:([^:]*):.*/\1/' | sort -u)
+calling=$(for a in "${variants[@]}"; do nm -C -A "$a" 2>/dev/null || true; done |
+  grep ' U crashdrill::broken::Active' | sed -E 's/^[^:]*:([^:]*):.*/\1/' | sort -u || true)
 branches=$(cd "$source_dir" && grep -rl --include='*.cc' --include='*.h' 'CRASHDRILL_BROKEN(' \
   system faults simulator scenarios reports | grep -v '^system/io/broken_variant\.h$' || true)
 [[ -n $branches ]] || fail "no source of $source_dir uses CRASHDRILL_BROKEN("
@@ -52,24 +58,23 @@ for source in $branches; do
     fail "$source: its object in the variant copies never calls crashdrill::broken::Active"
   fi
 done
-echo "ok: the broken branches of $(echo $branches) are compiled into the variant copies"
+section_ok "the broken branches of $(echo $branches) are compiled into the variant copies"
 
 # 3. One copy of the chain in the test binary: the variant one.
-definitions=$(nm -C "$test_binary" | grep -c ' T crashdrill::broken::Active(' || true)
+symbols=$(nm -C "$test_binary")
+definitions=$(grep -c ' T crashdrill::broken::Active(' <<<"$symbols" || true)
 [[ $definitions == 1 ]] || fail "$test_binary defines crashdrill::broken::Active $definitions times"
 [[ -s $map ]] || fail "no link map at $map"
 for archive in "${shipped[@]:1}"; do
   name=$(basename "$archive")
-  if grep -qE "(^|[/ ])${name//./\\.}\(" "$map"; then
-    fail "$test_binary links objects of the normal $name: $(grep -oE "${name//./\\.}\([^)]*\)" \
-      "$map" | sort -u | head -3 | tr '\n' ' ')"
-  fi
+  members=$(grep -oE "(^|[/ ])${name//./\\.}\([^)]*\)" "$map" | sort -u | head -3 || true)
+  [[ -z $members ]] || fail "$test_binary links objects of the normal $name: ${members//$'\n'/ }"
 done
 for archive in "${variants[@]}"; do
   name=$(basename "$archive")
   grep -qE "(^|[/ ])${name//./\\.}\(" "$map" || fail "$test_binary links nothing of $name"
 done
-echo "ok: $(basename "$test_binary") links the variant copies only and defines Active() once"
+section_ok "$(basename "$test_binary") links the variant copies only and defines Active() once"
 
 if ((failures > 0)); then
   echo "check_isolation: $failures failure(s)" >&2
