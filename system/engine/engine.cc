@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "system/io/broken_variant.h"
+
 namespace crashdrill::system {
 
 EngineOptions DefaultEngineOptions(uint64_t seed) {
@@ -292,6 +294,13 @@ Status Engine::ResolvePending(bool force) {
     if (force || due) ids.push_back(id);
   }
   for (const std::string& id : ids) {
+    // kResendPendingAfterRestart: an intent of an earlier life is sent again, not looked up.
+    if (CRASHDRILL_BROKEN(kResendPendingAfterRestart) && !pending_since_ns_.contains(id)) {
+      const Order& o = state().trading.pending_orders.at(id);
+      (void)venue_.Submit({id, o.symbol, o.side, o.type, o.price_ticks, o.quantity_lots}).ok();
+      pending_since_ns_[id] = now;
+      continue;
+    }
     auto found = venue_.QueryOrder(id);
     if (found.ok()) {
       // The venue has it: adopt it. No exchange_seq: its reports, when they

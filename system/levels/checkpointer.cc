@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "system/io/broken_variant.h"
 #include "system/io/check.h"
 #include "system/levels/atomic_file.h"
 #include "system/state/state_undo.h"
@@ -125,9 +126,17 @@ Status MultiLevelCheckpointer::Record(LevelStats& level, Status status) {
 }
 
 Status MultiLevelCheckpointer::WriteSnapshot() {
+  // kTruncateWalBeforeSnapshotDurable: the log the new snapshot covers goes before it is written.
+  if (CRASHDRILL_BROKEN(kTruncateWalBeforeSnapshotDurable)) {
+    CD_RETURN_IF_ERROR(wal_->DropSegmentsCoveredBy(state_.state_seq()));
+  }
   CD_RETURN_IF_ERROR(snapshots_->Write(state_));
   // Truncate only what the OLDEST retained snapshot covers (snapshot_store.h).
   CD_ASSIGN_OR_RETURN(std::vector<SnapshotFile> retained, snapshots_->List());
+  // kWalTruncatedToNewestSnapshot: an older snapshot can no longer be replayed forward.
+  if (CRASHDRILL_BROKEN(kWalTruncatedToNewestSnapshot)) {
+    return wal_->DropSegmentsCoveredBy(retained.back().state_seq);
+  }
   return wal_->DropSegmentsCoveredBy(retained.front().state_seq);
 }
 

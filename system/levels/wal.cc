@@ -1,5 +1,6 @@
 #include "system/levels/wal.h"
 
+#include "system/io/broken_variant.h"
 #include "system/levels/atomic_file.h"
 
 #include <algorithm>
@@ -22,7 +23,10 @@ Status Wal::Open(WalEnd* end_out) {
   CD_RETURN_IF_ERROR(reader.Read(std::numeric_limits<Seq>::max(),
                                  [](const WalRecordView&) { return Status::Ok(); }, end));
   if (end_out != nullptr) *end_out = end;
-  if (end.kind == WalEnd::Kind::kTornTail) CD_RETURN_IF_ERROR(RepairTornTail(end));
+  // kTornTailNotRepaired: appends go on after whatever the torn batch left.
+  if (end.kind == WalEnd::Kind::kTornTail && !CRASHDRILL_BROKEN(kTornTailNotRepaired)) {
+    CD_RETURN_IF_ERROR(RepairTornTail(end));
+  }
   segment_.reset();
   if (!end.segment.empty()) {
     CD_ASSIGN_OR_RETURN(segment_, fs_.Open(end.segment, OpenOptions::ReadWrite()));
@@ -31,8 +35,11 @@ Status Wal::Open(WalEnd* end_out) {
     // unsynced writes readable until a power loss takes them): make durable
     // the tail adopted as the log, and every segment's directory entry, before
     // anything is acknowledged after it or a new segment chains from it.
-    CD_RETURN_IF_ERROR(segment_->Sync());
-    CD_RETURN_IF_ERROR(fs_.SyncDir(options_.dir));
+    // kWalOpenTrustsTail: the adopted tail and directory are trusted as they are.
+    if (!CRASHDRILL_BROKEN(kWalOpenTrustsTail)) {
+      CD_RETURN_IF_ERROR(segment_->Sync());
+      CD_RETURN_IF_ERROR(fs_.SyncDir(options_.dir));
+    }
   }
   last_durable_seq_ = last_queued_seq_ = end.last_seq;
   dirty_tail_bytes_ = 0;
@@ -194,8 +201,17 @@ Status Wal::FlushAndSync(bool& sync_failed) {
     const uint64_t room = options_.segment_bytes - append_offset_;
     buffer_.resize(std::min<uint64_t>(dirty_tail_bytes_, room));
   }
-  CD_RETURN_IF_ERROR(segment_->WriteAt(append_offset_, buffer_));
-  if (Status synced = segment_->Sync(); !synced.ok()) {
+  // kAckBeforeSync: the previous batch is synced first, and this one is
+  // acknowledged once written (its own sync waits for the next batch).
+  const bool ack_before_sync = CRASHDRILL_BROKEN(kAckBeforeSync);
+  Status synced = ack_before_sync ? segment_->Sync() : Status::Ok();
+  if (synced.ok()) {
+    CD_RETURN_IF_ERROR(segment_->WriteAt(append_offset_, buffer_));
+    if (!ack_before_sync) synced = segment_->Sync();
+  }
+  // kFsyncFailureRetried: a second sync "succeeds" over the pages the failed one dropped.
+  if (!synced.ok() && CRASHDRILL_BROKEN(kFsyncFailureRetried)) synced = segment_->Sync();
+  if (!synced.ok()) {
     sync_failed = true;
     return synced;
   }

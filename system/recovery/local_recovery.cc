@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "system/io/broken_variant.h"
 #include "system/levels/atomic_file.h"
 #include "system/levels/checkpointer.h"
 #include "system/levels/durable_file.h"
@@ -65,6 +66,8 @@ int Rank(const CandidateCopy& copy) {
 }
 
 bool Better(const CandidateCopy& a, const CandidateCopy& b) {
+  // kCopiesByWallTime: the newer wall-clock label wins, whatever the state_seq.
+  if (CRASHDRILL_BROKEN(kCopiesByWallTime) && a.wall_ns != b.wall_ns) return a.wall_ns > b.wall_ns;
   if (a.state_seq != b.state_seq) return a.state_seq > b.state_seq;
   if (Rank(a) != Rank(b)) return Rank(a) > Rank(b);
   return a.version > b.version;
@@ -288,6 +291,8 @@ class Discovery {
     auto& candidates = report_.candidates;
     for (size_t i = 0; i < candidates.size(); ++i) {
       if (!candidates[i].verdict.ok()) continue;
+      // kRecoveryFirstValid: the first valid copy in discovery order (L1 first) is the base.
+      if (CRASHDRILL_BROKEN(kRecoveryFirstValid) && report_.base) break;
       if (!report_.base || Better(candidates[i], candidates[*report_.base])) report_.base = i;
     }
     size_t invalid = 0;

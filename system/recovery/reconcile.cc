@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "system/io/broken_variant.h"
+
 namespace crashdrill::system {
 namespace {
 
@@ -29,7 +31,7 @@ class Reconciler {
 
   Status Run() {
     const uint64_t applied_before = engine_.stats().reports_applied;
-    CD_RETURN_IF_ERROR(ApplyReportsSinceLast());
+    CD_RETURN_IF_ERROR(ApplyReportsSinceLast(/*downtime=*/true));
     const uint64_t adopted = engine_.stats().pending_adopted;
     const uint64_t never_sent = engine_.stats().pending_never_sent;
     CD_RETURN_IF_ERROR(engine_.ResolvePending(/*force=*/true));
@@ -68,7 +70,8 @@ class Reconciler {
   }
 
  private:
-  Status ApplyReportsSinceLast() {
+  // `downtime`: the catch-up on what happened while the engine was down.
+  Status ApplyReportsSinceLast(bool downtime = false) {
     while (true) {
       auto reports = venue_.QueryReportsSince(engine_.exchange_seq(), options_.page);
       if (!reports.ok() && reports.status().code() == StatusCode::kFailedPrecondition) {
@@ -81,7 +84,14 @@ class Reconciler {
       }
       CD_RETURN_IF_ERROR(reports.status());
       if (reports->empty()) return Status::Ok();
-      for (const ExecutionReport& r : *reports) CD_RETURN_IF_ERROR(engine_.ApplyReport(r));
+      for (const ExecutionReport& r : *reports) {
+        // kIgnoreDowntimeFills: the fills of the downtime are skipped, not applied.
+        if (CRASHDRILL_BROKEN(kIgnoreDowntimeFills) && downtime &&
+            (r.type == ExecType::kFill || r.type == ExecType::kPartialFill)) {
+          continue;
+        }
+        CD_RETURN_IF_ERROR(engine_.ApplyReport(r));
+      }
       if (reports->size() < options_.page) return Status::Ok();
     }
   }
