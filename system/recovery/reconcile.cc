@@ -90,6 +90,7 @@ class Reconciler {
             (r.type == ExecType::kFill || r.type == ExecType::kPartialFill)) {
           continue;
         }
+        SeeOwnSeq(r.client_order_id);
         CD_RETURN_IF_ERROR(engine_.ApplyReport(r));
       }
       if (reports->size() < options_.page) return Status::Ok();
@@ -215,6 +216,21 @@ class Reconciler {
     return Status::Ok();
   }
 
+  // The highest state_seq among the venue's ids of the id space in use: an id
+  // above the local state_seq was sent by a history the local state lost
+  // (damage the log reader took for a torn tail, a copy gone), and new ids
+  // would repeat it.
+  void SeeOwnSeq(std::string_view id) {
+    const std::string prefix = engine_.IdPrefix() + "-";
+    if (!id.starts_with(prefix)) return;
+    Seq seq = 0;
+    for (size_t i = prefix.size(); i < id.size(); ++i) {
+      if (id[i] < '0' || id[i] > '9') return;
+      seq = seq * 10 + static_cast<Seq>(id[i] - '0');
+    }
+    highest_own_seq_ = std::max(highest_own_seq_, seq);
+  }
+
   void SeeId(const std::string& id) {
     if (!engine_.IsOwnOrder(id)) return;
     own_seen_ = true;
@@ -222,8 +238,24 @@ class Reconciler {
   }
 
   Status NewIdSpaceIfHistoryWasLost() {
-    bool lost = !report_.wal_stop.ok() || report_.source == "venue";
+    for (const Order& o : open_orders_) SeeOwnSeq(o.client_order_id);
+    const bool ids_ahead = highest_own_seq_ > engine_.state().state_seq();
+    if (ids_ahead) {
+      report_.notes.push_back(fmt::format(
+          "the venue has order {}-{}, above the recovered state_seq {}: history was lost",
+          engine_.IdPrefix(), highest_own_seq_, engine_.state().state_seq()));
+    }
+    bool lost = !report_.wal_stop.ok() || report_.source == "venue" || ids_ahead;
     if (!lost && report_.source != "empty") return Status::Ok();
+    if (ids_ahead && !MayHaveLostHistory()) {
+      // Which spaces the venue has seen (only reports are read: nothing
+      // compared above changes).
+      CD_ASSIGN_OR_RETURN(const IdSpaces spaces, system::ScanIdSpaces(
+                                                     venue_, engine_.options().instance_id,
+                                                     options_.page));
+      highest_space_ = std::max(highest_space_, spaces.highest);
+      reports_complete_ = spaces.complete;
+    }
     for (const Order& o : open_orders_) SeeId(o.client_order_id);
     const uint64_t highest = highest_space_;
     const bool own_seen = own_seen_;
@@ -236,7 +268,7 @@ class Reconciler {
           "state was lost; positions, balances and open orders are rebuilt from the venue");
     }
     if (!lost) return Status::Ok();
-    if (complete && IdSpaceOf(engine_.IdPrefix()) > highest) {
+    if (!ids_ahead && complete && IdSpaceOf(engine_.IdPrefix()) > highest) {
       // The space in use is above every one the venue has seen (chosen when
       // the engine started on an empty directory): no id can repeat.
       return Status::Ok();
@@ -279,6 +311,7 @@ class Reconciler {
   std::vector<Order> open_orders_;
   uint64_t highest_space_ = 0;  // of the ids the venue's reports show
   bool own_seen_ = false;
+  Seq highest_own_seq_ = 0;  // of the venue's ids in the id space in use
   bool reports_complete_ = true;
 };
 

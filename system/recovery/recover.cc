@@ -1,5 +1,9 @@
 #include "system/recovery/recover.h"
 
+#include <fmt/format.h>
+
+#include <algorithm>
+
 #include "system/recovery/reconcile.h"
 
 namespace crashdrill::system {
@@ -11,6 +15,35 @@ Result<RecoveredEngine> RecoverEngine(Fs& fs, Clock& clock, Venue& venue,
   local_options.l1_slot_bytes = options.checkpointer.l1_slot_bytes;
   local_options.validation = options.validation;
   CD_ASSIGN_OR_RETURN(LocalRecovery local, RecoverLocal(fs, clock, local_options));
+  // Client order ids are "<instance>[.<space>]-<state_seq>". When history may
+  // be lost — the log stopped at damage, or nothing of the configuration is
+  // durable (a first start, every local copy lost) — state_seq may repeat
+  // ids the venue has seen, so new ids take a space above every one its
+  // reports show. The choice is made durable before anything else is
+  // written: in the emergency copy that PrepareForAppend writes before the
+  // damaged segments move, or in the first record a new engine logs. Made
+  // later, an attempt that crashed in between would leave a history that
+  // looks complete, and the next one would reuse ids.
+  uint64_t id_space = 0;
+  ConfigurationState& config = local.state.config;
+  if (!local.report.wal_stop.ok() || config.version == 0) {
+    const std::string& base = options.engine.instance_id;
+    CD_ASSIGN_OR_RETURN(const IdSpaces spaces,
+                        ScanIdSpaces(venue, base, ReconcileOptions{}.page));
+    if (config.version == 0) {
+      if (spaces.own_seen || !spaces.complete) id_space = spaces.highest + 1;
+    } else {
+      const std::string& current = config.system.instance_id.empty() ? base
+                                                                     : config.system.instance_id;
+      config.system.instance_id = fmt::format(
+          "{}.{}", base, std::max(spaces.highest, IdSpaceOf(base, current)) + 1);
+      ++config.version;
+      local.report.notes.push_back(fmt::format(
+          "history was lost, so state_seq may repeat ids already sent: new orders take client "
+          "order ids {}-<state_seq>",
+          config.system.instance_id));
+    }
+  }
   const int64_t start = clock.Mono();
   CD_RETURN_IF_ERROR(PrepareForAppend(
       fs, local,
@@ -21,17 +54,6 @@ Result<RecoveredEngine> RecoverEngine(Fs& fs, Clock& clock, Venue& venue,
   CD_RETURN_IF_ERROR(out.checkpointer->Open(std::move(local.state)));
   local.report.phases.load_ns += clock.Mono() - start;
   out.engine = std::make_unique<Engine>(*out.checkpointer, venue, clock, options.engine);
-  uint64_t id_space = 0;
-  if (out.checkpointer->state().config.version == 0) {
-    // Nothing of this engine's configuration is durable: a first start, or
-    // every local copy was lost. Its client order ids' space is in the first
-    // record it logs, so it is chosen now, above every space the venue's
-    // reports show for this engine. Chosen after that record, a failure in
-    // between would leave a history that looks complete and reuses ids.
-    CD_ASSIGN_OR_RETURN(const IdSpaces spaces,
-                        ScanIdSpaces(venue, options.engine.instance_id, ReconcileOptions{}.page));
-    if (spaces.own_seen || !spaces.complete) id_space = spaces.highest + 1;
-  }
   CD_RETURN_IF_ERROR(out.engine->Start(id_space));
   out.report = std::move(local.report);
   return out;

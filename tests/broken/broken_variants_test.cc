@@ -15,6 +15,7 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <optional>
@@ -22,6 +23,8 @@
 #include <string>
 #include <vector>
 
+#include "scenarios/runner/case_script.h"
+#include "scenarios/runner/shrink.h"
 #include "tests/broken/broken_search.h"
 
 namespace crashdrill::broken {
@@ -32,11 +35,17 @@ using scenarios::FindScenario;
 using scenarios::Scenario;
 
 constexpr char kScenario[] = "mixed";
+// Scripts run while shrinking one failing case: enough to cut the ~60 ops of
+// a planned case to a handful, bounded so the suite stays fast.
+constexpr uint64_t kShrinkRunsMax = 150;
 
 struct Row {
   std::string variant;
   SearchResult search;
   bool holds_without_variant = false;  // the failing case, with no variant active
+  size_t planned_ops = 0;              // the failing case's script
+  scenarios::ShrinkResult shrunk;      // cut down with the variant active
+  double shrink_seconds = 0;
 };
 
 std::vector<Row>& Table() {
@@ -73,6 +82,16 @@ class TablePrinter : public ::testing::Environment {
       std::printf("[ broken ]   crashdrill_broken_replay %s %s  (case %llu of run seed 1)\n",
                   row.variant.c_str(), row.search.violation().repro.c_str(),
                   static_cast<unsigned long long>(*row.search.case_index));
+    }
+    std::printf("[ broken ] shrunk (ops of the failing case -> ops of the shrunk script, "
+                "scripts run, seconds), and the shrunk script's replay line:\n");
+    for (const Row& row : Table()) {
+      if (!row.shrunk.shrunk) continue;
+      std::printf("[ broken ]   %-34s %4zu -> %3zu ops, %3llu runs, %6.2f s\n"
+                  "[ broken ]     crashdrill_broken_replay %s %s\n",
+                  row.variant.c_str(), row.planned_ops, row.shrunk.script.ops.size(),
+                  static_cast<unsigned long long>(row.shrunk.runs), row.shrink_seconds,
+                  row.variant.c_str(), scenarios::FormatScriptOps(row.shrunk.script).c_str());
     }
   }
 };
@@ -156,6 +175,7 @@ TEST_P(BrokenVariantTest, CaughtByMixedWithinTheNightlyBudget) {
   }
   const CaseResult clean = search.found() ? WithoutVariant(scenario, search) : CaseResult{};
   Table().push_back({std::string(info.name), search, clean.violations.empty()});
+  Row& row = Table().back();
   ASSERT_TRUE(search.found()) << info.name << " (" << info.where << ": " << info.bug
                               << ") is not caught by " << kScenario << " within "
                               << search.cases_run << " cases; " << SearchCatalog(info.variant);
@@ -168,6 +188,47 @@ TEST_P(BrokenVariantTest, CaughtByMixedWithinTheNightlyBudget) {
     ADD_FAILURE() << "without " << info.name << " the case fails too (the harness's failure, "
                   << "not the variant's): " << v.property << ": " << v.detail
                   << "\n  crashdrill replay " << v.repro;
+  }
+
+  // Shrunk: the failing case cut down to a short script that fails the same
+  // property with the variant active.
+  const scenarios::CaseScript planned = scenarios::PlanCase(scenario, search.case_seed);
+  row.planned_ops = planned.ops.size();
+  const auto shrink_start = std::chrono::steady_clock::now();
+  {
+    ScopedVariant scope(info.variant);
+    row.shrunk = scenarios::ShrinkScript(planned, kShrinkRunsMax);
+  }
+  row.shrink_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - shrink_start).count();
+  ASSERT_TRUE(row.shrunk.shrunk);
+  EXPECT_EQ(row.shrunk.property, search.violation().property);
+  EXPECT_LT(row.shrunk.script.ops.size(), planned.ops.size());
+  const std::string line = scenarios::FormatScriptOps(row.shrunk.script);
+  std::printf("[ broken ] %s shrunk from %zu to %zu ops in %llu runs:\n  %s\n", info.name.data(),
+              planned.ops.size(), row.shrunk.script.ops.size(),
+              static_cast<unsigned long long>(row.shrunk.runs), line.c_str());
+
+  // Replayed by the printed line: the text parses back to the same script,
+  // which fails the same way with the variant and holds without it.
+  auto replayed = scenarios::ParseScript(line);
+  ASSERT_TRUE(replayed.ok()) << replayed.status().ToString();
+  EXPECT_EQ(*replayed, row.shrunk.script);
+  CaseResult with;
+  {
+    ScopedVariant scope(info.variant);
+    with = scenarios::RunScript(*replayed);
+  }
+  ASSERT_FALSE(with.violations.empty()) << line;
+  EXPECT_EQ(with.violations.front().property, search.violation().property);
+  EXPECT_EQ(with.violations.front().repro, line) << "the repro a violation prints is the script";
+  {
+    ScopedVariant none(std::nullopt);
+    const CaseResult without = scenarios::RunScript(*replayed);
+    for (const scenarios::Violation& v : without.violations) {
+      ADD_FAILURE() << "the shrunk script fails without " << info.name << " too: " << v.property
+                    << ": " << v.detail;
+    }
   }
 }
 

@@ -173,6 +173,14 @@ TEST(ChaosTest, CasesThatOnceFailedHold) {
       // RapidCheck: P7 counted the time the disk was full against the target.
       "mixed@0/disk:journaled,partition:199,run:197,crash:process,restart,full,wait:2365,"
       "crash-at:process:1768,wait:1671,run:98",
+      // Broken-variant search, shrunk: a bit flip in the last batch of the log
+      // reads as a torn tail, so the acknowledged records after it were lost
+      // without a trace in the log, and the engine sent ids the venue had
+      // (P4). Reconciliation now sees the venue's ids above the local
+      // state_seq and takes a new id space.
+      "mixed@17287547638941708587/disk:strict,crash-at:power:3724,crash-at:power:3859,"
+      "crash-at:power:5301,fsyncfail-at:1625,run:54,crash:power,restart,run:4,"
+      "corrupt-in:wal:bit_flip:177,restart,run:25",
       // schema-upgrade: a schema v1 state migrated on upgrade got a trading_day
       // the current build never kept (P3): it now keeps it on every update.
       "schema-upgrade@6622326321402054910",
