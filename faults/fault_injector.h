@@ -18,7 +18,7 @@ bool IsDiskFault(FaultKind kind);
 
 struct OpInfo {
   OpClass op = OpClass::kMeta;
-  std::string_view name;        // "write", "open", ... for error messages
+  std::string_view name;  // "write", "open", ... for error messages
   std::string_view path;
   std::string_view other_path;  // the target of a rename, else empty
   bool has_range = false;       // reads and writes carry a byte range

@@ -157,11 +157,12 @@ int RunReplay(const std::string& repro, bool trace_json, bool shrink) {
                   static_cast<unsigned long long>(shrunk.runs));
       return kExitOk;
     }
-    std::printf("%s fails %s; shrunk from %zu to %zu ops in %llu runs:\n  %s\n"
-                "  crashdrill replay %s\n",
-                repro.c_str(), shrunk.property.c_str(), script->ops.size(),
-                shrunk.script.ops.size(), static_cast<unsigned long long>(shrunk.runs),
-                shrunk.detail.c_str(), FormatScriptOps(shrunk.script).c_str());
+    std::printf(
+        "%s fails %s; shrunk from %zu to %zu ops in %llu runs:\n  %s\n"
+        "  crashdrill replay %s\n",
+        repro.c_str(), shrunk.property.c_str(), script->ops.size(), shrunk.script.ops.size(),
+        static_cast<unsigned long long>(shrunk.runs), shrunk.detail.c_str(),
+        FormatScriptOps(shrunk.script).c_str());
     return kExitPropertyFailed;
   }
   const CaseResult c = RunScript(*script, /*keep_trace=*/true);

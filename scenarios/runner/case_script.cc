@@ -86,8 +86,8 @@ system::Result<Op> ParseOp(const std::string& text) {
         1 + (spec.has_level ? 1 : 0) + (spec.flag_true != nullptr ? 1 : 0) + (spec.has_n ? 1 : 0);
     if (fields.size() != expected) {
       return system::Status::InvalidArgument(
-          "parse case script", fmt::format("'{}': {} takes {} field(s) after its name", text,
-                                           spec.name, expected - 1));
+          "parse case script",
+          fmt::format("'{}': {} takes {} field(s) after its name", text, spec.name, expected - 1));
     }
     Op op{.kind = spec.kind};
     size_t next = 1;
@@ -131,9 +131,7 @@ struct LifeEvent {
 
 }  // namespace
 
-std::string LevelTargetName(LevelTarget level) {
-  return kLevelNames[static_cast<size_t>(level)];
-}
+std::string LevelTargetName(LevelTarget level) { return kLevelNames[static_cast<size_t>(level)]; }
 
 std::string FormatOp(const Op& op) {
   const OpSpec& spec = SpecOf(op.kind);
@@ -169,8 +167,7 @@ system::Result<CaseScript> ParseScript(const std::string& text) {
   const char* first = head.data() + (at == std::string::npos ? head.size() : at + 1);
   const char* last = head.data() + head.size();
   const auto [end, error] = std::from_chars(first, last, seed);
-  if (at == std::string::npos || at == 0 || first == last || error != std::errc() ||
-      end != last) {
+  if (at == std::string::npos || at == 0 || first == last || error != std::errc() || end != last) {
     return system::Status::InvalidArgument(
         "parse case script", fmt::format("'{}' is not <scenario>@<seed>[/ops]", head));
   }
@@ -189,8 +186,8 @@ system::Result<CaseScript> ParseScript(const std::string& text) {
   for (size_t i = 0; i < ops.size(); ++i) {
     auto op = ParseOp(ops[i]);
     if (!op.ok()) {
-      return system::Status::InvalidArgument(
-          "parse case script", fmt::format("op {}: {}", i, op.status().message()));
+      return system::Status::InvalidArgument("parse case script",
+                                             fmt::format("op {}: {}", i, op.status().message()));
     }
     script.ops.push_back(*op);
   }
@@ -218,9 +215,9 @@ CaseScript PlanCase(const Scenario& scenario, uint64_t seed) {
     ops.push_back({.kind = OpKind::kCrashAt, .n = static_cast<int64_t>(at), .flag = power});
     if (mix.crash_during_recovery && rng.Chance(1, 2)) {
       // Soon after: likely inside the recovery that follows.
-      ops.push_back(
-          {.kind = OpKind::kCrashAt, .n = static_cast<int64_t>(at + 5 + rng.Below(150)),
-           .flag = power});
+      ops.push_back({.kind = OpKind::kCrashAt,
+                     .n = static_cast<int64_t>(at + 5 + rng.Below(150)),
+                     .flag = power});
     }
   }
   for (int i = 0; i < mix.io_errors; ++i) {
@@ -279,14 +276,22 @@ CaseScript PlanCase(const Scenario& scenario, uint64_t seed) {
     // One crash point a life, aimed at each level's writes in turn, armed
     // when the life starts: counts that land within it.
     for (int life = 0; life < scenario.lives; ++life) {
-      const auto level = static_cast<LevelTarget>((first_level + static_cast<uint64_t>(life)) %
-                                                  kLevelTargetCount);
+      const auto level =
+          static_cast<LevelTarget>((first_level + static_cast<uint64_t>(life)) % kLevelTargetCount);
       int64_t n = 1;
       switch (level) {
-        case LevelTarget::kL1: n = rng.Between(1, 8); break;        // msync every 50 ms
-        case LevelTarget::kL2: n = rng.Between(1, 4); break;        // a version every 200 ms
-        case LevelTarget::kSnapshot: n = rng.Between(1, 2); break;  // every 500 ms
-        case LevelTarget::kWal: n = rng.Between(1, 400); break;     // every commit
+        case LevelTarget::kL1:
+          n = rng.Between(1, 8);
+          break;  // msync every 50 ms
+        case LevelTarget::kL2:
+          n = rng.Between(1, 4);
+          break;  // a version every 200 ms
+        case LevelTarget::kSnapshot:
+          n = rng.Between(1, 2);
+          break;  // every 500 ms
+        case LevelTarget::kWal:
+          n = rng.Between(1, 400);
+          break;  // every commit
       }
       during[life].push_back(
           {0, {{.kind = OpKind::kCrashIn, .n = n, .flag = pick_kind(), .level = level}}});

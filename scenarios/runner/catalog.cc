@@ -22,7 +22,8 @@ std::vector<Scenario> MakeCatalog() {
       {.crash_kinds = {CrashKind::kPowerLoss, CrashKind::kProcessCrash},
        .crash_during_recovery = true});
   add("disk-full",
-      "the disk fills during trading and during a checkpoint, a snapshot, a WAL append; frees later",
+      "the disk fills during trading and during a checkpoint, a snapshot, a WAL append; frees "
+      "later",
       {.crash_kinds = {CrashKind::kPowerLoss}, .no_space_episodes = 2, .no_space_in_levels = 3});
   // No checkpoint can be written while the disk is full: strategy state ages
   // by the episode (up to 0.4 s of trading plus the disk's time) on top of

@@ -28,7 +28,7 @@ struct FaultMix {
   // Crash points aimed at each level's writes in turn (l1, l2, snapshot,
   // wal: one a life), where a power loss tears what was in flight.
   bool crash_in_levels = false;
-  int no_space_in_levels = 0;  // ENOSPC during a checkpoint, a snapshot, a WAL append
+  int no_space_in_levels = 0;   // ENOSPC during a checkpoint, a snapshot, a WAL append
   bool schema_upgrade = false;  // the first half of the lives on schema v1, then an upgrade
 };
 

@@ -101,8 +101,7 @@ ShrinkResult ShrinkScript(const CaseScript& failing, uint64_t max_runs) {
     for (size_t i = 0; i < best->ops.size() && !shrinker.exhausted(); ++i) {
       const Op op = best->ops[i];
       if (op.n <= 1 && op.n >= -1) continue;
-      if (op.kind == OpKind::kDrift || op.kind == OpKind::kCorrupt ||
-          op.kind == OpKind::kCancel) {
+      if (op.kind == OpKind::kDrift || op.kind == OpKind::kCorrupt || op.kind == OpKind::kCancel) {
         continue;  // picks and rates: smaller is not simpler
       }
       CaseScript candidate = *best;

@@ -16,8 +16,8 @@ struct ShrinkResult {
   CaseScript script;     // the smallest failing script found (long form)
   std::string property;  // of its first violation, as in the original
   std::string detail;
-  uint64_t runs = 0;      // scripts run while shrinking
-  bool shrunk = false;    // false: the original did not fail
+  uint64_t runs = 0;    // scripts run while shrinking
+  bool shrunk = false;  // false: the original did not fail
 };
 
 // Keeps only candidates whose first violation is of the same property as the

@@ -126,18 +126,24 @@ class SimWorld::Impl {
     Trace(fmt::format("op {}: {}", result_.ops_applied, FormatOp(op)));
     switch (op.kind) {
       case OpKind::kDisk:
-      case OpKind::kDrift: break;  // case setup, applied at construction
-      case OpKind::kRun: RunSteps(op.n); break;
+      case OpKind::kDrift:
+        break;  // case setup, applied at construction
+      case OpKind::kRun:
+        RunSteps(op.n);
+        break;
       case OpKind::kCrash:
         if (up()) {
           CheckLiveness();
           if (!Violated()) Crash(KindOf(op.flag));
         }
         break;
-      case OpKind::kWait: clock_.Advance(op.n * kNanosPerMilli); break;
+      case OpKind::kWait:
+        clock_.Advance(op.n * kNanosPerMilli);
+        break;
       case OpKind::kCorrupt:
-        if (!up()) Corrupt(op.flag ? faults::FaultKind::kBitFlip : faults::FaultKind::kZeroSector,
-                           static_cast<uint64_t>(op.n));
+        if (!up())
+          Corrupt(op.flag ? faults::FaultKind::kBitFlip : faults::FaultKind::kZeroSector,
+                  static_cast<uint64_t>(op.n));
         break;
       case OpKind::kWipe:
         if (!up()) Wipe();
@@ -146,9 +152,9 @@ class SimWorld::Impl {
         if (!up()) (void)Restart(fmt::format("life {}", life_));
         break;
       case OpKind::kCrashAt:
-        disk_.AddFault({faults::Trigger{.on = faults::TriggerOn::kAnyOp, .nth = Count(op.n)},
-                        faults::Fault{.kind = faults::FaultKind::kCrash,
-                                      .crash_kind = KindOf(op.flag)}});
+        disk_.AddFault(
+            {faults::Trigger{.on = faults::TriggerOn::kAnyOp, .nth = Count(op.n)},
+             faults::Fault{.kind = faults::FaultKind::kCrash, .crash_kind = KindOf(op.flag)}});
         break;
       case OpKind::kEioAt:
         disk_.AddFault(
@@ -158,10 +164,10 @@ class SimWorld::Impl {
              faults::Fault{.kind = faults::FaultKind::kIoError}});
         break;
       case OpKind::kFsyncFailAt:
-        disk_.AddFault({faults::Trigger{.on = faults::TriggerOn::kSync,
-                                        .nth = Count(op.n),
-                                        .path_glob = "/state/*"},
-                        faults::Fault{.kind = faults::FaultKind::kSyncFailure}});
+        disk_.AddFault(
+            {faults::Trigger{
+                 .on = faults::TriggerOn::kSync, .nth = Count(op.n), .path_glob = "/state/*"},
+             faults::Fault{.kind = faults::FaultKind::kSyncFailure}});
         break;
       case OpKind::kFull:
         if (saved_capacity_ == 0) {  // one full disk at a time
@@ -171,8 +177,12 @@ class SimWorld::Impl {
           Fired("no_space");
         }
         break;
-      case OpKind::kFree: Free(); break;
-      case OpKind::kPartition: Partition(op.n * kNanosPerMilli); break;
+      case OpKind::kFree:
+        Free();
+        break;
+      case OpKind::kPartition:
+        Partition(op.n * kNanosPerMilli);
+        break;
       case OpKind::kClock:
         skewed_.AddStep({clock_.Mono(), op.n * kNanosPerMilli});
         Fired("clock_step");
@@ -187,18 +197,18 @@ class SimWorld::Impl {
         for (int64_t i = 0; i < op.n; ++i) market_.Step(clock_.Mono());
         break;
       case OpKind::kCheckpoint:
-        if (EnsureUp()) (void)live_->engine->checkpointer().Checkpoint(system::CheckpointType::kManual);
+        if (EnsureUp())
+          (void)live_->engine->checkpointer().Checkpoint(system::CheckpointType::kManual);
         break;
       case OpKind::kCrashIn:
         // L1 is written through a shared mapping: its msync is where a crash
         // catches a slot half written.
-        disk_.AddFault({faults::Trigger{.on = op.level == LevelTarget::kL1
-                                                  ? faults::TriggerOn::kSync
-                                                  : faults::TriggerOn::kWrite,
-                                        .nth = Count(op.n),
-                                        .path_glob = LevelGlob(op.level)},
-                        faults::Fault{.kind = faults::FaultKind::kCrash,
-                                      .crash_kind = KindOf(op.flag)}});
+        disk_.AddFault(
+            {faults::Trigger{.on = op.level == LevelTarget::kL1 ? faults::TriggerOn::kSync
+                                                                : faults::TriggerOn::kWrite,
+                             .nth = Count(op.n),
+                             .path_glob = LevelGlob(op.level)},
+             faults::Fault{.kind = faults::FaultKind::kCrash, .crash_kind = KindOf(op.flag)}});
         break;
       case OpKind::kCorruptIn:
         if (!up()) {
@@ -213,7 +223,8 @@ class SimWorld::Impl {
                                         .path_glob = LevelGlob(op.level)},
                         faults::Fault{.kind = faults::FaultKind::kNoSpace}});
         break;
-      case OpKind::kSchema: break;  // case setup
+      case OpKind::kSchema:
+        break;  // case setup
       case OpKind::kUpgrade:
         options_.checkpointer.schema_version = system::kSchemaVersionCurrent;
         break;
@@ -287,10 +298,14 @@ class SimWorld::Impl {
 
   static std::string LevelGlob(LevelTarget level) {
     switch (level) {
-      case LevelTarget::kL1: return "/state/l1";
-      case LevelTarget::kL2: return "/state/l2/*";
-      case LevelTarget::kSnapshot: return "/state/snapshots/*";
-      case LevelTarget::kWal: return "/state/wal/*";
+      case LevelTarget::kL1:
+        return "/state/l1";
+      case LevelTarget::kL2:
+        return "/state/l2/*";
+      case LevelTarget::kSnapshot:
+        return "/state/snapshots/*";
+      case LevelTarget::kWal:
+        return "/state/wal/*";
     }
     return "";
   }
@@ -463,7 +478,8 @@ class SimWorld::Impl {
     PhaseScope phase(phases_, "crash");
     std::vector<std::string> files = LevelFiles();
     if (level) {
-      std::erase_if(files, [&](const std::string& f) { return LevelOfPath(f) != LevelTargetName(*level); });
+      std::erase_if(
+          files, [&](const std::string& f) { return LevelOfPath(f) != LevelTargetName(*level); });
     }
     if (files.empty()) return;
     const std::string& file = files[pick % files.size()];
@@ -768,12 +784,12 @@ class SimWorld::Impl {
     const double allowed_ms = static_cast<double>(scenario_.targets.rpo_strategy_ms) +
                               static_cast<double>(full_ns_) / 1e6;
     full_ns_ = 0;
-    if (rpo_ms > allowed_ms && corrupted_.empty() &&
-        !wiped_ && live_->report.source != "venue") {
-      Violate("P7", fmt::format("{}: strategy state {:.0f} ms old, target {} ms (plus {:.0f} ms "
-                                "the disk was full)",
-                                what, rpo_ms, scenario_.targets.rpo_strategy_ms,
-                                allowed_ms - static_cast<double>(scenario_.targets.rpo_strategy_ms)));
+    if (rpo_ms > allowed_ms && corrupted_.empty() && !wiped_ && live_->report.source != "venue") {
+      Violate("P7",
+              fmt::format("{}: strategy state {:.0f} ms old, target {} ms (plus {:.0f} ms "
+                          "the disk was full)",
+                          what, rpo_ms, scenario_.targets.rpo_strategy_ms,
+                          allowed_ms - static_cast<double>(scenario_.targets.rpo_strategy_ms)));
     }
     // The next life goes on from the recovered decisions: forget the lost ones.
     strategy_seen_.erase(strategy_seen_.upper_bound(decisions), strategy_seen_.end());
@@ -837,7 +853,6 @@ class SimWorld::Impl {
 
   // --- bookkeeping -----------------------------------------------------------------------
 
-
   void Violate(std::string property, std::string detail) {
     Trace(fmt::format("VIOLATION {}: {}", property, detail));
     if (result_.violations.empty()) result_.first_violation_op = result_.ops_applied;
@@ -885,7 +900,6 @@ class SimWorld::Impl {
   int64_t crash_wall_ns_ = 0;
   std::map<int64_t, int64_t> strategy_seen_;  // decisions -> true wall time last seen
 };
-
 
 std::string ReproOf(const std::string& scenario, uint64_t seed) {
   return fmt::format("{}@{}", scenario, seed);

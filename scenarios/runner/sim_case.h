@@ -8,10 +8,9 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
-
-#include <memory>
 
 #include "scenarios/runner/case_script.h"
 #include "scenarios/runner/catalog.h"
@@ -38,15 +37,15 @@ struct CaseResult {
   std::map<std::string, uint64_t> recovered_from;  // l1, l2, l3, l4, backup, venue
   std::map<std::string, uint64_t> faults_fired;    // by kind
   uint64_t acknowledged = 0;                       // critical updates acknowledged over the case
-  double recovery_cpu_ms = 0;      // the CPU time recoveries took (beside the simulated RTO)
-  double sim_ms = 0;               // simulated time the case covered (monotonic clock)
+  double recovery_cpu_ms = 0;  // the CPU time recoveries took (beside the simulated RTO)
+  double sim_ms = 0;           // simulated time the case covered (monotonic clock)
   // Where the wall time of the case went: "workload" (engine steps), "crash"
   // (resolving crash states, faults while down), "recovery" (recover and
   // reconcile), "checks" (the property checks and the reference model).
   std::map<std::string, double> cpu_ms;
   uint64_t ops_applied = 0;         // ops of the script performed
   uint64_t first_violation_op = 0;  // ops performed when the first violation was found
-  std::vector<std::string> trace;  // when asked for
+  std::vector<std::string> trace;   // when asked for
 };
 
 // "<scenario>@<seed>": the whole identity of a case.

@@ -78,9 +78,8 @@ Status Engine::Start(uint64_t id_space) {
   const EngineState& s = state();
   if (s.config.version == 0) {
     ConfigurationState config;
-    config.system.instance_id = id_space == 0
-                                    ? options_.instance_id
-                                    : fmt::format("{}.{}", options_.instance_id, id_space);
+    config.system.instance_id =
+        id_space == 0 ? options_.instance_id : fmt::format("{}.{}", options_.instance_id, id_space);
     config.venues[options_.venue_name] = {options_.venue_name, "", options_.account_id, true};
     config.risk_limits = options_.limits;
     StrategyConfig strategy{options_.strategy.strategy_id, true, {}};

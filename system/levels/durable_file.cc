@@ -1,8 +1,8 @@
 #include "system/levels/durable_file.h"
 
-#include <algorithm>
-
 #include <fmt/format.h>
+
+#include <algorithm>
 
 #include "system/io/check.h"
 #include "system/levels/atomic_file.h"

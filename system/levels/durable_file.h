@@ -12,8 +12,8 @@
 #include <string>
 #include <vector>
 
-#include "system/state/codec.h"
 #include "system/io/fs.h"
+#include "system/state/codec.h"
 #include "system/state/engine_state.h"
 
 namespace crashdrill::system {

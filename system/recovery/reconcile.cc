@@ -250,9 +250,9 @@ class Reconciler {
     if (ids_ahead && !MayHaveLostHistory()) {
       // Which spaces the venue has seen (only reports are read: nothing
       // compared above changes).
-      CD_ASSIGN_OR_RETURN(const IdSpaces spaces, system::ScanIdSpaces(
-                                                     venue_, engine_.options().instance_id,
-                                                     options_.page));
+      CD_ASSIGN_OR_RETURN(
+          const IdSpaces spaces,
+          system::ScanIdSpaces(venue_, engine_.options().instance_id, options_.page));
       highest_space_ = std::max(highest_space_, spaces.highest);
       reports_complete_ = spaces.complete;
     }
@@ -274,9 +274,8 @@ class Reconciler {
       return Status::Ok();
     }
     ConfigurationState config = engine_.state().config;
-    config.system.instance_id = fmt::format(
-        "{}.{}", engine_.options().instance_id,
-        std::max(highest, IdSpaceOf(engine_.IdPrefix())) + 1);
+    config.system.instance_id = fmt::format("{}.{}", engine_.options().instance_id,
+                                            std::max(highest, IdSpaceOf(engine_.IdPrefix())) + 1);
     ++config.version;
     CD_RETURN_IF_ERROR(engine_.CommitCritical(ConfigChanged{config}));
     report_.notes.push_back(fmt::format(

@@ -28,15 +28,14 @@ Result<RecoveredEngine> RecoverEngine(Fs& fs, Clock& clock, Venue& venue,
   ConfigurationState& config = local.state.config;
   if (!local.report.wal_stop.ok() || config.version == 0) {
     const std::string& base = options.engine.instance_id;
-    CD_ASSIGN_OR_RETURN(const IdSpaces spaces,
-                        ScanIdSpaces(venue, base, ReconcileOptions{}.page));
+    CD_ASSIGN_OR_RETURN(const IdSpaces spaces, ScanIdSpaces(venue, base, ReconcileOptions{}.page));
     if (config.version == 0) {
       if (spaces.own_seen || !spaces.complete) id_space = spaces.highest + 1;
     } else {
-      const std::string& current = config.system.instance_id.empty() ? base
-                                                                     : config.system.instance_id;
-      config.system.instance_id = fmt::format(
-          "{}.{}", base, std::max(spaces.highest, IdSpaceOf(base, current)) + 1);
+      const std::string& current =
+          config.system.instance_id.empty() ? base : config.system.instance_id;
+      config.system.instance_id =
+          fmt::format("{}.{}", base, std::max(spaces.highest, IdSpaceOf(base, current)) + 1);
       ++config.version;
       local.report.notes.push_back(fmt::format(
           "history was lost, so state_seq may repeat ids already sent: new orders take client "

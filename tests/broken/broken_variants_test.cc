@@ -83,15 +83,17 @@ class TablePrinter : public ::testing::Environment {
                   row.variant.c_str(), row.search.violation().repro.c_str(),
                   static_cast<unsigned long long>(*row.search.case_index));
     }
-    std::printf("[ broken ] shrunk (ops of the failing case -> ops of the shrunk script, "
-                "scripts run, seconds), and the shrunk script's replay line:\n");
+    std::printf(
+        "[ broken ] shrunk (ops of the failing case -> ops of the shrunk script, "
+        "scripts run, seconds), and the shrunk script's replay line:\n");
     for (const Row& row : Table()) {
       if (!row.shrunk.shrunk) continue;
-      std::printf("[ broken ]   %-34s %4zu -> %3zu ops, %3llu runs, %6.2f s\n"
-                  "[ broken ]     crashdrill_broken_replay %s %s\n",
-                  row.variant.c_str(), row.planned_ops, row.shrunk.script.ops.size(),
-                  static_cast<unsigned long long>(row.shrunk.runs), row.shrink_seconds,
-                  row.variant.c_str(), scenarios::FormatScriptOps(row.shrunk.script).c_str());
+      std::printf(
+          "[ broken ]   %-34s %4zu -> %3zu ops, %3llu runs, %6.2f s\n"
+          "[ broken ]     crashdrill_broken_replay %s %s\n",
+          row.variant.c_str(), row.planned_ops, row.shrunk.script.ops.size(),
+          static_cast<unsigned long long>(row.shrunk.runs), row.shrink_seconds, row.variant.c_str(),
+          scenarios::FormatScriptOps(row.shrunk.script).c_str());
     }
   }
 };

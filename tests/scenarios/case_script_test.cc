@@ -1,8 +1,9 @@
 // Case scripts: the text form round-trips, bad input names the op, a planned
 // case is the script its planner writes, and a script replays exactly.
+#include "scenarios/runner/case_script.h"
+
 #include <gtest/gtest.h>
 
-#include "scenarios/runner/case_script.h"
 #include "scenarios/runner/shrink.h"
 #include "scenarios/runner/sim_case.h"
 
@@ -45,8 +46,7 @@ TEST(CaseScriptTest, BadInputNamesTheOpAndTheField) {
   EXPECT_NE(error("no-such@1").find("'no-such' is not a scenario"), std::string::npos);
   EXPECT_NE(error("mixed@-1").find("not <scenario>@<seed>"), std::string::npos);
   EXPECT_NE(error("mixed@").find("not <scenario>@<seed>"), std::string::npos);
-  EXPECT_NE(error("mixed@99999999999999999999").find("not <scenario>@<seed>"),
-            std::string::npos);
+  EXPECT_NE(error("mixed@99999999999999999999").find("not <scenario>@<seed>"), std::string::npos);
   EXPECT_NE(error("@5").find("not <scenario>@<seed>"), std::string::npos);
 }
 

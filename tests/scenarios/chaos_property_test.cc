@@ -55,9 +55,15 @@ struct OpCommand : Command {
 
   OpCommand() {
     switch (kKind) {
-      case OpKind::kRun: op.n = *rc::gen::inRange<int64_t>(1, 400); break;
-      case OpKind::kWait: op.n = *rc::gen::inRange<int64_t>(1, 3'000); break;
-      case OpKind::kMarket: op.n = *rc::gen::inRange<int64_t>(1, 60); break;
+      case OpKind::kRun:
+        op.n = *rc::gen::inRange<int64_t>(1, 400);
+        break;
+      case OpKind::kWait:
+        op.n = *rc::gen::inRange<int64_t>(1, 3'000);
+        break;
+      case OpKind::kMarket:
+        op.n = *rc::gen::inRange<int64_t>(1, 60);
+        break;
       case OpKind::kSubmit:
         op.flag = *rc::gen::arbitrary<bool>();
         op.n = *rc::gen::inRange<int64_t>(1, 30);
@@ -67,7 +73,9 @@ struct OpCommand : Command {
         op.n = *rc::gen::inRange<int64_t>(0, 1'000);
         op.flag = *rc::gen::arbitrary<bool>();
         break;
-      case OpKind::kCrash: op.flag = *rc::gen::arbitrary<bool>(); break;
+      case OpKind::kCrash:
+        op.flag = *rc::gen::arbitrary<bool>();
+        break;
       case OpKind::kCrashAt:
         op.flag = *rc::gen::arbitrary<bool>();
         op.n = *rc::gen::inRange<int64_t>(1, 3'000);
@@ -76,12 +84,17 @@ struct OpCommand : Command {
         op.flag = *rc::gen::arbitrary<bool>();
         op.n = *rc::gen::inRange<int64_t>(1, 2'000);
         break;
-      case OpKind::kFsyncFailAt: op.n = *rc::gen::inRange<int64_t>(1, 200); break;
-      case OpKind::kPartition: op.n = *rc::gen::inRange<int64_t>(1, 2'000); break;
+      case OpKind::kFsyncFailAt:
+        op.n = *rc::gen::inRange<int64_t>(1, 200);
+        break;
+      case OpKind::kPartition:
+        op.n = *rc::gen::inRange<int64_t>(1, 2'000);
+        break;
       case OpKind::kClock:
         op.n = *rc::gen::element<int64_t>(-3'600'000, -60'000, -1'000, 1'000, 60'000, 3'600'000);
         break;
-      default: break;
+      default:
+        break;
     }
   }
 
@@ -91,11 +104,16 @@ struct OpCommand : Command {
       case OpKind::kSubmit:
       case OpKind::kCancel:
       case OpKind::kCheckpoint:
-      case OpKind::kCrash: RC_PRE(model.up); break;
+      case OpKind::kCrash:
+        RC_PRE(model.up);
+        break;
       case OpKind::kCorrupt:
       case OpKind::kWipe:
-      case OpKind::kRestart: RC_PRE(!model.up); break;
-      default: break;
+      case OpKind::kRestart:
+        RC_PRE(!model.up);
+        break;
+      default:
+        break;
     }
   }
 
@@ -139,13 +157,14 @@ void Count(const CaseResult& result) {
 }
 
 void PrintExercised() {
-  std::printf("[ property ] %llu cases, %llu ops, %llu crashes, %llu recoveries, %llu "
-              "acknowledged; recovered from:",
-              static_cast<unsigned long long>(exercised.cases),
-              static_cast<unsigned long long>(exercised.ops),
-              static_cast<unsigned long long>(exercised.crashes),
-              static_cast<unsigned long long>(exercised.recoveries),
-              static_cast<unsigned long long>(exercised.acknowledged));
+  std::printf(
+      "[ property ] %llu cases, %llu ops, %llu crashes, %llu recoveries, %llu "
+      "acknowledged; recovered from:",
+      static_cast<unsigned long long>(exercised.cases),
+      static_cast<unsigned long long>(exercised.ops),
+      static_cast<unsigned long long>(exercised.crashes),
+      static_cast<unsigned long long>(exercised.recoveries),
+      static_cast<unsigned long long>(exercised.acknowledged));
   for (const auto& [from, n] : exercised.recovered_from) {
     std::printf(" %s %llu", from.c_str(), static_cast<unsigned long long>(n));
   }
@@ -159,8 +178,8 @@ void PrintExercised() {
 
 TEST(ChaosProperty, EverySequenceOfTradingCrashesAndFaultsKeepsP1ToP9) {
   exercised = {};
-  const bool held = rc::check(
-      "every generated sequence of trading, crashes and faults keeps P1-P9", [] {
+  const bool held =
+      rc::check("every generated sequence of trading, crashes and faults keeps P1-P9", [] {
         World world(GenerateSetup());
         if (!world.Start()) Fail(world.result());
         rc::state::check(
