@@ -131,6 +131,10 @@ struct LifeEvent {
 
 }  // namespace
 
+bool IsSetupOp(const Op& op) {
+  return op.kind == OpKind::kDisk || op.kind == OpKind::kDrift || op.kind == OpKind::kSchema;
+}
+
 std::string LevelTargetName(LevelTarget level) { return kLevelNames[static_cast<size_t>(level)]; }
 
 std::string FormatOp(const Op& op) {

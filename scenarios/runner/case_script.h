@@ -123,6 +123,10 @@ struct CaseScript {
   bool operator==(const CaseScript&) const = default;
 };
 
+// Case setup (disk, drift, schema): applied when the world is made, wherever
+// the op stands.
+bool IsSetupOp(const Op& op);
+
 std::string FormatOp(const Op& op);
 // The text form: "scenario@seed" for a planned case, else with its ops.
 std::string FormatScript(const CaseScript& script);

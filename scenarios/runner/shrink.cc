@@ -8,19 +8,16 @@
 namespace crashdrill::scenarios {
 namespace {
 
-// Setup ops (the disk model, drift) are not counted by first_violation_op:
-// keep them in front so cutting by that count keeps the right ops.
+// Setup ops (disk model, drift, schema) are not counted by
+// first_violation_op: keep them in front so cutting by that count keeps the
+// right ops.
 CaseScript SetupFirst(CaseScript script) {
-  std::stable_partition(script.ops.begin(), script.ops.end(), [](const Op& op) {
-    return op.kind == OpKind::kDisk || op.kind == OpKind::kDrift || op.kind == OpKind::kSchema;
-  });
+  std::stable_partition(script.ops.begin(), script.ops.end(), IsSetupOp);
   return script;
 }
 
 size_t SetupCount(const CaseScript& script) {
-  return static_cast<size_t>(std::count_if(script.ops.begin(), script.ops.end(), [](const Op& op) {
-    return op.kind == OpKind::kDisk || op.kind == OpKind::kDrift || op.kind == OpKind::kSchema;
-  }));
+  return static_cast<size_t>(std::count_if(script.ops.begin(), script.ops.end(), IsSetupOp));
 }
 
 class Shrinker {
@@ -101,7 +98,8 @@ ShrinkResult ShrinkScript(const CaseScript& failing, uint64_t max_runs) {
     for (size_t i = 0; i < best->ops.size() && !shrinker.exhausted(); ++i) {
       const Op op = best->ops[i];
       if (op.n <= 1 && op.n >= -1) continue;
-      if (op.kind == OpKind::kDrift || op.kind == OpKind::kCorrupt || op.kind == OpKind::kCancel) {
+      if (IsSetupOp(op) || op.kind == OpKind::kCorrupt || op.kind == OpKind::kCorruptIn ||
+          op.kind == OpKind::kCancel) {
         continue;  // picks and rates: smaller is not simpler
       }
       CaseScript candidate = *best;

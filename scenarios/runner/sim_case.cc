@@ -271,9 +271,7 @@ class SimWorld::Impl {
     return *scenario;
   }
 
-  static bool IsSetup(const Op& op) {
-    return op.kind == OpKind::kDisk || op.kind == OpKind::kDrift || op.kind == OpKind::kSchema;
-  }
+  static bool IsSetup(const Op& op) { return IsSetupOp(op); }
 
   static uint16_t SetupSchema(const CaseScript& setup) {
     int64_t version = system::kSchemaVersionCurrent;
