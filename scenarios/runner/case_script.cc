@@ -43,6 +43,8 @@ constexpr OpSpec kSpecs[] = {
     {OpKind::kMarket, false, "market", nullptr, nullptr, true},
     {OpKind::kCheckpoint, false, "checkpoint", nullptr, nullptr, false},
     {OpKind::kCrashIn, true, "crash-in", "power", "process", true},
+    {OpKind::kCrashSync, true, "crash-sync", "power", "process", true},
+    {OpKind::kCrashDirSync, true, "crash-dirsync", "power", "process", true},
     {OpKind::kCorruptIn, true, "corrupt-in", "bit_flip", "zero_sector", true},
     {OpKind::kNoSpaceIn, true, "nospace-in", nullptr, nullptr, true},
     {OpKind::kSchema, false, "schema", nullptr, nullptr, true},
@@ -213,7 +215,9 @@ CaseScript PlanCase(const Scenario& scenario, uint64_t seed) {
   // start, counted from there.
   if (mix.schema_upgrade) ops.push_back({.kind = OpKind::kSchema, .n = 1});
   uint64_t at = 0;
-  for (int i = 0; i < scenario.lives && !mix.crash_in_levels; ++i) {
+  // Where every life has a crash point aimed at a level, none at random.
+  const bool aimed_only = mix.crash_in_levels || 2 * mix.crash_at_syncs >= scenario.lives;
+  for (int i = 0; i < scenario.lives && !aimed_only; ++i) {
     at += 500 + rng.Below(8'000);
     const bool power = pick_kind();
     ops.push_back({.kind = OpKind::kCrashAt, .n = static_cast<int64_t>(at), .flag = power});
@@ -299,6 +303,38 @@ CaseScript PlanCase(const Scenario& scenario, uint64_t seed) {
       }
       during[life].push_back(
           {0, {{.kind = OpKind::kCrashIn, .n = n, .flag = pick_kind(), .level = level}}});
+    }
+  }
+  // Each level in turn, at a file sync and at a directory sync by turns, in
+  // every other life from one drawn; the life after each loses power early.
+  const bool dir_first = rng.Chance(1, 2);
+  const uint64_t first_life = rng.Below(scenario.lives);
+  for (int i = 0; i < mix.crash_at_syncs; ++i) {
+    const auto level = static_cast<LevelTarget>((first_level + static_cast<uint64_t>(i)) %
+                                                kLevelTargetCount);
+    const int life = static_cast<int>((first_life + 2 * static_cast<uint64_t>(i)) %
+                                      static_cast<uint64_t>(scenario.lives));
+    const bool dir = dir_first != (i % 2 == 1);
+    // A life syncs each level's directory a few times (a new L2 version every
+    // 200 ms, a snapshot every 500 ms, a WAL segment every few hundred
+    // commits) and its files more often (the WAL at every commit).
+    int64_t n = 1;
+    if (dir) {
+      n = rng.Between(1, 2);
+    } else if (level == LevelTarget::kWal) {
+      n = rng.Between(1, 400);
+    } else {
+      n = rng.Between(1, level == LevelTarget::kSnapshot ? 2 : 4);
+    }
+    during[life].push_back({0,
+                            {{.kind = dir ? OpKind::kCrashDirSync : OpKind::kCrashSync,
+                              .n = n,
+                              .flag = pick_kind(),
+                              .level = level}}});
+    if (life + 1 < scenario.lives) {
+      during[life + 1].push_back(
+          {0, {{.kind = OpKind::kCrashIn, .n = rng.Between(1, 300), .flag = true,
+                .level = LevelTarget::kWal}}});
     }
   }
   if (mix.schema_upgrade) down[scenario.lives / 2].push_back({.kind = OpKind::kUpgrade});

@@ -30,6 +30,17 @@
 //                             level's files from here (l1: its N-th msync),
 //                             where a power loss tears what was in flight;
 //                             LEVEL is l1, l2, snapshot or wal
+//   crash-sync:LEVEL:power|process:N   a crash point at the N-th sync of that
+//                             level's files or its directory from here: what
+//                             was written is handed to the kernel, not yet
+//                             durable (a process crash keeps it readable, a
+//                             power loss may drop it); with a new file, the
+//                             point between its data sync and its directory's
+//   crash-dirsync:LEVEL:power|process:N   a crash point at the N-th sync of that
+//                             level's directory from here (l1: the state
+//                             directory): a new WAL segment, L2 version or
+//                             snapshot whose entry is not yet durable, a
+//                             dropped segment whose unlink is not
 //   corrupt-in:LEVEL:bit_flip|zero_sector:PICK   as corrupt, in that level
 //   nospace-in:LEVEL:N        the N-th write to that level's files from here
 //                             and the three after it fail with ENOSPC (a disk
@@ -87,6 +98,8 @@ enum class OpKind : uint8_t {
   kMarket,
   kCheckpoint,
   kCrashIn,
+  kCrashSync,
+  kCrashDirSync,
   kCorruptIn,
   kNoSpaceIn,
   kSchema,

@@ -32,6 +32,9 @@ std::vector<Scenario> MakeCatalog() {
   add("torn-write",
       "power cut in the middle of a write to each level in turn (L1 msync, L2, snapshot, WAL)",
       {.crash_kinds = {CrashKind::kPowerLoss}, .crash_in_levels = true});
+  add("sync-points",
+      "crashes at each level's file and directory syncs, then a power cut early in the next life",
+      {.crash_kinds = {CrashKind::kPowerLoss, CrashKind::kProcessCrash}, .crash_at_syncs = 4});
   add("fsync-failure", "fsync fails with Linux semantics (dirty pages dropped, error once)",
       {.crash_kinds = {CrashKind::kPowerLoss}, .sync_failures = 3});
   add("io-error", "transient EIO on reads and writes of the levels' files",
@@ -58,7 +61,8 @@ std::vector<Scenario> MakeCatalog() {
        .clock_steps = true,
        .clock_drift = true,
        .partitions = 1,
-       .no_space_in_levels = 1});
+       .no_space_in_levels = 1,
+       .crash_at_syncs = 2});
   catalog.back().targets.rpo_strategy_ms = 5'000;  // it fills the disk too
   return catalog;
 }

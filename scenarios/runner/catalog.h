@@ -29,6 +29,11 @@ struct FaultMix {
   // wal: one a life), where a power loss tears what was in flight.
   bool crash_in_levels = false;
   int no_space_in_levels = 0;   // ENOSPC during a checkpoint, a snapshot, a WAL append
+  // Crash points at a level's file syncs or directory syncs (each level in
+  // turn): what was written is handed to the kernel and not yet durable, or a
+  // new entry is not yet in its durable directory. The next life loses power
+  // early, before the levels' own syncs cover what the restart adopted.
+  int crash_at_syncs = 0;
   bool schema_upgrade = false;  // the first half of the lives on schema v1, then an upgrade
 };
 

@@ -210,6 +210,16 @@ class SimWorld::Impl {
                              .path_glob = LevelGlob(op.level)},
              faults::Fault{.kind = faults::FaultKind::kCrash, .crash_kind = KindOf(op.flag)}});
         break;
+      case OpKind::kCrashSync:
+      case OpKind::kCrashDirSync:
+        disk_.AddFault(
+            {faults::Trigger{.on = faults::TriggerOn::kSync,
+                             .nth = Count(op.n),
+                             .path_glob = op.kind == OpKind::kCrashSync
+                                              ? LevelGlob(op.level, /*with_dir=*/true)
+                                              : LevelDir(op.level)},
+             faults::Fault{.kind = faults::FaultKind::kCrash, .crash_kind = KindOf(op.flag)}});
+        break;
       case OpKind::kCorruptIn:
         if (!up()) {
           Corrupt(op.flag ? faults::FaultKind::kBitFlip : faults::FaultKind::kZeroSector,
@@ -294,16 +304,33 @@ class SimWorld::Impl {
     return power ? CrashKind::kPowerLoss : CrashKind::kProcessCrash;
   }
 
-  static std::string LevelGlob(LevelTarget level) {
+  // A level's files; `with_dir`: and its directory (the syncs of its
+  // entries), or for L1 the temporary file it is created as.
+  static std::string LevelGlob(LevelTarget level, bool with_dir = false) {
     switch (level) {
       case LevelTarget::kL1:
-        return "/state/l1";
+        return with_dir ? "/state/l1*" : "/state/l1";
       case LevelTarget::kL2:
-        return "/state/l2/*";
+        return with_dir ? "/state/l2*" : "/state/l2/*";
       case LevelTarget::kSnapshot:
-        return "/state/snapshots/*";
+        return with_dir ? "/state/snapshots*" : "/state/snapshots/*";
       case LevelTarget::kWal:
-        return "/state/wal/*";
+        return with_dir ? "/state/wal*" : "/state/wal/*";
+    }
+    return "";
+  }
+
+  // The directory that holds a level's entries.
+  static std::string LevelDir(LevelTarget level) {
+    switch (level) {
+      case LevelTarget::kL1:
+        return "/state";
+      case LevelTarget::kL2:
+        return "/state/l2";
+      case LevelTarget::kSnapshot:
+        return "/state/snapshots";
+      case LevelTarget::kWal:
+        return "/state/wal";
     }
     return "";
   }
@@ -314,6 +341,14 @@ class SimWorld::Impl {
       const std::string glob = LevelGlob(level);
       const std::string prefix = glob.substr(0, glob.find('*'));
       if (path.starts_with(prefix)) return LevelTargetName(level);
+    }
+    return "other";
+  }
+
+  static std::string LevelOfDir(const std::string& dir) {
+    for (int i = 0; i < kLevelTargetCount; ++i) {
+      const auto level = static_cast<LevelTarget>(i);
+      if (dir == LevelDir(level)) return LevelTargetName(level);
     }
     return "other";
   }
@@ -449,7 +484,17 @@ class SimWorld::Impl {
       const auto& events = disk_.trace().events();
       for (auto it = events.rbegin(); it != events.rend(); ++it) {
         if (it->probe != faults::Probe::kCrashTriggered) continue;
-        Fired("crash_in_" + LevelOfPath(it->path));
+        // A crash at a sync: written, not yet durable; at a directory sync:
+        // an entry made or removed, not yet durable.
+        if (it->detail.ends_with(" before syncdir")) {
+          Fired("crash_at_dirsync_" + LevelOfDir(it->path));
+        } else {
+          const std::string level = LevelOfPath(it->path);
+          Fired("crash_in_" + level);
+          if (it->detail.ends_with(" before sync") || it->detail.ends_with(" before msync")) {
+            Fired("crash_at_sync_" + level);
+          }
+        }
         break;
       }
     }
@@ -695,8 +740,16 @@ class SimWorld::Impl {
     PhaseScope phase(phases_, "checks");
     const system::RecoveryReport& r = live_->report;
     const system::TradingState& recovered = live_->engine->state().trading;
-    // Data the runner destroyed is lost for good: P2/P3 cannot hold across it.
-    const bool lost_on_purpose = wiped_ || live_->report.source == "venue" || !corrupted_.empty();
+    // Data the runner destroyed is lost for good: P2/P3 cannot hold across
+    // it. One damaged copy other than the log destroys nothing: the log and
+    // the other copies (older snapshots, L2 versions, L1's other slot) hold
+    // every acknowledged record; damage in the log, or in two copies, may.
+    const bool log_corrupted = std::any_of(corrupted_.begin(), corrupted_.end(),
+                                           [](const std::string& file) {
+                                             return LevelOfPath(file) == "wal";
+                                           });
+    const bool lost_on_purpose = wiped_ || live_->report.source == "venue" || log_corrupted ||
+                                 corrupted_.size() >= 2;
     lost_on_purpose_ = lost_on_purpose;
     if (r.recovered_seq < last_acked_ && !lost_on_purpose) {
       Violate("P2", fmt::format("{}: acknowledged state_seq {} lost: recovered {} from {}", what,

@@ -1,4 +1,5 @@
-// crashdrill_broken_replay VARIANT REPRO: one chaos case again with a broken
+// crashdrill_broken_replay VARIANT REPRO: one chaos case (planned or a
+// script) again with a broken
 // variant active (system/io/broken_variant.h), and its trace — what
 // `crashdrill replay REPRO` does for the shipped system. VARIANT is a name of
 // the table broken_variants_test prints (kAckBeforeSync), or `none`.
@@ -17,7 +18,7 @@ namespace {
 int Usage(const char* why) {
   std::fprintf(stderr,
                "crashdrill_broken_replay: %s\nusage: crashdrill_broken_replay "
-               "VARIANT|none <scenario>@<seed>\nvariants:",
+               "VARIANT|none <scenario>@<seed>[/ops]\nvariants:",
                why);
   for (const VariantInfo& info : Variants()) {
     std::fprintf(stderr, " %.*s", static_cast<int>(info.name.size()), info.name.data());
@@ -34,14 +35,11 @@ int Main(int argc, char** argv) {
     if (name == info.name) variant = info.variant;
   }
   if (!variant && name != "none") return Usage(("unknown variant " + name).c_str());
-  std::string scenario_name;
-  uint64_t seed = 0;
-  if (!scenarios::ParseRepro(argv[2], &scenario_name, &seed)) return Usage("bad repro");
-  const scenarios::Scenario* scenario = scenarios::FindScenario(scenario_name);
-  if (scenario == nullptr) return Usage(("unknown scenario " + scenario_name).c_str());
+  const auto script = scenarios::ParseScript(argv[2]);
+  if (!script.ok()) return Usage(script.status().ToString().c_str());
 
   ScopedVariant scope(variant);
-  const scenarios::CaseResult result = scenarios::RunCase(*scenario, seed, /*keep_trace=*/true);
+  const scenarios::CaseResult result = scenarios::RunScript(*script, /*keep_trace=*/true);
   for (const std::string& line : result.trace) std::printf("%s\n", line.c_str());
   std::printf("%s with %s: %llu crashes, %llu recoveries, %llu acknowledged, %zu violations\n",
               argv[2], name.c_str(), static_cast<unsigned long long>(result.crashes),

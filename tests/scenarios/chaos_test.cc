@@ -44,6 +44,14 @@ std::vector<std::string> ExpectedFaults(const Scenario& s) {
       kinds.push_back("no_space_in_" + std::string(level));
     }
   }
+  // Crashes at every level's file syncs and at the directory syncs of the
+  // levels that make entries as they run (L1's file is made once).
+  if (s.mix.crash_at_syncs >= 4) {
+    for (const std::string& level : levels) kinds.push_back("crash_at_sync_" + level);
+    for (const char* level : {"l2", "snapshot", "wal"}) {
+      kinds.push_back("crash_at_dirsync_" + std::string(level));
+    }
+  }
   if (s.mix.schema_upgrade) kinds.push_back("schema_upgrade");
   return kinds;
 }
