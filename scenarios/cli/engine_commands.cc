@@ -254,6 +254,14 @@ int RunTrade(const std::string& state_dir, const std::string& venue_address, dou
                     std::chrono::microseconds(static_cast<int64_t>(seconds * 1e6));
   while (std::chrono::steady_clock::now() < stop) {
     (void)engine.Step();  // failures are counted in stats() and the last one kept
+    if (engine.resync_needed()) {
+      // Reports were lost and the venue no longer keeps them: the engine sends
+      // nothing until it agrees with the venue again.
+      system::RecoveryReport resync;
+      const Status resynced = system::Reconcile(engine, clock, resync);
+      std::fprintf(stderr, "crashdrill: reports lost and gone from the venue; reconciled: %s\n%s",
+                   resynced.ToString().c_str(), RecoveryReportText(resync).c_str());
+    }
     std::this_thread::sleep_for(std::chrono::microseconds(500));
   }
   // A clean stop: every level gets the final state.

@@ -99,6 +99,7 @@ json RecoveryReportJson(const system::RecoveryReport& r) {
           {"reports_applied", r.reports_applied},
           {"pending_adopted", r.pending_adopted},
           {"pending_never_sent", r.pending_never_sent},
+          {"reports_gone", r.reports_gone},
           {"final_seq", r.final_seq},
           {"phases_ms",
            {{"discover", Ms(r.phases.discover_ns)},

@@ -244,7 +244,8 @@ CaseScript PlanCase(const Scenario& scenario, uint64_t seed) {
     // Early in a life: a planned crash may end it before long.
     const int step = static_cast<int>(rng.Below(100));
     const int length = static_cast<int>(rng.Between(length_min, length_max));
-    during[life].push_back({step, {{.kind = begin, .n = length}}});
+    // (a full disk takes no length: a `free` ends it)
+    during[life].push_back({step, {{.kind = begin, .n = begin == OpKind::kFull ? 0 : length}}});
     if (end == OpKind::kFree) during[life].push_back({step + length, {{.kind = OpKind::kFree}}});
     return std::pair{life, step};
   };

@@ -64,6 +64,7 @@ std::vector<Scenario> MakeCatalog() {
        .no_space_in_levels = 1,
        .crash_at_syncs = 2});
   catalog.back().targets.rpo_strategy_ms = 5'000;  // it fills the disk too
+  catalog.back().venue_report_history = 32;
   return catalog;
 }
 

@@ -49,6 +49,10 @@ struct Scenario {
   FaultMix mix;
   int lives = 8;             // crashes (and recoveries) per case
   int steps_per_life = 600;  // engine steps of 1 ms between crashes, at most
+  // Reports the venue keeps per account (0: the exchange's default, far more
+  // than a case makes): a short history loses what a long outage or a lost
+  // report left unapplied, and recovery resolves pending orders by query.
+  size_t venue_report_history = 0;
   Targets targets;
 };
 

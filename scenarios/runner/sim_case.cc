@@ -100,7 +100,7 @@ class SimWorld::Impl {
         keep_trace_(keep_trace),
         skewed_(&clock_, faults::ClockSkew{.drift_ppm = SetupDrift(setup)}),
         disk_(DiskOptions(setup)),
-        exchange_(simulator::ExchangeConfig{}),
+        exchange_(ExchangeConfigOf(scenario_)),
         market_(exchange_, simulator::MarketConfig{}, system::Mix64(seed_ + 1), 0),
         account_(exchange_.OpenAccount("engine", 0)),
         venue_(exchange_, &market_, clock_, account_, simulator::LinkConfig{},
@@ -118,6 +118,14 @@ class SimWorld::Impl {
   }
 
   bool Start() { return Restart("first start"); }
+
+  static simulator::ExchangeConfig ExchangeConfigOf(const Scenario& scenario) {
+    simulator::ExchangeConfig config;
+    if (scenario.venue_report_history != 0) {
+      config.report_history_per_account = scenario.venue_report_history;
+    }
+    return config;
+  }
 
   void Apply(const Op& op) {
     if (Violated() || IsSetup(op)) return;
@@ -393,9 +401,28 @@ class SimWorld::Impl {
         intents_at_recovery_ = live_->engine->stats().intents_logged;
       }
       clock_.Advance(kStepNs);
+      running_ns_ += kStepNs;
       (void)live_->engine->Step();
+      if (live_->engine->resync_needed() && !disk_.halted()) Resynchronise();
       ++steps_in_life_;
       Sample();
+    }
+  }
+
+  // Reports were lost on the way and the venue no longer keeps them: the
+  // engine stopped sending; reconcile it (a step later again while the venue
+  // is unreachable) and check that it agrees with the venue (P1).
+  void Resynchronise() {
+    system::RecoveryReport report;
+    const Status status = system::Reconcile(*live_->engine, skewed_, report);
+    Fired("venue_history_lost");
+    Trace(fmt::format("life {}: reports lost and gone from the venue: resynchronised: {} ({} "
+                      "discrepancies adopted)",
+                      life_, status.ToString(), report.discrepancies.size()));
+    if (status.ok()) {
+      CheckAgreement(fmt::format("life {}: after resynchronising", life_));
+    } else {
+      reports_gone_ = reports_gone_ || report.reports_gone;  // explains the next recovery's
     }
   }
 
@@ -449,7 +476,7 @@ class SimWorld::Impl {
     if (it == strategies.end()) return;
     const auto d = it->second.parameters.find("decisions");
     if (d == it->second.parameters.end()) return;
-    strategy_seen_[d->second] = clock_.Wall();  // true time, last seen with this value
+    strategy_seen_[d->second] = running_ns_;  // last seen with this value
   }
 
   // P9: the engine trades again, or its halt is recorded, or the disk is full
@@ -500,6 +527,7 @@ class SimWorld::Impl {
     }
     if (!in_recovery) {
       crash_wall_ns_ = clock_.Wall();
+      crash_running_ns_ = running_ns_;
       corrupted_.clear();
       wiped_ = false;
       ++life_;
@@ -606,6 +634,10 @@ class SimWorld::Impl {
       Status reconciled;
       for (int i = 0; i < kReconcileAttemptsMax; ++i) {
         reconciled = system::Reconcile(*live_->engine, skewed_, live_->report);
+        // Reports the venue no longer kept were skipped: what they did shows
+        // as discrepancies in the reconciliation that completes, even when
+        // this one does not (the skip is in the log by then).
+        reports_gone_ = reports_gone_ || live_->report.reports_gone;
         if (reconciled.ok() || disk_.halted() ||
             reconciled.code() != system::StatusCode::kUnavailable) {
           break;
@@ -645,8 +677,9 @@ class SimWorld::Impl {
         CheckAgreement(what);
         // Reports since the last exchange_seq explain everything that happened
         // while the engine was down; a difference reconciliation had to adopt
-        // means local state was wrong (unless the runner destroyed some).
-        if (!lost_on_purpose_ && !live_->report.discrepancies.empty()) {
+        // means local state was wrong (unless the runner destroyed some, or
+        // the venue no longer kept those reports).
+        if (!lost_on_purpose_ && !reports_gone_ && !live_->report.discrepancies.empty()) {
           const system::Discrepancy& d = live_->report.discrepancies.front();
           Violate("P1", fmt::format("{}: reconciliation adopted {} discrepancies the venue's "
                                     "reports do not explain, e.g. {} {}: local {} / venue {}",
@@ -654,6 +687,7 @@ class SimWorld::Impl {
                                     d.local, d.venue));
         }
       }
+      reports_gone_ = false;
       if (options_.checkpointer.schema_version > schema_running_ && result_.crashes > 0) {
         Fired("schema_upgrade");
       }
@@ -674,6 +708,7 @@ class SimWorld::Impl {
         Trace(fmt::format("  {} {}: local {} / venue {}: {}", d.what, d.key, d.local, d.venue,
                           d.action));
       }
+      for (const std::string& note : r.notes) Trace("  note: " + note);
       return true;
     }
     Violate("P9", fmt::format("{}: recovery did not finish in {} attempts (crashes inside it, "
@@ -821,13 +856,15 @@ class SimWorld::Impl {
       if (d != it->second.parameters.end()) decisions = d->second;
     }
     // The recovered strategy state was current until the strategy moved past
-    // it; what it did after that, up to the crash, is lost.
+    // it; what it did after that, up to the crash, is lost: the engine's
+    // running time in between (a strategy makes no progress while the engine
+    // is down, so a downtime is no data lost).
     double rpo_ms = 0;
     if (decisions < strategy_seen_.rbegin()->first) {
       const auto seen = strategy_seen_.find(decisions);
       const int64_t last_current =
           seen != strategy_seen_.end() ? seen->second : strategy_seen_.begin()->second;
-      rpo_ms = static_cast<double>(std::max<int64_t>(crash_wall_ns_ - last_current, 0)) / 1e6;
+      rpo_ms = static_cast<double>(std::max<int64_t>(crash_running_ns_ - last_current, 0)) / 1e6;
     }
     result_.rpo_strategy_ms.push_back(rpo_ms);
     // No checkpoint can be written while the disk is full (P9: it halts
@@ -949,7 +986,10 @@ class SimWorld::Impl {
   Seq last_acked_ = 0;
   int64_t last_acked_wall_ns_ = 0;
   int64_t crash_wall_ns_ = 0;
-  std::map<int64_t, int64_t> strategy_seen_;  // decisions -> true wall time last seen
+  bool reports_gone_ = false;     // a reconciliation since the last completed one skipped some
+  int64_t running_ns_ = 0;        // the time the engine stepped, over all lives
+  int64_t crash_running_ns_ = 0;  // ... at the last crash
+  std::map<int64_t, int64_t> strategy_seen_;  // decisions -> running_ns_ last seen
 };
 
 std::string ReproOf(const std::string& scenario, uint64_t seed) {

@@ -52,6 +52,10 @@ Seq Engine::exchange_seq() const {
   return std::max(seen_exchange_seq_, state().trading.last_exchange_seq);
 }
 
+void Engine::SkipReportsThrough(Seq exchange_seq) {
+  seen_exchange_seq_ = std::max(seen_exchange_seq_, exchange_seq);
+}
+
 Status Engine::Fail(Status status) {
   stats_.last_error = status;
   return status;
@@ -166,6 +170,19 @@ Status Engine::PollVenue() {
       Seq after = exchange_seq();
       if (!backlog_.empty()) after = std::max(after, backlog_.back().exchange_seq);
       auto missed = venue_.QueryReportsSince(after, options_.poll_batch);
+      if (!missed.ok() && missed.status().code() == StatusCode::kFailedPrecondition) {
+        // What was missed is gone: the reports after it cannot be applied as
+        // if it was not. Reconciliation fetches what the venue still keeps.
+        ++stats_.history_lost;
+        resync_needed_ = true;
+        backlog_.clear();
+        last_account_report_seq_ = reports->back().account_report_seq;
+        Status lost = missed.status();
+        lost.Annotate(
+            "reports were lost on the way and the venue no longer keeps them: nothing is "
+            "sent until the engine is reconciled");
+        return Fail(std::move(lost));
+      }
       if (!missed.ok()) return missed.status();
       for (ExecutionReport& m : *missed) {
         if (m.exchange_seq < r.exchange_seq) backlog_.push_back(std::move(m));
@@ -365,6 +382,11 @@ Status Engine::SaveStrategy() {
 
 Status Engine::Step() {
   ++stats_.steps;
+  if (resync_needed_) {
+    ++stats_.decisions_halted;
+    return Status::Error(StatusCode::kFailedPrecondition, "step", "",
+                         "reports lost: waiting for reconciliation");
+  }
   Status first;
   const auto note = [&first, this](Status status) {
     if (!status.ok()) {

@@ -72,6 +72,7 @@ struct EngineStats {
   uint64_t reports_foreign = 0;     // of orders this engine does not know
   uint64_t reports_refused = 0;     // did not fit the state (listed in last_error)
   uint64_t report_gaps = 0;         // account_report_seq gaps filled by query
+  uint64_t history_lost = 0;        // gaps the venue no longer kept: resynchronised
   uint64_t pending_adopted = 0;     // resolved by query: the venue had it
   uint64_t pending_never_sent = 0;  // resolved by query: the venue never got it
   uint64_t commit_failures = 0;
@@ -129,6 +130,15 @@ class Engine {
   bool IsOwnOrder(std::string_view client_order_id) const;
   // The highest exchange_seq applied or seen as a duplicate.
   Seq exchange_seq() const;
+  // Reports at or below `exchange_seq` are gone from the venue: they count as
+  // seen (what they did is taken from the venue's positions, balances and
+  // orders by reconciliation).
+  void SkipReportsThrough(Seq exchange_seq);
+  // Reports were lost on the way and the venue no longer keeps them: the
+  // engine sends nothing (Step polls and applies no more) until its owner
+  // reconciles it (system/recovery/reconcile.h), which clears this.
+  bool resync_needed() const { return resync_needed_; }
+  void Resynchronised() { resync_needed_ = false; }
 
  private:
   Status Fail(Status status);
@@ -151,6 +161,7 @@ class Engine {
   std::deque<ExecutionReport> backlog_;  // polled, not yet applied (in order)
   Seq seen_exchange_seq_ = 0;            // highest applied or skipped
   Seq last_account_report_seq_ = 0;
+  bool resync_needed_ = false;
   std::map<std::string, int64_t> pending_since_ns_;  // mono time each pending was sent
   std::map<std::string, int64_t> cancel_sent_ns_;
   std::deque<int64_t> reject_times_ns_;

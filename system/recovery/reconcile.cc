@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <limits>
+
 #include "system/io/broken_variant.h"
 
 namespace crashdrill::system {
@@ -26,8 +28,13 @@ bool SamePosition(const Position& a, const Position& b) {
 
 class Reconciler {
  public:
-  Reconciler(Engine& engine, RecoveryReport& report, const ReconcileOptions& options)
-      : engine_(engine), venue_(engine.venue()), report_(report), options_(options) {}
+  Reconciler(Engine& engine, Clock& clock, RecoveryReport& report,
+             const ReconcileOptions& options)
+      : engine_(engine),
+        clock_(clock),
+        venue_(engine.venue()),
+        report_(report),
+        options_(options) {}
 
   Status Run() {
     const uint64_t applied_before = engine_.stats().reports_applied;
@@ -46,6 +53,7 @@ class Reconciler {
       CD_ASSIGN_OR_RETURN(positions_, venue_.QueryPositions());
       CD_ASSIGN_OR_RETURN(balances_, venue_.QueryBalances());
       CD_ASSIGN_OR_RETURN(open_orders_, venue_.QueryOpenOrders());
+      CD_RETURN_IF_ERROR(ScanIdSpacesIfIdsAhead());
       // Consistent only if nothing happened to the account since the reports applied.
       CD_ASSIGN_OR_RETURN(quiet, NoNewReports());
     }
@@ -75,12 +83,21 @@ class Reconciler {
     while (true) {
       auto reports = venue_.QueryReportsSince(engine_.exchange_seq(), options_.page);
       if (!reports.ok() && reports.status().code() == StatusCode::kFailedPrecondition) {
+        // What is gone counts as seen; what the venue still keeps is applied
+        // as usual, and positions, balances and open orders are adopted.
+        const Seq from = engine_.exchange_seq();
+        if (skipped_ && from == gone_through_) return reports.status();  // no progress
+        CD_ASSIGN_OR_RETURN(const Seq gone_through, LastSeqGone(from));
+        skipped_ = true;
+        gone_through_ = gone_through;
         report_.notes.push_back(
-            fmt::format("the venue no longer keeps reports after exchange_seq {} ({}): "
-                        "what happened since is taken from its positions, balances and "
-                        "open orders",
-                        engine_.exchange_seq(), reports.status().ToString()));
-        return Status::Ok();
+            fmt::format("the venue no longer keeps reports after exchange_seq {} ({}); it "
+                        "keeps them after {}: what happened in between is taken from its "
+                        "positions, balances and open orders",
+                        from, reports.status().ToString(), gone_through));
+        report_.reports_gone = true;
+        engine_.SkipReportsThrough(gone_through);
+        continue;
       }
       CD_RETURN_IF_ERROR(reports.status());
       if (reports->empty()) return Status::Ok();
@@ -97,11 +114,52 @@ class Reconciler {
     }
   }
 
+  // The lowest `after` the venue answers, `refused` being one it refuses
+  // (kFailedPrecondition: its history was trimmed past it): every report at
+  // or below it is gone, every one above it kept. A search of the boundary
+  // with single-report queries, doubling the step, then halving it.
+  Result<Seq> LastSeqGone(Seq refused) {
+    const auto kept = [this](Seq after) -> Result<bool> {
+      auto page = venue_.QueryReportsSince(after, 1);
+      if (page.ok()) return true;
+      if (page.status().code() == StatusCode::kFailedPrecondition) return false;
+      return page.status();
+    };
+    Seq step = 1;
+    Seq accepted = refused;
+    while (true) {
+      accepted = refused > std::numeric_limits<Seq>::max() - step
+                     ? std::numeric_limits<Seq>::max()
+                     : refused + step;
+      CD_ASSIGN_OR_RETURN(const bool ok, kept(accepted));
+      if (ok) break;
+      if (accepted == std::numeric_limits<Seq>::max()) {
+        return Status::Error(StatusCode::kFailedPrecondition, "reconcile", "",
+                             "the venue refuses every report query: no history kept");
+      }
+      refused = accepted;
+      step = step > std::numeric_limits<Seq>::max() / 2 ? std::numeric_limits<Seq>::max() : step * 2;
+    }
+    while (accepted - refused > 1) {  // refused fails, accepted succeeds
+      const Seq middle = refused + (accepted - refused) / 2;
+      CD_ASSIGN_OR_RETURN(const bool ok, kept(middle));
+      (ok ? accepted : refused) = middle;
+    }
+    return accepted;
+  }
+
   // Applies what came in since; true when nothing did.
+  // Reports were skipped as gone, through gone_through_ (the last time).
+  bool skipped_ = false;
+  Seq gone_through_ = 0;
+
   Result<bool> NoNewReports() {
-    CD_ASSIGN_OR_RETURN(auto reports, venue_.QueryReportsSince(engine_.exchange_seq(), 1));
-    if (reports.empty()) return true;
-    CD_RETURN_IF_ERROR(ApplyReportsSinceLast());
+    auto reports = venue_.QueryReportsSince(engine_.exchange_seq(), 1);
+    if (!reports.ok() && reports.status().code() != StatusCode::kFailedPrecondition) {
+      return reports.status();
+    }
+    if (reports.ok() && reports->empty()) return true;
+    CD_RETURN_IF_ERROR(ApplyReportsSinceLast());  // also past a history trimmed meanwhile
     return false;
   }
 
@@ -237,6 +295,21 @@ class Reconciler {
     highest_space_ = std::max(highest_space_, IdSpaceOf(id));
   }
 
+  // Before the quiet point (a query lets the venue move on): when the venue
+  // shows ids of the space in use above the local state_seq and the spaces
+  // were not scanned already, which spaces the venue has seen.
+  Status ScanIdSpacesIfIdsAhead() {
+    if (MayHaveLostHistory() || scanned_for_ids_ahead_) return Status::Ok();
+    for (const Order& o : open_orders_) SeeOwnSeq(o.client_order_id);
+    if (highest_own_seq_ <= engine_.state().state_seq()) return Status::Ok();
+    CD_ASSIGN_OR_RETURN(const IdSpaces spaces,
+                        system::ScanIdSpaces(venue_, engine_.options().instance_id, options_.page));
+    highest_space_ = std::max(highest_space_, spaces.highest);
+    reports_complete_ = spaces.complete;
+    scanned_for_ids_ahead_ = true;
+    return Status::Ok();
+  }
+
   Status NewIdSpaceIfHistoryWasLost() {
     for (const Order& o : open_orders_) SeeOwnSeq(o.client_order_id);
     const bool ids_ahead = highest_own_seq_ > engine_.state().state_seq();
@@ -247,15 +320,8 @@ class Reconciler {
     }
     bool lost = !report_.wal_stop.ok() || report_.source == "venue" || ids_ahead;
     if (!lost && report_.source != "empty") return Status::Ok();
-    if (ids_ahead && !MayHaveLostHistory()) {
-      // Which spaces the venue has seen (only reports are read: nothing
-      // compared above changes).
-      CD_ASSIGN_OR_RETURN(
-          const IdSpaces spaces,
-          system::ScanIdSpaces(venue_, engine_.options().instance_id, options_.page));
-      highest_space_ = std::max(highest_space_, spaces.highest);
-      reports_complete_ = spaces.complete;
-    }
+    // Which spaces the venue has seen was asked before the quiet point
+    // (ScanIdSpacesIfIdsAhead): ids ahead now were ahead then.
     for (const Order& o : open_orders_) SeeId(o.client_order_id);
     const uint64_t highest = highest_space_;
     const bool own_seen = own_seen_;
@@ -274,8 +340,10 @@ class Reconciler {
       return Status::Ok();
     }
     ConfigurationState config = engine_.state().config;
-    config.system.instance_id = fmt::format("{}.{}", engine_.options().instance_id,
-                                            std::max(highest, IdSpaceOf(engine_.IdPrefix())) + 1);
+    config.system.instance_id = fmt::format(
+        "{}.{}", engine_.options().instance_id,
+        NextIdSpace({.highest = highest, .own_seen = own_seen, .complete = complete},
+                    IdSpaceOf(engine_.IdPrefix()), clock_.Wall()));
     ++config.version;
     CD_RETURN_IF_ERROR(engine_.CommitCritical(ConfigChanged{config}));
     report_.notes.push_back(fmt::format(
@@ -284,7 +352,7 @@ class Reconciler {
         config.system.instance_id,
         complete ? ""
                  : " (the venue no longer keeps its oldest reports: the id space is "
-                   "above every one it still shows)"));
+                   "above every one it still shows, and taken from the wall clock)"));
     return Status::Ok();
   }
 
@@ -302,6 +370,7 @@ class Reconciler {
   }
 
   Engine& engine_;
+  Clock& clock_;
   Venue& venue_;
   RecoveryReport& report_;
   const ReconcileOptions& options_;
@@ -312,6 +381,7 @@ class Reconciler {
   bool own_seen_ = false;
   Seq highest_own_seq_ = 0;  // of the venue's ids in the id space in use
   bool reports_complete_ = true;
+  bool scanned_for_ids_ahead_ = false;  // ScanIdSpacesIfIdsAhead asked the venue
 };
 
 }  // namespace
@@ -347,14 +417,21 @@ Result<IdSpaces> ScanIdSpaces(Venue& venue, std::string_view base, size_t page_s
   }
 }
 
+uint64_t NextIdSpace(const IdSpaces& seen, uint64_t current, int64_t wall_ns) {
+  const uint64_t next = std::max(seen.highest, current) + 1;
+  if (seen.complete || wall_ns <= 0) return next;
+  return std::max(next, static_cast<uint64_t>(wall_ns / kNanosPerMilli));
+}
+
 Status Reconcile(Engine& engine, Clock& clock, RecoveryReport& report,
                  const ReconcileOptions& options) {
   const int64_t start = clock.Mono();
-  Reconciler reconciler(engine, report, options);
+  Reconciler reconciler(engine, clock, report, options);
   Status status = reconciler.Run();
   report.phases.reconcile_ns += clock.Mono() - start;
   report.reconcile_status = status;
   report.reconciled = status.ok();
+  if (status.ok()) engine.Resynchronised();
   report.final_seq = engine.state().state_seq();
   return status;
 }

@@ -35,6 +35,12 @@ struct IdSpaces {
 uint64_t IdSpaceOf(std::string_view base_instance_id, std::string_view client_order_id);
 // kUnavailable when the venue cannot be reached.
 Result<IdSpaces> ScanIdSpaces(Venue& venue, std::string_view base_instance_id, size_t page);
+// The space new ids take when history may be lost: above `current` and every
+// space the venue shows. When the venue no longer keeps its oldest reports,
+// a space it forgot may be higher than any it shows (it still refuses those
+// ids): then at least the wall clock in milliseconds, above every space an
+// earlier start chose that way unless the wall clock went back since.
+uint64_t NextIdSpace(const IdSpaces& seen, uint64_t current, int64_t wall_ns);
 
 // Fills report.reconciled / discrepancies / counts / phases.reconcile_ns.
 // kUnavailable when the venue cannot be reached (the caller retries; the

@@ -30,12 +30,12 @@ Result<RecoveredEngine> RecoverEngine(Fs& fs, Clock& clock, Venue& venue,
     const std::string& base = options.engine.instance_id;
     CD_ASSIGN_OR_RETURN(const IdSpaces spaces, ScanIdSpaces(venue, base, ReconcileOptions{}.page));
     if (config.version == 0) {
-      if (spaces.own_seen || !spaces.complete) id_space = spaces.highest + 1;
+      if (spaces.own_seen || !spaces.complete) id_space = NextIdSpace(spaces, 0, clock.Wall());
     } else {
       const std::string& current =
           config.system.instance_id.empty() ? base : config.system.instance_id;
-      config.system.instance_id =
-          fmt::format("{}.{}", base, std::max(spaces.highest, IdSpaceOf(base, current)) + 1);
+      config.system.instance_id = fmt::format(
+          "{}.{}", base, NextIdSpace(spaces, IdSpaceOf(base, current), clock.Wall()));
       ++config.version;
       local.report.notes.push_back(fmt::format(
           "history was lost, so state_seq may repeat ids already sent: new orders take client "

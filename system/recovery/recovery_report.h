@@ -93,6 +93,9 @@ struct RecoveryReport {
   size_t reports_applied = 0;  // venue reports applied while the engine was down
   size_t pending_adopted = 0;  // pending orders the venue had
   size_t pending_never_sent = 0;
+  // The venue no longer kept reports the engine had not applied (the notes say
+  // which): the discrepancies may be theirs.
+  bool reports_gone = false;
   Seq final_seq = 0;  // state_seq after reconciliation
 
   RecoveryPhases phases;

@@ -41,7 +41,10 @@ const std::vector<VariantInfo>& Variants() {
        "Wal::Open appends after a torn tail without zeroing what the torn batch left"},
       {Variant::kWalTruncatedToNewestSnapshot, "kWalTruncatedToNewestSnapshot",
        "system/levels/checkpointer.cc",
-       "the WAL is truncated to the newest snapshot, not the oldest retained one"},
+       "the WAL is truncated to the newest snapshot, not the oldest retained one",
+       "it loses records only when the newest snapshot and every newer copy (L1, L2) are "
+       "damaged together, and the runner exempts two damaged copies from P2: it cannot yet "
+       "tell which acknowledged records the surviving copies still hold"},
   };
   return variants;
 }

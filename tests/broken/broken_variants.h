@@ -17,6 +17,9 @@ struct VariantInfo {
   std::string_view name;   // "kAckBeforeSync"
   std::string_view where;  // the file whose branch it takes
   std::string_view bug;    // one line: what goes wrong
+  // Non-empty: `mixed` does not catch it within the nightly budget, and why
+  // (a gap in the harness's power, said rather than hidden).
+  std::string_view known_miss = {};
 };
 
 // Every variant, in enum order.

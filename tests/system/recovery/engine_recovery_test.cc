@@ -111,6 +111,40 @@ TEST(EngineRecoveryTest, FillsWhileDownAreAppliedExactlyOnce) {
   EXPECT_EQ(w.engine().state().trading.recent_fills, first.recent_fills);
 }
 
+// The venue keeps a short report history and the engine stays down long
+// enough for the market to trade past it: the report of the order sent just
+// before the crash is gone. Recovery says so, takes what the reports would
+// have said from the venue's positions, balances and orders (P1), and
+// resolves the pending order by asking for it, never by sending it again (P4).
+TEST(EngineRecoveryTest, ALongOutagePastTheVenuesHistoryResolvesByQueryAndAgrees) {
+  simulator::ExchangeConfig exchange;
+  exchange.report_history_per_account = 8;
+  EngineWorld w(17, Disk(17), /*market_actions_per_second=*/2'000, exchange);
+  w.StartFresh();
+  w.Run(1'000);
+  const std::string id = w.engine().ClientOrderId(w.engine().state().state_seq() + 1);
+  ASSERT_TRUE(w.engine().Submit(Bid(9'990, 5)).ok());
+  w.clock().Advance(kNanosPerMilli);  // the request reaches the exchange
+  w.venue().Pump();
+  ASSERT_TRUE(w.engine().state().trading.pending_orders.contains(id));
+  faults::Rng rng(17);
+  w.Crash(CrashKind::kProcessCrash, rng);
+  const Seq reports_before = w.exchange().account(w.account()).history.back().exchange_seq;
+  w.clock().Advance(5 * kNanosPerSecond);  // the market trades against the resting quotes
+  w.venue().Pump();
+  const simulator::Account& account = w.exchange().account(w.account());
+  ASSERT_GT(account.trimmed_through_exchange_seq, reports_before)
+      << "the history still holds the reports of the last life: the test tests nothing";
+  w.Recover("after 5 s down", rng);
+  EXPECT_TRUE(w.report().reports_gone);
+  EXPECT_FALSE(w.report().notes.empty());
+  EXPECT_FALSE(w.engine().state().trading.pending_orders.contains(id));
+  EXPECT_EQ(VenueOrdersWithId(w, id), 1u);
+  w.Run(500);
+  EXPECT_EQ(VenueOrdersWithId(w, id), 1u);
+  EXPECT_EQ(w.exchange().account(w.account()).duplicate_client_order_ids, 0u);
+}
+
 TEST(EngineRecoveryTest, AFullDiskHaltsNewOrdersAcknowledgesNothingAndResumes) {
   EngineWorld w(13, Disk(13));
   w.StartFresh();

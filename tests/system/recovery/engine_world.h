@@ -40,9 +40,10 @@ inline RecoverOptions WorldOptions(uint64_t seed) {
 class EngineWorld {
  public:
   EngineWorld(uint64_t seed, faults::SimDiskOptions disk_options,
-              int64_t market_actions_per_second = 2'000)
+              int64_t market_actions_per_second = 2'000,
+              simulator::ExchangeConfig exchange_config = {})
       : disk_(std::move(disk_options)),
-        exchange_(simulator::ExchangeConfig{}),
+        exchange_(std::move(exchange_config)),
         market_(exchange_, MarketConfigFor(market_actions_per_second), Mix64(seed), 0),
         account_(exchange_.OpenAccount("engine", 0)),
         venue_(exchange_, &market_, clock_, account_, simulator::LinkConfig{}, Mix64(seed + 1)),
