@@ -311,8 +311,8 @@ CaseScript PlanCase(const Scenario& scenario, uint64_t seed) {
   const bool dir_first = rng.Chance(1, 2);
   const uint64_t first_life = rng.Below(scenario.lives);
   for (int i = 0; i < mix.crash_at_syncs; ++i) {
-    const auto level = static_cast<LevelTarget>((first_level + static_cast<uint64_t>(i)) %
-                                                kLevelTargetCount);
+    const auto level =
+        static_cast<LevelTarget>((first_level + static_cast<uint64_t>(i)) % kLevelTargetCount);
     const int life = static_cast<int>((first_life + 2 * static_cast<uint64_t>(i)) %
                                       static_cast<uint64_t>(scenario.lives));
     const bool dir = dir_first != (i % 2 == 1);
@@ -333,9 +333,11 @@ CaseScript PlanCase(const Scenario& scenario, uint64_t seed) {
                               .flag = pick_kind(),
                               .level = level}}});
     if (life + 1 < scenario.lives) {
-      during[life + 1].push_back(
-          {0, {{.kind = OpKind::kCrashIn, .n = rng.Between(1, 300), .flag = true,
-                .level = LevelTarget::kWal}}});
+      during[life + 1].push_back({0,
+                                  {{.kind = OpKind::kCrashIn,
+                                    .n = rng.Between(1, 300),
+                                    .flag = true,
+                                    .level = LevelTarget::kWal}}});
     }
   }
   if (mix.schema_upgrade) down[scenario.lives / 2].push_back({.kind = OpKind::kUpgrade});

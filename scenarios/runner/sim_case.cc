@@ -416,9 +416,10 @@ class SimWorld::Impl {
     system::RecoveryReport report;
     const Status status = system::Reconcile(*live_->engine, skewed_, report);
     Fired("venue_history_lost");
-    Trace(fmt::format("life {}: reports lost and gone from the venue: resynchronised: {} ({} "
-                      "discrepancies adopted)",
-                      life_, status.ToString(), report.discrepancies.size()));
+    Trace(
+        fmt::format("life {}: reports lost and gone from the venue: resynchronised: {} ({} "
+                    "discrepancies adopted)",
+                    life_, status.ToString(), report.discrepancies.size()));
     if (status.ok()) {
       CheckAgreement(fmt::format("life {}: after resynchronising", life_));
     } else {
@@ -779,12 +780,11 @@ class SimWorld::Impl {
     // it. One damaged copy other than the log destroys nothing: the log and
     // the other copies (older snapshots, L2 versions, L1's other slot) hold
     // every acknowledged record; damage in the log, or in two copies, may.
-    const bool log_corrupted = std::any_of(corrupted_.begin(), corrupted_.end(),
-                                           [](const std::string& file) {
-                                             return LevelOfPath(file) == "wal";
-                                           });
-    const bool lost_on_purpose = wiped_ || live_->report.source == "venue" || log_corrupted ||
-                                 corrupted_.size() >= 2;
+    const bool log_corrupted =
+        std::any_of(corrupted_.begin(), corrupted_.end(),
+                    [](const std::string& file) { return LevelOfPath(file) == "wal"; });
+    const bool lost_on_purpose =
+        wiped_ || live_->report.source == "venue" || log_corrupted || corrupted_.size() >= 2;
     lost_on_purpose_ = lost_on_purpose;
     if (r.recovered_seq < last_acked_ && !lost_on_purpose) {
       Violate("P2", fmt::format("{}: acknowledged state_seq {} lost: recovered {} from {}", what,

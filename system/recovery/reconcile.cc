@@ -28,8 +28,7 @@ bool SamePosition(const Position& a, const Position& b) {
 
 class Reconciler {
  public:
-  Reconciler(Engine& engine, Clock& clock, RecoveryReport& report,
-             const ReconcileOptions& options)
+  Reconciler(Engine& engine, Clock& clock, RecoveryReport& report, const ReconcileOptions& options)
       : engine_(engine),
         clock_(clock),
         venue_(engine.venue()),
@@ -128,9 +127,8 @@ class Reconciler {
     Seq step = 1;
     Seq accepted = refused;
     while (true) {
-      accepted = refused > std::numeric_limits<Seq>::max() - step
-                     ? std::numeric_limits<Seq>::max()
-                     : refused + step;
+      accepted = refused > std::numeric_limits<Seq>::max() - step ? std::numeric_limits<Seq>::max()
+                                                                  : refused + step;
       CD_ASSIGN_OR_RETURN(const bool ok, kept(accepted));
       if (ok) break;
       if (accepted == std::numeric_limits<Seq>::max()) {
@@ -138,7 +136,8 @@ class Reconciler {
                              "the venue refuses every report query: no history kept");
       }
       refused = accepted;
-      step = step > std::numeric_limits<Seq>::max() / 2 ? std::numeric_limits<Seq>::max() : step * 2;
+      step =
+          step > std::numeric_limits<Seq>::max() / 2 ? std::numeric_limits<Seq>::max() : step * 2;
     }
     while (accepted - refused > 1) {  // refused fails, accepted succeeds
       const Seq middle = refused + (accepted - refused) / 2;
@@ -340,10 +339,10 @@ class Reconciler {
       return Status::Ok();
     }
     ConfigurationState config = engine_.state().config;
-    config.system.instance_id = fmt::format(
-        "{}.{}", engine_.options().instance_id,
-        NextIdSpace({.highest = highest, .own_seen = own_seen, .complete = complete},
-                    IdSpaceOf(engine_.IdPrefix()), clock_.Wall()));
+    config.system.instance_id =
+        fmt::format("{}.{}", engine_.options().instance_id,
+                    NextIdSpace({.highest = highest, .own_seen = own_seen, .complete = complete},
+                                IdSpaceOf(engine_.IdPrefix()), clock_.Wall()));
     ++config.version;
     CD_RETURN_IF_ERROR(engine_.CommitCritical(ConfigChanged{config}));
     report_.notes.push_back(fmt::format(

@@ -34,8 +34,8 @@ Result<RecoveredEngine> RecoverEngine(Fs& fs, Clock& clock, Venue& venue,
     } else {
       const std::string& current =
           config.system.instance_id.empty() ? base : config.system.instance_id;
-      config.system.instance_id = fmt::format(
-          "{}.{}", base, NextIdSpace(spaces, IdSpaceOf(base, current), clock.Wall()));
+      config.system.instance_id =
+          fmt::format("{}.{}", base, NextIdSpace(spaces, IdSpaceOf(base, current), clock.Wall()));
       ++config.version;
       local.report.notes.push_back(fmt::format(
           "history was lost, so state_seq may repeat ids already sent: new orders take client "

@@ -169,7 +169,8 @@ class BrokenVariantTest : public ::testing::TestWithParam<VariantInfo> {};
 
 TEST_P(BrokenVariantTest, CaughtByMixedWithinTheNightlyBudget) {
   const VariantInfo& info = GetParam();
-  if (!info.known_miss.empty()) GTEST_SKIP() << info.name << " is a known miss: " << info.known_miss;
+  if (!info.known_miss.empty())
+    GTEST_SKIP() << info.name << " is a known miss: " << info.known_miss;
   const Scenario& scenario = *FindScenario(kScenario);
   SearchResult search;
   {
