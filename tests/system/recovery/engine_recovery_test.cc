@@ -145,6 +145,42 @@ TEST(EngineRecoveryTest, ALongOutagePastTheVenuesHistoryResolvesByQueryAndAgrees
   EXPECT_EQ(w.exchange().account(w.account()).duplicate_client_order_ids, 0u);
 }
 
+// Reports are lost on the way while the engine runs, and the venue's short
+// history no longer keeps them: the engine cannot apply what came after as if
+// nothing was missed. It stops sending until it is reconciled, and then
+// agrees with the venue (P1) and sent nothing twice (P4).
+TEST(EngineRecoveryTest, ReportsLostAndGoneFromTheVenueStopTheEngineUntilReconciled) {
+  simulator::ExchangeConfig exchange;
+  exchange.report_history_per_account = 8;
+  EngineWorld w(19, Disk(19), /*market_actions_per_second=*/2'000, exchange);
+  w.StartFresh();
+  w.Run(500);
+  simulator::NetworkFaults drop_reports;
+  drop_reports.drop_to_engine_per_million = 1'000'000;
+  w.venue().SetNetworkFaults(drop_reports);
+  const Seq seen_before = w.exchange().account(w.account()).history.back().exchange_seq;
+  for (int i = 0; i < 3'000; ++i) {  // 3 s of market: the quotes trade, their reports are lost
+    w.clock().Advance(kNanosPerMilli);
+    w.venue().Pump();
+  }
+  w.venue().ClearNetworkFaults();
+  ASSERT_GT(w.exchange().account(w.account()).trimmed_through_exchange_seq, seen_before)
+      << "the venue still keeps every report lost: the test tests nothing";
+  for (int i = 0; i < 200 && !w.engine().resync_needed(); ++i) w.Run(1);
+  ASSERT_TRUE(w.engine().resync_needed());
+  EXPECT_EQ(w.engine().stats().history_lost, 1u);
+  const uint64_t sent = w.engine().stats().orders_sent;
+  w.Run(100);
+  EXPECT_EQ(w.engine().stats().orders_sent, sent) << "sent orders on a state known to be stale";
+  ASSERT_TRUE(Reconcile(w.engine(), w.clock(), w.report()).ok());
+  EXPECT_TRUE(w.report().reports_gone);
+  EXPECT_FALSE(w.engine().resync_needed());
+  w.CheckAgreesWithVenue("after resynchronising");
+  w.Run(500);
+  EXPECT_GT(w.engine().stats().orders_sent, sent) << "trading did not resume";
+  EXPECT_EQ(w.exchange().account(w.account()).duplicate_client_order_ids, 0u);
+}
+
 TEST(EngineRecoveryTest, AFullDiskHaltsNewOrdersAcknowledgesNothingAndResumes) {
   EngineWorld w(13, Disk(13));
   w.StartFresh();
