@@ -322,11 +322,22 @@ void SimDisk::FoldMaps(SimInode& inode) {
     const std::vector<std::byte>& bytes = region->bytes();
     const size_t length = std::min<uint64_t>(bytes.size(), inode.cache.size() - begin);
     const std::byte* cached = inode.cache.data() + begin;
+    const std::byte* mapped = bytes.data();
+    if (std::memcmp(mapped, cached, length) == 0) continue;  // the common case: no store
+    // The stored range: equal chunks skipped from both ends, then bytes (a
+    // difference lies between, so both byte loops stop inside the range).
+    constexpr size_t kChunk = 64;
     size_t first = 0;
-    while (first < length && bytes[first] == cached[first]) ++first;
-    if (first == length) continue;
+    while (first + kChunk <= length && std::memcmp(mapped + first, cached + first, kChunk) == 0) {
+      first += kChunk;
+    }
+    while (mapped[first] == cached[first]) ++first;
     size_t last = length;
-    while (bytes[last - 1] == cached[last - 1]) --last;
+    while (last - first >= kChunk &&
+           std::memcmp(mapped + last - kChunk, cached + last - kChunk, kChunk) == 0) {
+      last -= kChunk;
+    }
+    while (mapped[last - 1] == cached[last - 1]) --last;
     AddPending(inode, PendingOp{.offset = begin + first,
                                 .data = {bytes.begin() + static_cast<std::ptrdiff_t>(first),
                                          bytes.begin() + static_cast<std::ptrdiff_t>(last)}});
