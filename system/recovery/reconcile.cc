@@ -148,10 +148,6 @@ class Reconciler {
   }
 
   // Applies what came in since; true when nothing did.
-  // Reports were skipped as gone, through gone_through_ (the last time).
-  bool skipped_ = false;
-  Seq gone_through_ = 0;
-
   Result<bool> NoNewReports() {
     auto reports = venue_.QueryReportsSince(engine_.exchange_seq(), 1);
     if (!reports.ok() && reports.status().code() != StatusCode::kFailedPrecondition) {
@@ -381,6 +377,10 @@ class Reconciler {
   Seq highest_own_seq_ = 0;  // of the venue's ids in the id space in use
   bool reports_complete_ = true;
   bool scanned_for_ids_ahead_ = false;  // ScanIdSpacesIfIdsAhead asked the venue
+  // Reports the venue no longer kept were skipped, through gone_through_ (the
+  // last time): a second refusal from the same point is no progress.
+  bool skipped_ = false;
+  Seq gone_through_ = 0;
 };
 
 }  // namespace
