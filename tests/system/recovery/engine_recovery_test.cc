@@ -143,6 +143,15 @@ TEST(EngineRecoveryTest, ALongOutagePastTheVenuesHistoryResolvesByQueryAndAgrees
   w.Run(500);
   EXPECT_EQ(VenueOrdersWithId(w, id), 1u);
   EXPECT_EQ(w.exchange().account(w.account()).duplicate_client_order_ids, 0u);
+  // The life after goes on and loses power: what it acknowledged survives
+  // (P2/P3), and the next recovery agrees with the venue again (P1/P4).
+  w.Crash(CrashKind::kPowerLoss, rng);
+  w.clock().Advance(2 * kNanosPerSecond);
+  w.venue().Pump();
+  w.Recover("after a power loss in the life after", rng);
+  w.Run(200);
+  EXPECT_EQ(VenueOrdersWithId(w, id), 1u);
+  EXPECT_EQ(w.exchange().account(w.account()).duplicate_client_order_ids, 0u);
 }
 
 // Reports are lost on the way while the engine runs, and the venue's short
