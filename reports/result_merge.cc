@@ -117,6 +117,7 @@ std::optional<std::string> AddScenario(const ShardResult& shard, size_t i, Scena
   AddSamples(s.rpo_critical, &into->rpo_critical);
   AddCounts(s.recovered_from, &into->recovered_from);
   AddCounts(s.faults_fired, &into->faults_fired);
+  for (const auto& [phase, ms] : s.recovery_phase_ms) into->recovery_phase_ms[phase] += ms;
   into->recovery_cpu_ms += s.recovery_cpu_ms;
   return std::nullopt;
 }
@@ -140,6 +141,11 @@ Provenance MergedProvenance(const std::vector<ShardResult>& shards) {
   p.wall_seconds = 0;
   p.shard_wall_seconds.clear();
   for (const ShardResult& s : shards) {
+    // The run started when its first shard did (the text compares as the time does).
+    const std::string& started = s.result.provenance.started_at;
+    if (!started.empty() && (p.started_at.empty() || started < p.started_at)) {
+      p.started_at = started;
+    }
     p.wall_seconds = std::max(p.wall_seconds, s.result.provenance.wall_seconds);
     p.shard_wall_seconds.push_back(s.result.provenance.wall_seconds);
   }

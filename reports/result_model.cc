@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <optional>
 
@@ -17,6 +18,22 @@ std::string Member(const std::string& path, const std::string& key) {
 
 std::string Element(const std::string& path, size_t index) {
   return fmt::format("{}[{}]", path, index);
+}
+
+// The largest duration a result holds, in ms (about 31 years): anything
+// beyond is a damaged or hostile file, not a measurement.
+constexpr double kMaxMs = 1e12;
+
+// "YYYY-MM-DDTHH:MM:SSZ", the one form ToJson writes.
+bool IsUtcTimestamp(const std::string& text) {
+  static constexpr std::string_view kShape = "dddd-dd-ddTdd:dd:ddZ";
+  if (text.size() != kShape.size()) return false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (kShape[i] == 'd' ? !std::isdigit(static_cast<unsigned char>(text[i]))
+                         : text[i] != kShape[i])
+      return false;
+  }
+  return true;
 }
 
 // Reads typed fields out of a JSON document by path; the first error wins and
@@ -156,6 +173,15 @@ void ReadProvenance(FieldReader& reader, const json& result, Provenance* out) {
   }
   if (const json* c = reader.Object(*p, path, "configuration")) out->configuration = *c;
   if (const json* d = reader.Object(*p, path, "disk_cost_model")) out->disk_cost_model = *d;
+  if (p->contains("started_at")) {
+    reader.String(*p, path, "started_at", &out->started_at);
+    if (!reader.failed() && !IsUtcTimestamp(out->started_at)) {
+      reader.Fail(
+          fmt::format("field 'provenance.started_at' is '{}': not a UTC time "
+                      "YYYY-MM-DDTHH:MM:SSZ",
+                      out->started_at));
+    }
+  }
   reader.Number(*p, path, "wall_seconds", &out->wall_seconds);
   if (p->contains("shard_wall_seconds")) {
     reader.Numbers(*p, path, "shard_wall_seconds", &out->shard_wall_seconds);
@@ -194,6 +220,13 @@ void ReadSamples(FieldReader& reader, const json& scenario, const std::string& p
   reader.Numbers(*samples, samples_path, key, &out->values_ms);
   if (!reader.failed() && !std::is_sorted(out->values_ms.begin(), out->values_ms.end())) {
     return reader.Fail(fmt::format("field '{}' is not sorted", Member(samples_path, key)));
+  }
+  for (size_t i = 0; i < out->values_ms.size() && !reader.failed(); ++i) {
+    if (!(out->values_ms[i] >= 0 && out->values_ms[i] <= kMaxMs)) {
+      return reader.Fail(fmt::format("field '{}' is {}: out of range (0 to {} ms)",
+                                     Element(Member(samples_path, key), i), out->values_ms[i],
+                                     kMaxMs));
+    }
   }
   for (const std::string& where : distributions) {
     // "rpo_ms_by_class.critical": walk to the object.
@@ -236,6 +269,20 @@ void ReadScenario(FieldReader& reader, const json& s, const std::string& path,
   ReadSamples(reader, s, path, "rpo_critical", {"rpo_ms_by_class.critical"}, &out->rpo_critical);
   reader.Counts(s, path, "recovered_from", &out->recovered_from);
   reader.Counts(s, path, "faults_fired", &out->faults_fired);
+  if (s.contains("recovery_phase_ms")) {
+    const std::string at = Member(path, "recovery_phase_ms");
+    if (const json* phases = reader.Object(s, path, "recovery_phase_ms")) {
+      for (const char* phase : kRecoveryPhases) {
+        double ms = 0;
+        reader.Number(*phases, at, phase, &ms);
+        if (!reader.failed() && !(ms >= 0 && ms <= kMaxMs)) {
+          return reader.Fail(fmt::format("field '{}' is {}: out of range", Member(at, phase),
+                                         (*phases)[phase].dump()));
+        }
+        out->recovery_phase_ms[phase] = ms;
+      }
+    }
+  }
   reader.Number(s, path, "recovery_cpu_ms", &out->recovery_cpu_ms);
 }
 
@@ -290,6 +337,9 @@ json ToJson(const ResultRecord& result) {
                          {"recovered_from", json(s.recovered_from)},
                          {"faults_fired", json(s.faults_fired)},
                          {"recovery_cpu_ms", s.recovery_cpu_ms}});
+    if (!s.recovery_phase_ms.empty()) {
+      scenarios.back()["recovery_phase_ms"] = json(s.recovery_phase_ms);
+    }
   }
   const Provenance& p = result.provenance;
   json provenance = {{"commit", p.commit},
@@ -301,6 +351,7 @@ json ToJson(const ResultRecord& result) {
                      {"configuration", p.configuration},
                      {"disk_cost_model", p.disk_cost_model},
                      {"wall_seconds", p.wall_seconds}};
+  if (!p.started_at.empty()) provenance["started_at"] = p.started_at;
   if (!p.shard_wall_seconds.empty()) provenance["shard_wall_seconds"] = p.shard_wall_seconds;
   return {{"schema", kResultSchema},
           {"provenance", provenance},
@@ -333,6 +384,7 @@ Checked<ResultRecord> ResultFromJson(const json& document) {
 
 json WithoutWallTime(json result) {
   if (result.contains("provenance") && result["provenance"].is_object()) {
+    result["provenance"].erase("started_at");
     result["provenance"].erase("wall_seconds");
     result["provenance"].erase("shard_wall_seconds");
   }

@@ -7,6 +7,7 @@
 // with, a newer schema).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -40,6 +41,9 @@ struct Provenance {
   nlohmann::json configuration = nlohmann::json::object();
   nlohmann::json disk_cost_model = nlohmann::json::object();
   // Wall-time fields: they differ between two runs of the same command.
+  // started_at: when the run began, RFC 3339 UTC ("2026-11-28T06:17:07Z");
+  // empty in results written before it was recorded (optional on read).
+  std::string started_at;
   double wall_seconds = 0;
   std::vector<double> shard_wall_seconds;  // a merged result: each shard's, in shard order
 };
@@ -71,8 +75,16 @@ struct ScenarioRecord {
   Samples rpo_critical;
   std::map<std::string, uint64_t> recovered_from;  // l1, l2, l3, l4, backup, venue
   std::map<std::string, uint64_t> faults_fired;    // by kind
-  double recovery_cpu_ms = 0;                      // wall time
+  // Time per recovery phase (kRecoveryPhases) summed over the scenario's
+  // recoveries, on the clock RTO is measured on (simulated in sim mode).
+  // Empty in results written before it was recorded (optional on read).
+  std::map<std::string, double> recovery_phase_ms;
+  double recovery_cpu_ms = 0;  // wall time
 };
+
+// The phases of a recovery, in order (system/recovery/recovery_report.h).
+inline constexpr std::array<const char*, 5> kRecoveryPhases = {"discover", "load", "validate",
+                                                               "replay", "reconcile"};
 
 struct ResultRecord {
   Provenance provenance;
@@ -94,8 +106,8 @@ nlohmann::json ToJson(const ResultRecord& result);
 // the field ("field 'scenarios[0].samples_ms.rto' is missing").
 Checked<ResultRecord> ResultFromJson(const nlohmann::json& document);
 
-// `result` without its wall-time fields (provenance.wall_seconds and
-// shard_wall_seconds, every scenario's recovery_cpu_ms): what two runs of the
+// `result` without its wall-time fields (provenance.started_at, wall_seconds
+// and shard_wall_seconds, every scenario's recovery_cpu_ms): what two runs of the
 // same command, or a run and the merge of its shards, have in common.
 nlohmann::json WithoutWallTime(nlohmann::json result);
 

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <ctime>
 
 #include "faults/sim_disk.h"
 #include "reports/result_model.h"
@@ -43,6 +44,15 @@ std::string Compiler() {
 #endif
 }
 
+std::string UtcNow() {
+  const std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return text;
+}
+
 reports::Samples SamplesOf(std::vector<double> values_ms, int64_t target_ms) {
   std::sort(values_ms.begin(), values_ms.end());
   return {.values_ms = std::move(values_ms), .target_ms = target_ms};
@@ -60,6 +70,7 @@ reports::ScenarioRecord RecordOf(const ScenarioSummary& s) {
       .rpo_critical = SamplesOf(s.rpo_critical_ms, 0),
       .recovered_from = {{"l1", 0}, {"l2", 0}, {"l3", 0}, {"l4", 0}, {"backup", 0}, {"venue", 0}},
       .faults_fired = s.faults_fired,
+      .recovery_phase_ms = s.recovery_phase_ms,
       .recovery_cpu_ms = s.recovery_cpu_ms};
   for (size_t i = 0; i < s.violations.size(); ++i) {
     const Violation& v = s.violations[i];
@@ -107,6 +118,7 @@ ChaosResult RunChaos(const ChaosOptions& options,
     result.scenarios.push_back({.name = name, .targets = scenarios.back()->targets});
   }
   const uint64_t cases = CasesPerScenario(options);
+  result.started_at = UtcNow();
   const auto start = std::chrono::steady_clock::now();
   const auto out_of_time = [&] {
     return options.minutes > 0 &&
@@ -132,6 +144,7 @@ ChaosResult RunChaos(const ChaosOptions& options,
                                c.rpo_critical_ms.end());
       for (const auto& [from, n] : c.recovered_from) s.recovered_from[from] += n;
       for (const auto& [kind, n] : c.faults_fired) s.faults_fired[kind] += n;
+      for (const auto& [phase, ms] : c.recovery_phase_ms) s.recovery_phase_ms[phase] += ms;
       s.recovery_cpu_ms += c.recovery_cpu_ms;
       if (progress) progress(result, c);
     }
@@ -157,6 +170,7 @@ json ResultJson(const ChaosResult& result) {
                         {"cases_per_scenario", result.options.cases},
                         {"minutes", result.options.minutes}},
       .disk_cost_model = disk_cost,
+      .started_at = result.started_at,
       .wall_seconds = result.wall_seconds};
   return reports::ToJson(record);
 }

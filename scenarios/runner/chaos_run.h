@@ -42,6 +42,7 @@ struct ScenarioSummary {
   std::vector<double> rpo_critical_ms;
   std::map<std::string, uint64_t> recovered_from;
   std::map<std::string, uint64_t> faults_fired;
+  std::map<std::string, double> recovery_phase_ms;
   double recovery_cpu_ms = 0;
   Targets targets;
 };
@@ -49,6 +50,7 @@ struct ScenarioSummary {
 struct ChaosResult {
   ChaosOptions options;
   std::vector<ScenarioSummary> scenarios;
+  std::string started_at;  // RFC 3339 UTC
   double wall_seconds = 0;
   uint64_t violations() const;
 };

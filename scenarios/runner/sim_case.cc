@@ -675,6 +675,13 @@ class SimWorld::Impl {
         }
         ++result_.recovered_from[live_->report.source];
         ++result_.recoveries;
+        const system::RecoveryPhases& phases = live_->report.phases;
+        for (const auto& [phase, ns] :
+             {std::pair{"discover", phases.discover_ns}, std::pair{"load", phases.load_ns},
+              std::pair{"validate", phases.validate_ns}, std::pair{"replay", phases.replay_ns},
+              std::pair{"reconcile", phases.reconcile_ns}}) {
+          result_.recovery_phase_ms[phase] += static_cast<double>(ns) / 1e6;
+        }
         CheckAgreement(what);
         // Reports since the last exchange_seq explain everything that happened
         // while the engine was down; a difference reconciliation had to adopt
