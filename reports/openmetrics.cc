@@ -18,10 +18,6 @@
 namespace crashdrill::reports {
 namespace {
 
-// The properties of DESIGN §8: every scenario has a violations sample for each.
-constexpr std::array<const char*, 9> kProperties = {"P1", "P2", "P3", "P4", "P5",
-                                                    "P6", "P7", "P8", "P9"};
-
 // The quantiles of the RTO and RPO summaries, with their label values.
 constexpr std::array<std::pair<double, const char*>, 3> kQuantiles = {
     {{0.50, "0.5"}, {0.95, "0.95"}, {0.99, "0.99"}}};
@@ -151,7 +147,7 @@ void WriteViolations(std::string& out, const ResultRecord& result) {
          "Violations of a property P1..P9 the scenario's cases found in this run; 0 when it held");
   for (const ScenarioRecord& s : result.scenarios) {
     std::map<std::string, uint64_t> by_property;
-    for (const char* property : kProperties) by_property[property] = 0;
+    for (const auto& [property, title] : kProperties) by_property[property] = 0;
     for (const ViolationRecord& v : s.violations) ++by_property[v.property];
     for (const auto& [property, n] : by_property) {
       Sample(out, "crashdrill_violations", {{"scenario", s.name}, {"property", property}},

@@ -4,6 +4,9 @@
 
 #include <functional>
 
+#include "reports/history.h"
+#include "reports/html_report.h"
+#include "reports/openmetrics.h"
 #include "reports/result_files.h"
 #include "reports/result_merge.h"
 #include "reports/result_writers.h"
@@ -11,63 +14,113 @@
 namespace crashdrill::reports {
 namespace {
 
-using nlohmann::json;
-
 ReportOutcome Refused(std::string message) {
   return {.kind = ReportOutcome::Kind::kRefused, .message = std::move(message)};
 }
 
-// The report writers that derive a file from one result, with the path asked for.
+// The report writers, with the path each is asked for.
 struct Writer {
   const std::string& path;
-  std::function<std::string(const json&)> write;
+  std::function<std::string(const History&)> write;
 };
 
 std::vector<Writer> WritersOf(const ReportRequest& request) {
-  return {{request.markdown_path, MarkdownSummary}, {request.junit_path, JunitXml}};
+  return {{request.html_path, HtmlReport},
+          {request.markdown_path, MarkdownSummary},
+          {request.junit_path, [](const History& h) { return JunitXml(h.night()); }},
+          {request.metrics_path, [](const History& h) { return OpenMetricsText(h.night()); }}};
 }
 
-// The one result to report on: the merge of every input, or the only input.
-Checked<json> ResultToReport(const ReportRequest& request) {
-  if (request.merge_path.empty()) {
-    Checked<json> result = ReadJsonFile(request.results.front());
-    if (!result.ok()) return result;
-    if (auto why = CheckResult(*result)) {
-      return Refusal{fmt::format("{}: {}", request.results.front(), *why)};
-    }
-    return result;
-  }
-  std::vector<ShardResult> shards;
-  for (const std::string& path : request.results) {
+Checked<std::vector<ShardResult>> ReadAll(const std::vector<std::string>& paths) {
+  std::vector<ShardResult> results;
+  for (const std::string& path : paths) {
     Checked<ResultRecord> result = ReadResultFile(path);
     if (!result.ok()) return Refusal{result.error()};
-    shards.push_back({path, std::move(result).value()});
+    results.push_back({path, std::move(result).value()});
   }
-  Checked<ResultRecord> merged = MergeShards(std::move(shards));
-  if (!merged.ok()) return Refusal{merged.error()};
-  return ToJson(*merged);
+  return results;
+}
+
+// The same run given twice (a result passed on the command line that is also
+// in the history directory).
+bool SameRun(const Night& a, const Night& b) {
+  const Provenance& p = a.result.provenance;
+  const Provenance& q = b.result.provenance;
+  return p.commit == q.commit && p.seed == q.seed && p.shard == q.shard &&
+         p.configuration == q.configuration && p.started_at == q.started_at &&
+         p.wall_seconds == q.wall_seconds;
+}
+
+// The nights of the request, oldest first, and the one reported on.
+Checked<History> HistoryOfRequest(const ReportRequest& request) {
+  Checked<std::vector<ShardResult>> given = ReadAll(request.results);
+  if (!given.ok()) return Refusal{given.error()};
+  std::vector<Night> nights;
+  if (!request.merge_path.empty()) {
+    std::vector<std::string> paths = request.results;
+    Checked<ResultRecord> merged = MergeShards(std::move(given).value());
+    if (!merged.ok()) return Refusal{merged.error()};
+    Checked<std::vector<Night>> one =
+        NightsOf({{paths.front(), std::move(merged).value()}});  // a whole run: one night
+    nights = std::move(one).value();
+    nights.front().paths = paths;
+  } else {
+    Checked<std::vector<Night>> grouped = NightsOf(std::move(given).value());
+    if (!grouped.ok()) return Refusal{grouped.error()};
+    nights = std::move(grouped).value();
+  }
+  Night current = std::move(nights.back());  // the newest night given
+  nights.pop_back();
+  if (!request.history_dir.empty()) {
+    Checked<std::vector<std::string>> files = ResultFilesIn(request.history_dir);
+    if (!files.ok()) return Refusal{files.error()};
+    Checked<std::vector<ShardResult>> earlier = ReadAll(*files);
+    if (!earlier.ok()) return Refusal{earlier.error()};
+    Checked<std::vector<Night>> grouped = NightsOf(std::move(earlier).value());
+    if (!grouped.ok()) return Refusal{grouped.error()};
+    for (Night& night : std::move(grouped).value()) nights.push_back(std::move(night));
+  }
+  std::erase_if(nights, [&](const Night& night) { return SameRun(night, current); });
+  for (size_t i = 0; i < nights.size(); ++i) {
+    for (size_t j = i + 1; j < nights.size();) {
+      if (SameRun(nights[i], nights[j])) {
+        nights.erase(nights.begin() + static_cast<std::ptrdiff_t>(j));
+      } else {
+        ++j;
+      }
+    }
+  }
+  const auto before = [](const Night& a, const Night& b) {
+    return std::tie(a.result.provenance.started_at, a.paths.front()) <
+           std::tie(b.result.provenance.started_at, b.paths.front());
+  };
+  std::stable_sort(nights.begin(), nights.end(), before);
+  const auto at = std::upper_bound(nights.begin(), nights.end(), current, before);
+  const size_t index = static_cast<size_t>(at - nights.begin());
+  nights.insert(at, std::move(current));
+  return HistoryOf(std::move(nights), index);
 }
 
 }  // namespace
 
 ReportOutcome MakeReports(const ReportRequest& request) {
   if (request.results.empty()) return Refused("no RESULT.json given");
-  if (request.merge_path.empty() && request.results.size() > 1) {
-    return Refused(
-        fmt::format("{} results given: merge shard results with --merge OUT.json to report on them",
-                    request.results.size()));
-  }
   bool any_report = !request.merge_path.empty();
   for (const Writer& writer : WritersOf(request)) any_report |= !writer.path.empty();
-  if (!any_report) return Refused("no report asked for (--merge OUT.json, --md F, --junit F)");
+  if (!any_report) {
+    return Refused("no report asked for (--html F, --md F, --junit F, --metrics F, --merge F)");
+  }
+  const Checked<History> history = HistoryOfRequest(request);
+  if (!history.ok()) return Refused(history.error());
 
-  const Checked<json> result = ResultToReport(request);
-  if (!result.ok()) return Refused(result.error());
-  ReportOutcome outcome;
+  ReportOutcome outcome{.night = history->nights[history->current].label,
+                        .nights = history->nights.size()};
   std::vector<std::pair<std::string, std::string>> files;
-  if (!request.merge_path.empty()) files.emplace_back(request.merge_path, ResultFileText(*result));
+  if (!request.merge_path.empty()) {
+    files.emplace_back(request.merge_path, ResultFileText(ToJson(history->night())));
+  }
   for (const Writer& writer : WritersOf(request)) {
-    if (!writer.path.empty()) files.emplace_back(writer.path, writer.write(*result));
+    if (!writer.path.empty()) files.emplace_back(writer.path, writer.write(*history));
   }
   for (const auto& [path, text] : files) {
     if (auto why = WriteFileAtomically(path, text)) {
@@ -78,6 +131,16 @@ ReportOutcome MakeReports(const ReportRequest& request) {
     outcome.written.push_back(path);
   }
   return outcome;
+}
+
+std::vector<std::pair<std::string, std::string>> ReportsOfOneRun(const std::string& result_path,
+                                                                 const ResultRecord& result) {
+  const History history = HistoryOf(
+      {{.label = NightLabel(result, result_path), .paths = {result_path}, .result = result}}, 0);
+  return {{"report.html", HtmlReport(history)},
+          {"summary.md", MarkdownSummary(history)},
+          {"junit.xml", JunitXml(result)},
+          {"metrics.prom", OpenMetricsText(result)}};
 }
 
 }  // namespace crashdrill::reports

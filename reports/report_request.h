@@ -1,19 +1,26 @@
 // What `crashdrill report` does (DESIGN §9-10): results in, reports out.
-// Today: --merge OUT.json (shard results into the whole run's result),
-// --md F and --junit F. Each report is one entry of a table of writers, so
-// --html, --metrics and --history are one entry each when they come.
+// The results given are read and grouped into nights (the shards of one run
+// are merged); --history DIR adds every result in DIR as earlier nights. The
+// night reported on is the newest of those given. Each report is one entry of
+// a table of writers and is written atomically.
 #pragma once
 
 #include <string>
+#include <utility>
 #include <vector>
+
+#include "reports/result_model.h"
 
 namespace crashdrill::reports {
 
 struct ReportRequest {
   std::vector<std::string> results;  // RESULT.json files, in the order given
-  std::string merge_path;            // --merge: write the merged result here
+  std::string merge_path;            // --merge: the results are one run's shards; write it here
+  std::string html_path;             // --html
   std::string markdown_path;         // --md
   std::string junit_path;            // --junit
+  std::string metrics_path;          // --metrics: OpenMetrics text
+  std::string history_dir;           // --history: earlier nights' results
 };
 
 struct ReportOutcome {
@@ -25,11 +32,17 @@ struct ReportOutcome {
   Kind kind = Kind::kDone;
   std::string message;               // why, when not done: names the file and the field
   std::vector<std::string> written;  // the paths written, in order
+  std::string night;                 // the label of the night reported on
+  size_t nights = 0;                 // how many nights the history held
 };
 
-// Reads the results, merges them when asked (several results need --merge),
-// and writes every report asked for, each atomically. Nothing is written when
-// an input is refused.
+// Reads the results, merges what belongs together, and writes every report
+// asked for, each atomically. Nothing is written when an input is refused.
 ReportOutcome MakeReports(const ReportRequest& request);
+
+// Every report of one night with no history (what `crashdrill chaos --out`
+// writes beside result.json): file name -> text.
+std::vector<std::pair<std::string, std::string>> ReportsOfOneRun(const std::string& result_path,
+                                                                 const ResultRecord& result);
 
 }  // namespace crashdrill::reports

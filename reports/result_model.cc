@@ -288,6 +288,13 @@ void ReadScenario(FieldReader& reader, const json& s, const std::string& path,
 
 }  // namespace
 
+std::string PropertyTitle(const std::string& id) {
+  for (const auto& [property, title] : kProperties) {
+    if (id == property) return title;
+  }
+  return "";
+}
+
 uint64_t ResultRecord::violations() const {
   uint64_t n = 0;
   for (const ScenarioRecord& s : scenarios) n += s.violations.size();

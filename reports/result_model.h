@@ -12,6 +12,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "reports/checked.h"
@@ -81,6 +82,21 @@ struct ScenarioRecord {
   std::map<std::string, double> recovery_phase_ms;
   double recovery_cpu_ms = 0;  // wall time
 };
+
+// The properties of DESIGN §8, in order, with their short names.
+inline constexpr std::array<std::pair<const char*, const char*>, 9> kProperties = {{
+    {"P1", "agreement with the venue"},
+    {"P2", "no lost acknowledged write"},
+    {"P3", "prefix consistency"},
+    {"P4", "no duplicate or orphan orders"},
+    {"P5", "corruption is never loaded"},
+    {"P6", "clock independence"},
+    {"P7", "RPO within target"},
+    {"P8", "RTO within target"},
+    {"P9", "liveness"},
+}};
+// The short name of property `id` ("P2"), or "" for an id not in kProperties.
+std::string PropertyTitle(const std::string& id);
 
 // The phases of a recovery, in order (system/recovery/recovery_report.h).
 inline constexpr std::array<const char*, 5> kRecoveryPhases = {"discover", "load", "validate",

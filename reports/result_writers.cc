@@ -2,27 +2,12 @@
 
 #include <fmt/format.h>
 
-#include <array>
-#include <map>
+#include <algorithm>
 #include <sstream>
+#include <vector>
 
 namespace crashdrill::reports {
 namespace {
-
-using nlohmann::json;
-
-// The properties of DESIGN §8, in order, with their short names.
-constexpr std::array<std::pair<const char*, const char*>, 9> kProperties = {{
-    {"P1", "agreement with the venue"},
-    {"P2", "no lost acknowledged write"},
-    {"P3", "prefix consistency"},
-    {"P4", "no duplicate or orphan orders"},
-    {"P5", "corruption is never loaded"},
-    {"P6", "clock independence"},
-    {"P7", "RPO within target"},
-    {"P8", "RTO within target"},
-    {"P9", "liveness"},
-}};
 
 std::string Escape(const std::string& text) {
   std::string out;
@@ -55,108 +40,136 @@ std::string Escape(const std::string& text) {
   return out;
 }
 
-std::string Ms(const json& value) { return fmt::format("{:.1f}", value.get<double>()); }
+// Markdown table cells: the characters that would end a cell or start HTML
+// (GitHub renders inline HTML in comments) are escaped.
+std::string Cell(const std::string& text) {
+  std::string out;
+  for (const char c : text) {
+    switch (c) {
+      case '|':
+        out += "\\|";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '\n':
+        out += ' ';
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+// Inline code: a backtick inside would end it, so the span takes more of them.
+std::string Code(const std::string& text) {
+  const std::string fence = text.find('`') == std::string::npos ? "`" : "`` ";
+  const std::string close = fence == "`" ? "`" : " ``";
+  std::string flat = text;
+  std::replace(flat.begin(), flat.end(), '\n', ' ');
+  return fence + flat + close;
+}
+
+std::string Ms(double value) { return fmt::format("{:.1f}", value); }
 
 }  // namespace
 
-std::optional<std::string> CheckResult(const json& result) {
-  if (!result.is_object()) return "the result is not a JSON object";
-  if (!result.contains("schema") || !result["schema"].is_string())
-    return "field 'schema' is missing";
-  const std::string schema = result["schema"];
-  if (schema != kResultSchema) {
-    return fmt::format("field 'schema' is '{}': this build reads {}", schema, kResultSchema);
-  }
-  if (!result.contains("scenarios") || !result["scenarios"].is_array()) {
-    return "field 'scenarios' is missing or not a list";
-  }
-  for (size_t i = 0; i < result["scenarios"].size(); ++i) {
-    const json& s = result["scenarios"][i];
-    for (const char* field :
-         {"name", "cases", "crashes", "violations", "rto_ms", "rpo_ms", "recovered_from"}) {
-      if (!s.contains(field)) return fmt::format("field 'scenarios[{}].{}' is missing", i, field);
-    }
-  }
-  return std::nullopt;
-}
-
-std::string MarkdownSummary(const json& result) {
+std::string MarkdownSummary(const History& history) {
+  const ResultRecord& result = history.night();
+  const Provenance& p = result.provenance;
   std::ostringstream out;
-  const uint64_t violations = result.value("violations", uint64_t{0});
+  const uint64_t violations = result.violations();
   out << "## crashdrill chaos: " << (violations == 0 ? "held" : "FAILED") << "\n\n";
-  if (result.contains("provenance")) {
-    const json& p = result["provenance"];
-    out << fmt::format(
-        "seed {}, shard {}/{}, commit {}, {}\n\n", p.value("seed", uint64_t{0}),
-        p["shard"].value("index", uint64_t{0}), p["shard"].value("count", uint64_t{1}),
-        p.value("commit", std::string("unknown")), p.value("build_type", std::string("unknown")));
-  }
+  out << fmt::format("seed {}, shards {}, commit {}, {}, started {}\n\n", p.seed,
+                     history.nights[history.current].paths.size(), Cell(p.commit),
+                     Cell(p.build_type), p.started_at.empty() ? "not recorded" : p.started_at);
   out << "| scenario | cases | crashes | violations | RTO p50 / p99 / max (target) ms | "
          "RPO p99 (target) ms | recovered from |\n";
   out << "|---|---|---|---|---|---|---|\n";
-  for (const json& s : result["scenarios"]) {
+  for (const ScenarioRecord& s : result.scenarios) {
     std::string from;
-    for (const auto& [level, n] : s["recovered_from"].items()) {
-      if (n.get<uint64_t>() == 0) continue;
-      from += fmt::format("{}{} {}", from.empty() ? "" : ", ", level, n.get<uint64_t>());
+    for (const auto& [level, n] : s.recovered_from) {
+      if (n == 0) continue;
+      from += fmt::format("{}{} {}", from.empty() ? "" : ", ", Cell(level), n);
     }
-    const json& rto = s["rto_ms"];
-    const json& rpo = s["rpo_ms"];
-    out << fmt::format("| {} | {} | {} | {} | {} / {} / {} ({}) | {} ({}) | {} |\n",
-                       s["name"].get<std::string>(), s["cases"].get<uint64_t>(),
-                       s["crashes"].get<uint64_t>(), s["violations"].size(), Ms(rto["p50"]),
-                       Ms(rto["p99"]), Ms(rto["max"]), rto["target"].get<int64_t>(), Ms(rpo["p99"]),
-                       rpo["target"].get<int64_t>(), from.empty() ? "-" : from);
+    const std::vector<double>& rto = s.rto.values_ms;
+    out << fmt::format("| {} | {} | {} | {} | {} / {} / {} ({}) | {} ({}) | {} |\n", Cell(s.name),
+                       s.cases, s.crashes, s.violations.size(), Ms(Percentile(rto, 0.5)),
+                       Ms(Percentile(rto, 0.99)), Ms(rto.empty() ? 0 : rto.back()), s.rto.target_ms,
+                       Ms(Percentile(s.rpo_strategy.values_ms, 0.99)), s.rpo_strategy.target_ms,
+                       from.empty() ? "-" : from);
   }
   if (violations > 0) {
     out << "\n### Violations\n\n";
-    for (const json& s : result["scenarios"]) {
-      for (const json& v : s["violations"]) {
-        out << fmt::format("- **{}** in `{}`: {}\n  `crashdrill replay {}`\n",
-                           v["property"].get<std::string>(), s["name"].get<std::string>(),
-                           v["detail"].get<std::string>(), v["repro"].get<std::string>());
+    for (const ScenarioRecord& s : result.scenarios) {
+      for (const ViolationRecord& v : s.violations) {
+        out << fmt::format("- **{}** in {}: {}\n  {}\n", Cell(v.property), Code(s.name),
+                           Cell(v.detail), Code("crashdrill replay " + v.repro));
       }
+    }
+  }
+  if (history.nights.size() > 1) {
+    out << fmt::format("\n### Trend over {} nights ({} to {})\n\n", history.nights.size(),
+                       history.nights.front().label, history.nights.back().label);
+    if (history.regressions.empty()) out << "No night got worse than the nights before it.\n";
+    for (const Regression& r : history.regressions) {
+      out << fmt::format("- {}{}: {}\n", history.nights[r.night].label,
+                         r.night == history.current ? " (this night)" : "",
+                         Cell(DescribeRegression(r)));
     }
   }
   return out.str();
 }
 
-std::string JunitXml(const json& result) {
+std::string JunitXml(const ResultRecord& result) {
+  // Per scenario, the violations of each property; a property this build does
+  // not know still gets its testcase, so no violation is left out.
+  std::vector<std::vector<std::pair<std::string, std::vector<const ViolationRecord*>>>> suites;
+  size_t tests = 0, failures = 0;
+  for (const ScenarioRecord& s : result.scenarios) {
+    auto& cases = suites.emplace_back();
+    for (const auto& [id, title] : kProperties) cases.push_back({id, {}});
+    for (const ViolationRecord& v : s.violations) {
+      auto it = std::find_if(cases.begin(), cases.end(),
+                             [&](const auto& c) { return c.first == v.property; });
+      if (it == cases.end()) it = cases.insert(cases.end(), {v.property, {}});
+      it->second.push_back(&v);
+    }
+    tests += cases.size();
+    for (const auto& c : cases) failures += c.second.empty() ? 0 : 1;
+  }
   std::ostringstream out;
   out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
-  size_t tests = 0, failures = 0;
-  for (const json& s : result["scenarios"]) {
-    tests += kProperties.size();
-    std::map<std::string, bool> failed;
-    for (const json& v : s["violations"]) failed[v["property"].get<std::string>()] = true;
-    failures += failed.size();
-  }
   out << fmt::format("<testsuites name=\"crashdrill\" tests=\"{}\" failures=\"{}\">\n", tests,
                      failures);
-  for (const json& s : result["scenarios"]) {
-    const std::string name = s["name"];
-    std::map<std::string, std::vector<const json*>> by_property;
-    for (const json& v : s["violations"])
-      by_property[v["property"].get<std::string>()].push_back(&v);
-    out << fmt::format("  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\">\n", Escape(name),
-                       kProperties.size(), by_property.size());
-    for (const auto& [id, title] : kProperties) {
-      out << fmt::format("    <testcase classname=\"crashdrill.{}\" name=\"{} {}\"", Escape(name),
-                         id, Escape(title));
-      const auto it = by_property.find(id);
-      if (it == by_property.end()) {
+  for (size_t i = 0; i < result.scenarios.size(); ++i) {
+    const ScenarioRecord& s = result.scenarios[i];
+    size_t failed = 0;
+    for (const auto& c : suites[i]) failed += c.second.empty() ? 0 : 1;
+    out << fmt::format("  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\">\n", Escape(s.name),
+                       suites[i].size(), failed);
+    for (const auto& [id, violations] : suites[i]) {
+      const std::string title = PropertyTitle(id);
+      out << fmt::format("    <testcase classname=\"crashdrill.{}\" name=\"{}{}{}\"",
+                         Escape(s.name), Escape(id), title.empty() ? "" : " ", Escape(title));
+      if (violations.empty()) {
         out << "/>\n";
         continue;
       }
-      out << ">\n";
       std::string body;
-      for (const json* v : it->second) {
-        body += fmt::format("{}\ncrashdrill replay {}\n", (*v)["detail"].get<std::string>(),
-                            (*v)["repro"].get<std::string>());
+      for (const ViolationRecord* v : violations) {
+        body += fmt::format("{}\ncrashdrill replay {}\n", v->detail, v->repro);
       }
-      out << fmt::format("      <failure message=\"{} violation(s) of {}\">{}</failure>\n",
-                         it->second.size(), id, Escape(body));
-      out << "    </testcase>\n";
+      out << fmt::format(
+          ">\n      <failure message=\"{} violation(s) of {}\">{}</failure>\n    </testcase>\n",
+          violations.size(), Escape(id), Escape(body));
     }
     out << "  </testsuite>\n";
   }

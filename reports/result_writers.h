@@ -1,24 +1,20 @@
 // Writers derived from a chaos result (crashdrill.result/1, DESIGN §9-10): a
-// short Markdown summary (what a CI job posts) and JUnit XML (a testsuite per
-// scenario, a testcase per property; a failure carries its replay lines).
-// They read the result record only, and only the fields of DESIGN §9 (not
-// the samples a merge needs). A result that is not crashdrill.result/1 is
-// refused with the field that is wrong.
+// short Markdown summary (what a CI job posts to a pull request or a chat)
+// and JUnit XML (a testsuite per scenario, a testcase per property; a failure
+// carries its replay lines). Both read a result that ResultFromJson accepted.
 #pragma once
 
-#include <nlohmann/json.hpp>
-#include <optional>
 #include <string>
 
+#include "reports/history.h"
 #include "reports/result_model.h"
 
 namespace crashdrill::reports {
 
-// Why `result` is not a result this build can read (naming the field), or nullopt.
-std::optional<std::string> CheckResult(const nlohmann::json& result);
+// The night's verdict, a line per scenario and every violation with its
+// replay line; with more than one night, the nights that got worse.
+std::string MarkdownSummary(const History& history);
 
-// REQUIRES: CheckResult(result) is nullopt.
-std::string MarkdownSummary(const nlohmann::json& result);
-std::string JunitXml(const nlohmann::json& result);
+std::string JunitXml(const ResultRecord& result);
 
 }  // namespace crashdrill::reports

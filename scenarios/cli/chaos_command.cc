@@ -2,7 +2,8 @@
 //   chaos [--scenario NAME]... [--cases N | --minutes M] [--seed S] [--shard I/N] [--out DIR]
 // prints its seed first, then its progress (chaos_progress.h) and every
 // violation with its replay line, all on stderr, and writes DIR/result.json
-// (crashdrill.result/1), DIR/junit.xml and DIR/summary.md.
+// (crashdrill.result/1) with its reports: DIR/report.html, DIR/summary.md,
+// DIR/junit.xml and DIR/metrics.prom.
 // Exit: 0 all held, 1 a property or target failed, 2 usage, 3 the harness failed.
 #include <fmt/format.h>
 #include <unistd.h>
@@ -12,8 +13,9 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "reports/report_request.h"
 #include "reports/result_files.h"
-#include "reports/result_writers.h"
+#include "reports/result_model.h"
 #include "scenarios/cli/chaos_progress.h"
 #include "scenarios/cli/commands.h"
 #include "scenarios/runner/case_script.h"
@@ -82,20 +84,32 @@ int CheckChaosOptions(const std::string& shard, const std::string& out_dir, Chao
   return kExitOk;
 }
 
-// result.json, junit.xml and summary.md in `out_dir`, each written atomically.
+// result.json and the reports of it (report.html, summary.md, junit.xml,
+// metrics.prom) in `out_dir`, each written atomically.
 int WriteChaosResults(const std::string& out_dir, const ChaosResult& result) {
   const nlohmann::json json = ResultJson(result);
-  const std::vector<std::pair<std::string, std::string>> files = {
-      {out_dir + "/result.json", reports::ResultFileText(json)},
-      {out_dir + "/junit.xml", reports::JunitXml(json)},
-      {out_dir + "/summary.md", reports::MarkdownSummary(json)}};
+  const reports::Checked<reports::ResultRecord> record = reports::ResultFromJson(json);
+  if (!record.ok()) {
+    std::fprintf(stderr, "crashdrill chaos: the result does not read back: %s\n",
+                 record.error().c_str());
+    return kExitHarnessFailed;
+  }
+  const std::string result_path = out_dir + "/result.json";
+  std::vector<std::pair<std::string, std::string>> files = {
+      {result_path, reports::ResultFileText(json)}};
+  for (auto& [name, text] : reports::ReportsOfOneRun(result_path, *record)) {
+    files.emplace_back(out_dir + "/" + name, std::move(text));
+  }
   for (const auto& [path, text] : files) {
     if (auto why = reports::WriteFileAtomically(path, text)) {
       std::fprintf(stderr, "crashdrill chaos: cannot write %s\n", why->c_str());
       return kExitHarnessFailed;
     }
   }
-  std::fprintf(stderr, "chaos: result.json, junit.xml and summary.md in %s\n", out_dir.c_str());
+  std::fprintf(
+      stderr,
+      "chaos: result.json, summary.md, junit.xml and metrics.prom in %s; open %s/report.html\n",
+      out_dir.c_str(), out_dir.c_str());
   return kExitOk;
 }
 

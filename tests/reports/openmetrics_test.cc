@@ -18,6 +18,7 @@
 #include <utility>
 #include <vector>
 
+#include "tests/reports/golden_file.h"
 #include "tests/reports/result_test_support.h"
 
 namespace crashdrill::reports {
@@ -264,19 +265,7 @@ std::string Joined(const std::vector<std::string>& lines) {
 }
 
 TEST(OpenMetricsTest, TextOfAFixedResultIsTheGoldenFile) {
-  const std::string path = std::string(CRASHDRILL_GOLDEN_DIR) + "/metrics.txt";
-  const std::string text = OpenMetricsText(FixedResult());
-  const char* update = std::getenv("CRASHDRILL_UPDATE_GOLDEN");
-  if (update != nullptr && std::string_view(update) == "1") {
-    std::ofstream(path, std::ios::binary) << text;
-    FAIL() << "CRASHDRILL_UPDATE_GOLDEN=1: wrote " << path
-           << "; review its diff, then run again without CRASHDRILL_UPDATE_GOLDEN";
-  }
-  std::ifstream in(path, std::ios::binary);
-  ASSERT_TRUE(in) << "cannot read " << path << " (CRASHDRILL_UPDATE_GOLDEN=1 writes it)";
-  std::ostringstream golden;
-  golden << in.rdbuf();
-  EXPECT_EQ(text, golden.str()) << "if the change is meant, run with CRASHDRILL_UPDATE_GOLDEN=1";
+  EXPECT_TRUE(testing::MatchesGolden("metrics.txt", OpenMetricsText(FixedResult())));
 }
 
 TEST(OpenMetricsTest, TextOfAFixedResultIsWhatAScraperAccepts) {

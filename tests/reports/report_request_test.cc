@@ -1,6 +1,6 @@
 // `crashdrill report` without the command line: merged result and reports
-// written, nothing written when an input is refused, several results only
-// with --merge.
+// written, shards grouped into their night and other results into the
+// history, bad inputs refused by file and field with nothing written.
 #include "reports/report_request.h"
 
 #include <gtest/gtest.h>
@@ -53,25 +53,100 @@ TEST_F(ReportRequestTest, MergeWritesTheWholeRunAndTheReportsOfIt) {
                                                        request.junit_path}));
   const json merged = json::parse(Slurp(request.merge_path));
   EXPECT_EQ(WithoutWallTime(merged), WithoutWallTime(ToJson(testing::MadeUpRun(5, {0, 1}))));
-  EXPECT_EQ(Slurp(request.markdown_path), MarkdownSummary(merged));
-  EXPECT_EQ(Slurp(request.junit_path), JunitXml(merged));
+  const Checked<ResultRecord> record = ResultFromJson(merged);
+  ASSERT_TRUE(record.ok()) << record.error();
+  EXPECT_EQ(Slurp(request.junit_path), JunitXml(*record));
+  EXPECT_NE(Slurp(request.markdown_path).find("shards 3,"), std::string::npos);
 }
 
-TEST_F(ReportRequestTest, OneResultNeedsNoMerge) {
-  const std::vector<std::string> shards = WriteShards(1);
-  const ReportOutcome outcome =
-      MakeReports({.results = shards, .markdown_path = dir_.Join("summary.md")});
+TEST_F(ReportRequestTest, ShardsWithoutMergeAreStillOneNight) {
+  const ReportOutcome outcome = MakeReports({.results = WriteShards(3),
+                                             .markdown_path = dir_.Join("summary.md"),
+                                             .metrics_path = dir_.Join("metrics.prom")});
   ASSERT_EQ(outcome.kind, ReportOutcome::Kind::kDone) << outcome.message;
-  EXPECT_EQ(Slurp(dir_.Join("summary.md")), MarkdownSummary(json::parse(Slurp(shards[0]))));
+  EXPECT_EQ(outcome.nights, 1u);
+  EXPECT_EQ(Slurp(dir_.Join("summary.md")).find("Trend"), std::string::npos);
+  EXPECT_TRUE(Slurp(dir_.Join("metrics.prom")).ends_with("# EOF\n"));
+  EXPECT_EQ(MakeReports({.results = WriteShards(1)}).kind, ReportOutcome::Kind::kRefused);
 }
 
-TEST_F(ReportRequestTest, SeveralResultsWithoutMergeAreRefused) {
-  const ReportOutcome outcome =
-      MakeReports({.results = WriteShards(2), .markdown_path = dir_.Join("summary.md")});
-  EXPECT_EQ(outcome.kind, ReportOutcome::Kind::kRefused);
-  EXPECT_EQ(outcome.message,
-            "2 results given: merge shard results with --merge OUT.json to report on them");
-  EXPECT_EQ(MakeReports({.results = WriteShards(1)}).kind, ReportOutcome::Kind::kRefused);
+TEST_F(ReportRequestTest, EarlierNightsFromTheHistoryDirectoryFormTheTrend) {
+  const std::string history = dir_.Join("history");
+  std::filesystem::create_directory(history);
+  for (int n = 0; n < 9; ++n) {
+    const std::string path = history + "/night" + std::to_string(n) + ".json";
+    ASSERT_EQ(WriteFileAtomically(
+                  path, ResultFileText(ToJson(testing::MadeUpNight(n, n == 8 ? 4.0 : 1.0)))),
+              std::nullopt);
+  }
+  // The newest night is given again on the command line (a CI job that
+  // copies each result into the history first): it counts once.
+  const ReportOutcome outcome = MakeReports({.results = {history + "/night8.json"},
+                                             .html_path = dir_.Join("report.html"),
+                                             .markdown_path = dir_.Join("summary.md"),
+                                             .history_dir = history});
+  ASSERT_EQ(outcome.kind, ReportOutcome::Kind::kDone) << outcome.message;
+  EXPECT_EQ(outcome.nights, 9u);
+  EXPECT_EQ(outcome.night, "2026-10-09 02:00Z");
+  const std::string markdown = Slurp(dir_.Join("summary.md"));
+  EXPECT_NE(markdown.find("### Trend over 9 nights"), std::string::npos) << markdown;
+  EXPECT_NE(markdown.find("- 2026-10-09 02:00Z (this night): power-loss RTO p99"),
+            std::string::npos)
+      << markdown;
+  EXPECT_NE(Slurp(dir_.Join("report.html")).find("Trend over 9 nights"), std::string::npos);
+}
+
+// Each bad input is refused with the file and what is wrong, exit 2 at the
+// command line, and no report is written.
+TEST_F(ReportRequestTest, BadInputsAreRefusedByFileAndFieldAndWriteNothing) {
+  const json good = ToJson(testing::MadeUpNight(0));
+  struct Case {
+    std::string name;
+    std::string text;
+    std::string message;  // what the refusal must say after the file's path
+  };
+  json wrong_schema = good;
+  wrong_schema["schema"] = "something.else/1";
+  json newer = good;
+  newer["schema"] = "crashdrill.result/2";
+  json missing = good;
+  missing["scenarios"][1].erase("crashes");
+  // A count past uint64_t: JSON parses it as a double.
+  std::string huge_count = good.dump();
+  huge_count.replace(huge_count.find("\"cases\":200"), std::string("\"cases\":200").size(),
+                     "\"cases\":99999999999999999999999");
+  json huge_sample = good;
+  huge_sample["scenarios"][0]["samples_ms"]["rto"].back() = 1e300;
+  json negative = good;
+  negative["scenarios"][0]["crashes"] = -3;
+  json bad_time = good;
+  bad_time["provenance"]["started_at"] = "yesterday";
+  const std::vector<Case> cases = {
+      {"empty.json", "", ": not a complete JSON document (truncated?): byte 1"},
+      {"truncated.json", good.dump().substr(0, 300), ": not a complete JSON document"},
+      {"wrong.json", wrong_schema.dump(),
+       ": field 'schema' is 'something.else/1': not a crashdrill result"},
+      {"newer.json", newer.dump(), ": field 'schema' is 'crashdrill.result/2': a newer version"},
+      {"missing.json", missing.dump(), ": field 'scenarios[1].crashes' is missing"},
+      {"huge.json", huge_count, ": field 'scenarios[0].cases' is not an unsigned integer"},
+      {"huge-sample.json", huge_sample.dump(),
+       ": field 'scenarios[0].samples_ms.rto[299]' is 1e+300: out of range"},
+      {"negative.json", negative.dump(),
+       ": field 'scenarios[0].crashes' is not an unsigned integer"},
+      {"time.json", bad_time.dump(), ": field 'provenance.started_at' is 'yesterday'"},
+      {"list.json", "[1, 2]", ": the result is not a JSON object"},
+  };
+  for (const Case& c : cases) {
+    const std::string path = dir_.Join(c.name);
+    std::ofstream(path) << c.text;
+    const ReportOutcome outcome = MakeReports({.results = {path},
+                                               .html_path = dir_.Join("report.html"),
+                                               .markdown_path = dir_.Join("summary.md")});
+    EXPECT_EQ(outcome.kind, ReportOutcome::Kind::kRefused) << c.name;
+    EXPECT_TRUE(outcome.message.starts_with(path + c.message)) << c.name << ": " << outcome.message;
+    EXPECT_FALSE(std::filesystem::exists(dir_.Join("report.html"))) << c.name;
+    EXPECT_FALSE(std::filesystem::exists(dir_.Join("summary.md"))) << c.name;
+  }
 }
 
 TEST_F(ReportRequestTest, ARefusedInputWritesNothing) {

@@ -4,7 +4,6 @@
 
 #include <gtest/gtest.h>
 
-#include "reports/result_writers.h"
 #include "tests/reports/result_test_support.h"
 
 namespace crashdrill::reports {
@@ -31,7 +30,7 @@ TEST(ResultModelTest, WhatItWritesReadsBackToTheSameResult) {
 
 TEST(ResultModelTest, KeepsTheFieldsOfDesign9ForTheWriters) {
   const json written = MadeUpJson();
-  EXPECT_EQ(CheckResult(written), std::nullopt);
+  EXPECT_TRUE(ResultFromJson(written).ok());
   const json& s = written["scenarios"][0];
   for (const char* field :
        {"name", "mode", "cases", "crashes", "violations", "rto_ms", "rpo_ms", "recovered_from"}) {
@@ -45,7 +44,6 @@ TEST(ResultModelTest, KeepsTheFieldsOfDesign9ForTheWriters) {
                                       {"repro", "power-loss@1001"},
                                       {"detail", "case 1 slow"},
                                       {"case", 1}}));
-  EXPECT_FALSE(MarkdownSummary(written).empty());
 }
 
 TEST(ResultModelTest, PercentilesAreNearestRankOfTheSamples) {

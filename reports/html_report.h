@@ -1,0 +1,22 @@
+// The HTML report (DESIGN §10): one self-contained file for the people who
+// get the nightly result and the monthly drill. It shows the verdict and the
+// run's provenance, RTO and RPO distributions per scenario against their
+// targets, where recoveries came from, time per recovery phase, which faults
+// fired, every violation with its replay line, and, over several nights, the
+// trend with the nights that got worse marked.
+//
+// Offline by construction: the charts are inline SVG drawn by svg_chart.h
+// (no chart library, no script needed to see them), the styles are inline,
+// and a Content-Security-Policy forbids every request the page could make.
+// The one script only adds copy buttons and opens the data tables for print.
+#pragma once
+
+#include <string>
+
+#include "reports/history.h"
+
+namespace crashdrill::reports {
+
+std::string HtmlReport(const History& history);
+
+}  // namespace crashdrill::reports
