@@ -207,15 +207,24 @@ std::string SummaryTable(const ResultRecord& r) {
 }
 
 std::string SourcesChart(const ResultRecord& r) {
+  // The sources of DESIGN §9 in their order, then any other a result names.
+  std::vector<std::string> segments(kSources.begin(), kSources.end());
+  for (const ScenarioRecord& s : r.scenarios) {
+    for (const auto& [source, n] : s.recovered_from) {
+      if (std::find(segments.begin(), segments.end(), source) == segments.end()) {
+        segments.push_back(source);
+      }
+    }
+  }
   std::vector<BarRow> rows;
   std::string table = "<table><tr><th>scenario</th>";
-  for (const char* source : kSources) table += fmt::format("<th>{}</th>", source);
+  for (const std::string& source : segments) table += "<th>" + E(source) + "</th>";
   table += "</tr>";
   uint64_t total = 0;
   for (const ScenarioRecord& s : r.scenarios) {
     BarRow row{.label = s.name};
     table += "<tr><td>" + E(s.name) + "</td>";
-    for (const char* source : kSources) {
+    for (const std::string& source : segments) {
       const auto it = s.recovered_from.find(source);
       const uint64_t n = it == s.recovered_from.end() ? 0 : it->second;
       row.values.push_back(static_cast<double>(n));
@@ -228,7 +237,6 @@ std::string SourcesChart(const ResultRecord& r) {
   table += "</table>";
   std::string out = "<h2 id=\"sources\">Where recoveries came from</h2>\n";
   if (total == 0) return out + "<p class=\"note\">No recovery in this run.</p>\n";
-  const std::vector<std::string> segments(kSources.begin(), kSources.end());
   return out +
          Figure(StackedBarsSvg({.id = "c-sources",
                                 .title = "Where recoveries came from, per scenario",

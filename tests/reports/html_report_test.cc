@@ -42,7 +42,10 @@ TEST(HtmlReportTest, EveryChartIsDrawnAndSaysWhatItShows) {
   ResultRecord night = MadeUpNight(0);
   night.scenarios[1].violations.push_back(
       {.property = "P2", .repro = "bit-rot@99", .detail = "lost 3 fills", .case_index = 4});
+  night.scenarios[2].recovered_from["empty"] = 2;  // a source beyond DESIGN §9's is shown, not lost
   const std::string html = HtmlReport(OneNight(night));
+  EXPECT_NE(html.find("<th>venue</th><th>empty</th>"), std::string::npos);
+  EXPECT_NE(html.find("<title>full-disk, empty: 2 recoveries</title>"), std::string::npos);
   const std::vector<std::string> charts = Charts(html);
   // Sources, phases, and RTO and RPO for each of three scenarios.
   ASSERT_EQ(charts.size(), 2u + 2 * 3);
