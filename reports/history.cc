@@ -126,9 +126,11 @@ std::vector<Regression> FindRegressions(const std::vector<NightFigures>& nights)
     };
     for (const auto& [figure, of] : {std::pair{"RTO p99", &NightFigures::scenario_rto_p99_ms},
                                      std::pair{"RPO p99", &NightFigures::scenario_rpo_p99_ms}}) {
-      for (const auto& [scenario, value] : night.*of) {
+      for (const auto& [name, value] : night.*of) {
+        const std::string& scenario = name;  // a lambda cannot capture a structured binding
+        const auto member = of;
         check(scenario, figure, value,
-              Before(nights, n, [&](const NightFigures& f) { return Find(f.*of, scenario); }),
+              Before(nights, n, [&](const NightFigures& f) { return Find(f.*member, scenario); }),
               slower);
       }
     }
