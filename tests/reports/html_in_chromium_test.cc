@@ -53,9 +53,15 @@ struct BrowserRun {
   std::string output;  // stdout
 };
 
+// The running test's name: CTest runs the cases of this file side by side,
+// so each has its own page, profile and logs.
+std::string TestName() {
+  return ::testing::UnitTest::GetInstance()->current_test_info()->name();
+}
+
 // Runs Chromium headless on `page` with `arguments`; stderr goes to `log`.
 BrowserRun Chromium(const std::string& page, const std::string& arguments, const std::string& log) {
-  const std::string profile = kOut + "/chromium-profile";
+  const std::string profile = kOut + "/chromium-profile-" + TestName();
   std::filesystem::remove_all(profile);
   // Flags that keep the browser's own background traffic (updates, sync)
   // out of the network log, so what it records is the page's.
@@ -82,7 +88,7 @@ class HtmlInChromiumTest : public ::testing::Test {
     ASSERT_EQ(std::system("command -v chromium >/dev/null"), 0)
         << "chromium is not installed: bash .ci/install-deps installs it";
     history_ = ReportedHistory();
-    page_ = kOut + "/report-in-chromium.html";
+    page_ = kOut + "/report-in-chromium-" + TestName() + ".html";
     ASSERT_EQ(WriteFileAtomically(page_, HtmlReport(history_)), std::nullopt);
   }
 
