@@ -259,12 +259,14 @@ std::string PhasesChart(const ResultRecord& r) {
   table += "<th>recoveries</th></tr>";
   for (const ScenarioRecord& s : r.scenarios) {
     const size_t recoveries = s.rto.values_ms.size();
-    if (recoveries == 0 || s.recovery_phase_ms.empty()) continue;
+    if (recoveries == 0 || s.recovery_phase_ns.empty()) continue;
     BarRow row{.label = s.name};
     double phases = 0;
     for (const char* phase : kRecoveryPhases) {
-      const auto it = s.recovery_phase_ms.find(phase);
-      const double ms = (it == s.recovery_phase_ms.end() ? 0 : it->second) / recoveries;
+      const auto it = s.recovery_phase_ns.find(phase);
+      const double ms =
+          (it == s.recovery_phase_ns.end() ? 0 : static_cast<double>(it->second) / 1e6) /
+          static_cast<double>(recoveries);
       row.values.push_back(ms);
       phases += ms;
     }

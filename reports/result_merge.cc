@@ -117,7 +117,7 @@ std::optional<std::string> AddScenario(const ShardResult& shard, size_t i, Scena
   AddSamples(s.rpo_critical, &into->rpo_critical);
   AddCounts(s.recovered_from, &into->recovered_from);
   AddCounts(s.faults_fired, &into->faults_fired);
-  for (const auto& [phase, ms] : s.recovery_phase_ms) into->recovery_phase_ms[phase] += ms;
+  for (const auto& [phase, ns] : s.recovery_phase_ns) into->recovery_phase_ns[phase] += ns;
   into->recovery_cpu_ms += s.recovery_cpu_ms;
   return std::nullopt;
 }

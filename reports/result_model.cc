@@ -269,17 +269,11 @@ void ReadScenario(FieldReader& reader, const json& s, const std::string& path,
   ReadSamples(reader, s, path, "rpo_critical", {"rpo_ms_by_class.critical"}, &out->rpo_critical);
   reader.Counts(s, path, "recovered_from", &out->recovered_from);
   reader.Counts(s, path, "faults_fired", &out->faults_fired);
-  if (s.contains("recovery_phase_ms")) {
-    const std::string at = Member(path, "recovery_phase_ms");
-    if (const json* phases = reader.Object(s, path, "recovery_phase_ms")) {
+  if (s.contains("recovery_phase_ns")) {
+    const std::string at = Member(path, "recovery_phase_ns");
+    if (const json* phases = reader.Object(s, path, "recovery_phase_ns")) {
       for (const char* phase : kRecoveryPhases) {
-        double ms = 0;
-        reader.Number(*phases, at, phase, &ms);
-        if (!reader.failed() && !(ms >= 0 && ms <= kMaxMs)) {
-          return reader.Fail(fmt::format("field '{}' is {}: out of range", Member(at, phase),
-                                         (*phases)[phase].dump()));
-        }
-        out->recovery_phase_ms[phase] = ms;
+        reader.Unsigned(*phases, at, phase, &out->recovery_phase_ns[phase]);
       }
     }
   }
@@ -344,8 +338,8 @@ json ToJson(const ResultRecord& result) {
                          {"recovered_from", json(s.recovered_from)},
                          {"faults_fired", json(s.faults_fired)},
                          {"recovery_cpu_ms", s.recovery_cpu_ms}});
-    if (!s.recovery_phase_ms.empty()) {
-      scenarios.back()["recovery_phase_ms"] = json(s.recovery_phase_ms);
+    if (!s.recovery_phase_ns.empty()) {
+      scenarios.back()["recovery_phase_ns"] = json(s.recovery_phase_ns);
     }
   }
   const Provenance& p = result.provenance;

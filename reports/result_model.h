@@ -77,9 +77,10 @@ struct ScenarioRecord {
   std::map<std::string, uint64_t> recovered_from;  // l1, l2, l3, l4, backup, venue
   std::map<std::string, uint64_t> faults_fired;    // by kind
   // Time per recovery phase (kRecoveryPhases) summed over the scenario's
-  // recoveries, on the clock RTO is measured on (simulated in sim mode).
+  // recoveries, in nanoseconds on the clock RTO is measured on (simulated in
+  // sim mode): integers, so shards add up to the unsharded run's sums exactly.
   // Empty in results written before it was recorded (optional on read).
-  std::map<std::string, double> recovery_phase_ms;
+  std::map<std::string, uint64_t> recovery_phase_ns;
   double recovery_cpu_ms = 0;  // wall time
 };
 

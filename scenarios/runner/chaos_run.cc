@@ -70,7 +70,7 @@ reports::ScenarioRecord RecordOf(const ScenarioSummary& s) {
       .rpo_critical = SamplesOf(s.rpo_critical_ms, 0),
       .recovered_from = {{"l1", 0}, {"l2", 0}, {"l3", 0}, {"l4", 0}, {"backup", 0}, {"venue", 0}},
       .faults_fired = s.faults_fired,
-      .recovery_phase_ms = s.recovery_phase_ms,
+      .recovery_phase_ns = s.recovery_phase_ns,
       .recovery_cpu_ms = s.recovery_cpu_ms};
   for (size_t i = 0; i < s.violations.size(); ++i) {
     const Violation& v = s.violations[i];
@@ -144,7 +144,7 @@ ChaosResult RunChaos(const ChaosOptions& options,
                                c.rpo_critical_ms.end());
       for (const auto& [from, n] : c.recovered_from) s.recovered_from[from] += n;
       for (const auto& [kind, n] : c.faults_fired) s.faults_fired[kind] += n;
-      for (const auto& [phase, ms] : c.recovery_phase_ms) s.recovery_phase_ms[phase] += ms;
+      for (const auto& [phase, ns] : c.recovery_phase_ns) s.recovery_phase_ns[phase] += ns;
       s.recovery_cpu_ms += c.recovery_cpu_ms;
       if (progress) progress(result, c);
     }

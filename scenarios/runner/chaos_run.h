@@ -42,7 +42,7 @@ struct ScenarioSummary {
   std::vector<double> rpo_critical_ms;
   std::map<std::string, uint64_t> recovered_from;
   std::map<std::string, uint64_t> faults_fired;
-  std::map<std::string, double> recovery_phase_ms;
+  std::map<std::string, uint64_t> recovery_phase_ns;
   double recovery_cpu_ms = 0;
   Targets targets;
 };

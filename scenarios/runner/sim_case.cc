@@ -680,7 +680,7 @@ class SimWorld::Impl {
              {std::pair{"discover", phases.discover_ns}, std::pair{"load", phases.load_ns},
               std::pair{"validate", phases.validate_ns}, std::pair{"replay", phases.replay_ns},
               std::pair{"reconcile", phases.reconcile_ns}}) {
-          result_.recovery_phase_ms[phase] += static_cast<double>(ns) / 1e6;
+          result_.recovery_phase_ns[phase] += static_cast<uint64_t>(std::max<int64_t>(ns, 0));
         }
         CheckAgreement(what);
         // Reports since the last exchange_seq explain everything that happened

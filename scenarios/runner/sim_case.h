@@ -39,8 +39,8 @@ struct CaseResult {
   uint64_t acknowledged = 0;                       // critical updates acknowledged over the case
   double recovery_cpu_ms = 0;  // the CPU time recoveries took (beside the simulated RTO)
   // Simulated time per recovery phase (discover, load, validate, replay,
-  // reconcile) of the recoveries counted in rto_ms, summed.
-  std::map<std::string, double> recovery_phase_ms;
+  // reconcile) of the recoveries counted in rto_ms, summed, in ns.
+  std::map<std::string, uint64_t> recovery_phase_ns;
   double sim_ms = 0;           // simulated time the case covered (monotonic clock)
   // Where the wall time of the case went: "workload" (engine steps), "crash"
   // (resolving crash states, faults while down), "recovery" (recover and

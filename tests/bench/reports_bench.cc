@@ -58,11 +58,12 @@ reports::ResultRecord Night(int n) {
     s.recovered_from = {{"l1", 300}, {"l2", 200},   {"l3", 90},
                         {"l4", 0},   {"backup", 0}, {"venue", 10}};
     s.faults_fired = {{"power_loss", 300}, {"process_crash", 300}, {"disk.no_space", 40}};
-    s.recovery_phase_ms = {{"discover", 600.0},
-                           {"load", 9000.0},
-                           {"validate", 1200.0},
-                           {"replay", 30000.0},
-                           {"reconcile", 6000.0}};
+    const uint64_t ms = 1'000'000;  // recovery_phase_ns is in ns
+    s.recovery_phase_ns = {{"discover", 600 * ms},
+                           {"load", 9000 * ms},
+                           {"validate", 1200 * ms},
+                           {"replay", 30000 * ms},
+                           {"reconcile", 6000 * ms}};
     night.scenarios.push_back(std::move(s));
   }
   return night;

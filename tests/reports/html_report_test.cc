@@ -100,7 +100,7 @@ TEST(HtmlReportTest, AScenarioWithoutRecoveriesSaysSo) {
   s.rpo_strategy.values_ms.clear();
   s.rpo_critical.values_ms.clear();
   s.recovered_from.clear();
-  s.recovery_phase_ms.clear();
+  s.recovery_phase_ns.clear();
   s.faults_fired.clear();
   const std::string html = HtmlReport(OneNight(night));
   EXPECT_TRUE(Charts(html).empty());

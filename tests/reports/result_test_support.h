@@ -100,11 +100,12 @@ inline ResultRecord MadeUpNight(int n, double rto_factor = 1.0) {
     s.recovered_from = {{"l1", 200}, {"l2", 60},    {"l3", 30},
                         {"l4", 0},   {"backup", 0}, {"venue", 10}};
     s.faults_fired = {{"power_loss", 300}, {"process_crash", 300}, {"enospc", 20 + i}};
-    s.recovery_phase_ms = {{"discover", 300.0},
-                           {"load", 900.0},
-                           {"validate", 150.0},
-                           {"replay", 1200.0 * (i + 1)},
-                           {"reconcile", 600.0}};
+    const uint64_t ms = 1'000'000;  // recovery_phase_ns is in ns
+    s.recovery_phase_ns = {{"discover", 300 * ms},
+                           {"load", 900 * ms},
+                           {"validate", 150 * ms},
+                           {"replay", 1200 * ms * static_cast<uint64_t>(i + 1)},
+                           {"reconcile", 600 * ms}};
     s.recovery_cpu_ms = 40;
     for (Samples* samples : {&s.rto, &s.rpo_strategy, &s.rpo_critical}) {
       std::sort(samples->values_ms.begin(), samples->values_ms.end());
