@@ -33,7 +33,7 @@ std::string MultiLevelCheckpointer::L2Dir(CheckpointType type) const {
   return JoinPath(JoinPath(options_.state_dir, "l2"), CheckpointTypeName(type));
 }
 
-Status MultiLevelCheckpointer::Open(EngineState initial) {
+Status MultiLevelCheckpointer::Open(EngineState initial, const WalEnd* wal_end) {
   // Commit validates only what each update touches, so it must start from a
   // valid state. (Not its timestamp: every commit checks that, as before.)
   ValidationOptions invariants = options_.validation;
@@ -66,7 +66,7 @@ Status MultiLevelCheckpointer::Open(EngineState initial) {
                                 .schema_version = options_.schema_version});
   CD_RETURN_IF_ERROR(snapshots_->Open());
   wal_ = std::make_unique<Wal>(fs_, WalOptions{JoinPath(dir, "wal"), options_.wal_segment_bytes});
-  CD_RETURN_IF_ERROR(wal_->Open());
+  CD_RETURN_IF_ERROR(wal_end != nullptr ? wal_->OpenAt(*wal_end) : wal_->Open());
   if (wal_->last_seq() > initial.state_seq()) {
     return Status::Error(StatusCode::kFailedPrecondition, "open", dir,
                          fmt::format("the WAL reaches state_seq {} but the initial state is at {}: "

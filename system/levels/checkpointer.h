@@ -92,7 +92,9 @@ class MultiLevelCheckpointer {
   // Opens every level and makes `initial` (e.g. the recovered state) live.
   // Periods start counting now. An `initial` state that breaks an invariant of
   // validation.h (its timestamp aside) is refused with kCorruption naming it.
-  Status Open(EngineState initial);
+  // `wal_end`: where a replay that just read the WAL to its end found it
+  // (Wal::OpenAt); null reads the log's tail again.
+  Status Open(EngineState initial, const WalEnd* wal_end = nullptr);
 
   // The seed's atomic state update (see the contract above).
   Status Commit(const StateUpdate& update);

@@ -23,6 +23,16 @@ Status Wal::Open(WalEnd* end_out) {
   CD_RETURN_IF_ERROR(reader.Read(std::numeric_limits<Seq>::max(),
                                  [](const WalRecordView&) { return Status::Ok(); }, end));
   if (end_out != nullptr) *end_out = end;
+  return Adopt(end);
+}
+
+Status Wal::OpenAt(const WalEnd& end) {
+  std::unique_lock lock(mu_);
+  CD_RETURN_IF_ERROR(MakeDurableDir(fs_, options_.dir));
+  return Adopt(end);
+}
+
+Status Wal::Adopt(const WalEnd& end) {
   // kTornTailNotRepaired: appends go on after whatever the torn batch left.
   if (end.kind == WalEnd::Kind::kTornTail && !CRASHDRILL_BROKEN(kTornTailNotRepaired)) {
     CD_RETURN_IF_ERROR(RepairTornTail(end));

@@ -50,6 +50,12 @@ class Wal {
   // point; `end` (optional) receives how the log ended. kCorruption: nothing
   // is changed. Damage in older segments is found by whoever replays them.
   Status Open(WalEnd* end = nullptr);
+  // Open without reading the tail again: `end` is how a WalReader::Read of
+  // this directory to its end (no stop, no error) found the log, and nothing
+  // has written to the log since. Everything else is as Open: a torn tail is
+  // repaired, the tail and the directory are synced. A restart that has just
+  // replayed the log reads its last segment once, not twice.
+  Status OpenAt(const WalEnd& end);
 
   // Appends `record` and returns once it is durable. Thread-safe.
   // REQUIRES: record.state_seq is above every earlier record's (else kInvalidArgument).
@@ -87,6 +93,8 @@ class Wal {
   Status FlushAndSync(bool& sync_failed);
   Status StartSegment(Seq first_seq);
   Status RepairTornTail(const WalEnd& end);
+  // Open's work once the end is known. REQUIRES: mu_ held.
+  Status Adopt(const WalEnd& end);
 
   Fs& fs_;
   const WalOptions options_;

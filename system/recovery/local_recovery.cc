@@ -416,6 +416,7 @@ class Discovery {
       return Status(read).Annotate("L3 WAL replay could not read the log");
     }
     if (!read.ok()) report_.wal_stop = read;
+    out_.wal_read_to_end = read.ok();
     if (report_.base && report_.candidates[*report_.base].trading_only &&
         config_seen < trading_from) {
       report_.notes.push_back(fmt::format(

@@ -50,6 +50,11 @@ struct LocalRecovery {
   EngineState state;  // valid; state_seq() == report.recovered_seq
   RecoveryReport report;
   bool found_nothing = true;  // no copy and no WAL record at all: a new directory
+  // The replay read the WAL to its end with no stop and no error:
+  // report.wal_end is where the log ends, and the checkpointer can open the
+  // WAL there without reading its tail again (Wal::OpenAt), as long as
+  // nothing changed the log since (PrepareForAppend changes it only after a stop).
+  bool wal_read_to_end = false;
 };
 
 // The state directory's level paths (as the checkpointer lays them out).

@@ -50,7 +50,11 @@ Result<RecoveredEngine> RecoverEngine(Fs& fs, Clock& clock, Venue& venue,
   RecoveredEngine out;
   out.checkpointer =
       std::make_unique<MultiLevelCheckpointer>(fs, clock, options.checkpointer, archive);
-  CD_RETURN_IF_ERROR(out.checkpointer->Open(std::move(local.state)));
+  // After a clean replay the log is as it was read: the WAL opens where the
+  // replay found its end instead of reading its last segment again.
+  const bool wal_unchanged = local.wal_read_to_end && local.report.wal_stop.ok();
+  CD_RETURN_IF_ERROR(out.checkpointer->Open(std::move(local.state),
+                                            wal_unchanged ? &local.report.wal_end : nullptr));
   local.report.phases.load_ns += clock.Mono() - start;
   out.engine = std::make_unique<Engine>(*out.checkpointer, venue, clock, options.engine);
   CD_RETURN_IF_ERROR(out.engine->Start(id_space));

@@ -7,7 +7,7 @@
 //                        syncs/s as a share of the floor's, against SQLite and
 //                        RocksDB driven by N writers on the same records
 //   BM_WalReplay         1M records written through Wal, page cache dropped,
-//                        then replay + Wal::Open, against the peers' reopen+read
+//                        then replay + Wal::OpenAt, against the peers' reopen+read
 //   BM_WalRestart        Wal::Open of an empty and a near-empty log
 // Sync benchmarks refuse tmpfs and ramfs. CRASHDRILL_BENCH_DIR chooses the directory.
 #include <benchmark/benchmark.h>
@@ -350,10 +350,10 @@ struct RestartCost {
   uint64_t bytes_read = 0;
 };
 
-// A restart of the engine on this log: every record read and decoded (the
-// replay recovery does), then Wal::Open, which reads the log again to find
-// its end before the first append (MultiLevelCheckpointer::Open refuses a
-// WAL ahead of its initial state: recovery replays first).
+// A restart of the engine on this log, as recovery does it: every record read
+// and decoded (the replay), then the WAL opened where the replay found its
+// end (Wal::OpenAt: its tail is not read again; MultiLevelCheckpointer::Open
+// refuses a WAL ahead of its initial state, so recovery replays first).
 Result<RestartCost> ReplayAndOpen(const std::string& dir) {
   PosixFs posix;
   IoCounts counts;
@@ -372,7 +372,7 @@ Result<RestartCost> ReplayAndOpen(const std::string& dir) {
       end));
   const auto open_start = std::chrono::steady_clock::now();
   Wal wal(fs, {.dir = dir});
-  CD_RETURN_IF_ERROR(wal.Open());
+  CD_RETURN_IF_ERROR(wal.OpenAt(end));
   cost.open_seconds = SecondsSince(open_start);
   cost.seconds = SecondsSince(start);
   cost.bytes_read = counts.bytes_read;

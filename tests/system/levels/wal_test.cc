@@ -199,6 +199,40 @@ TEST_F(WalTest, TornBatchIsClearedWholeSoNoStaleFrameFollowsTheNextRecord) {
   EXPECT_EQ(records[2], replacement);
 }
 
+// OpenAt takes the end a replay found instead of reading the tail again, and
+// does everything else Open does: the torn batch is cleared whole before the
+// next append, across segments too.
+TEST_F(WalTest, OpenAtTheEndAReplayFoundRepairsAsOpenDoes) {
+  std::vector<size_t> offsets;
+  WriteSegment({{Record(1), 1}, {Record(2), 2}, {Record(3), 3}, {Record(4), 3}, {Record(5), 3}},
+               &offsets);
+  Overwrite(OnlySegment(), offsets[2] + 3, 1, std::byte{0x77});
+  std::vector<WalRecord> replayed;
+  WalEnd end;
+  ASSERT_TRUE(ReadAll(replayed, end).ok());
+  ASSERT_EQ(end.kind, WalEnd::Kind::kTornTail);
+  ASSERT_EQ(replayed.size(), 2u);
+  {
+    Wal wal(fs_, Options());
+    ASSERT_TRUE(wal.OpenAt(end).ok());
+    EXPECT_EQ(wal.last_seq(), 2u);
+    ASSERT_TRUE(wal.Append(Record(3, "PAYLOAD")).ok());
+    std::vector<WalRecord> records;
+    ASSERT_TRUE(ReadAll(records, end).ok());
+    ASSERT_EQ(records.size(), 3u) << "a stale frame of the torn batch came back";
+    EXPECT_EQ(records[2], Record(3, "PAYLOAD"));
+    for (Seq seq = 4; seq <= 60; ++seq) ASSERT_TRUE(wal.Append(Record(seq)).ok());  // rotates
+  }
+  std::vector<WalRecord> records;
+  ASSERT_TRUE(ReadAll(records, end).ok());
+  ASSERT_EQ(records.size(), 60u);
+  EXPECT_EQ(end.kind, WalEnd::Kind::kClean);
+  // What a fresh Open finds is where OpenAt's appends ended.
+  Wal reopened(fs_, Options());
+  ASSERT_TRUE(reopened.Open().ok());
+  EXPECT_EQ(reopened.last_seq(), 60u);
+}
+
 // A full disk fails only that append and frees its seq: the same seq is
 // appended next, with other content, and nothing of the failed record is read
 // back (no gap: under the seq rule a gap is a lost record).
