@@ -6,39 +6,13 @@
 #include <sstream>
 #include <vector>
 
+#include "reports/svg_chart.h"
+
 namespace crashdrill::reports {
 namespace {
 
-std::string Escape(const std::string& text) {
-  std::string out;
-  for (const char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&apos;";
-        break;
-      default:
-        // XML 1.0 has no other control characters than tab, newline and return.
-        if (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n' && c != '\r') {
-          out += '?';
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out;
-}
+// Text inside JUnit XML: the markup escape of the HTML report suits XML too.
+std::string Escape(const std::string& text) { return HtmlEscape(text); }
 
 // Markdown table cells: the characters that would end a cell or start HTML
 // (GitHub renders inline HTML in comments) are escaped.

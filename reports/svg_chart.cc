@@ -104,7 +104,13 @@ std::string HtmlEscape(const std::string& text) {
         out += "&#39;";
         break;
       default:
-        out += c;
+        // XML 1.0 allows no control character but tab, newline and return
+        // (HTML shows none of them): each other becomes '?'.
+        if (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n' && c != '\r') {
+          out += '?';
+        } else {
+          out += c;
+        }
     }
   }
   return out;

@@ -12,7 +12,9 @@
 
 namespace crashdrill::reports {
 
-// Text for HTML and SVG: & < > " ' escaped.
+// Text for HTML, SVG and XML: & < > " ' escaped, and every control
+// character but tab, newline and return (which XML 1.0 does not allow)
+// replaced by '?'.
 std::string HtmlEscape(const std::string& text);
 
 // "0.42", "12.3", "1250": milliseconds with the precision their size needs.
