@@ -117,7 +117,8 @@ TEST_F(WalTest, TornLastRecordAtEveryByteIsTheEndOfTheLog) {
   const std::string path = OnlySegment();
   auto pristine = ReadWholeFile(fs_, path);
   const size_t last = offsets.back();
-  // Checksummed bytes of the last frame; its zero padding is not part of it.
+  // The header and payload of the last frame (the checksum covers its zero
+  // padding too, wal_format.h; a cut inside the padding is not tried here).
   const size_t last_end = last + kWalFrameHeaderBytes + Record(5).payload.size();
   for (size_t cut = last; cut < last_end; ++cut) {
     auto file = fs_.Open(path, OpenOptions::ReadWrite());
