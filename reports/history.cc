@@ -45,6 +45,11 @@ std::string NightLabel(const ResultRecord& result, const std::string& path) {
   return std::filesystem::path(path).filename().string();
 }
 
+bool NightBefore(const Night& a, const Night& b) {
+  return std::tie(a.result.provenance.started_at, a.paths.front()) <
+         std::tie(b.result.provenance.started_at, b.paths.front());
+}
+
 Checked<std::vector<Night>> NightsOf(std::vector<ShardResult> inputs) {
   std::vector<Night> nights;
   std::map<std::string, std::vector<ShardResult>> runs;  // sharded runs by RunKey
@@ -70,10 +75,7 @@ Checked<std::vector<Night>> NightsOf(std::vector<ShardResult> inputs) {
                       .paths = paths,
                       .result = std::move(merged).value()});
   }
-  std::stable_sort(nights.begin(), nights.end(), [](const Night& a, const Night& b) {
-    return std::tie(a.result.provenance.started_at, a.paths.front()) <
-           std::tie(b.result.provenance.started_at, b.paths.front());
-  });
+  std::stable_sort(nights.begin(), nights.end(), NightBefore);
   return nights;
 }
 

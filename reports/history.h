@@ -24,6 +24,10 @@ struct Night {
 // result that did not record its start.
 std::string NightLabel(const ResultRecord& result, const std::string& path);
 
+// The order of nights: by start time, then by the first file's name (a
+// result without a start time sorts before the timed ones).
+bool NightBefore(const Night& a, const Night& b);
+
 // The results of `inputs` as nights: the shards of one run (same commit,
 // seed, shard count and configuration, shard count > 1) merged, every other
 // result a night of its own, ordered by start time (then by file name; a

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <functional>
 
 #include "reports/history.h"
@@ -56,14 +57,12 @@ Checked<History> HistoryOfRequest(const ReportRequest& request) {
   Checked<std::vector<ShardResult>> given = ReadAll(request.results);
   if (!given.ok()) return Refusal{given.error()};
   std::vector<Night> nights;
-  if (!request.merge_path.empty()) {
-    std::vector<std::string> paths = request.results;
+  if (!request.merge_path.empty()) {  // the results are one run's shards: one night
     Checked<ResultRecord> merged = MergeShards(std::move(given).value());
     if (!merged.ok()) return Refusal{merged.error()};
-    Checked<std::vector<Night>> one =
-        NightsOf({{paths.front(), std::move(merged).value()}});  // a whole run: one night
-    nights = std::move(one).value();
-    nights.front().paths = paths;
+    nights.push_back({.label = NightLabel(*merged, request.results.front()),
+                      .paths = request.results,
+                      .result = std::move(merged).value()});
   } else {
     Checked<std::vector<Night>> grouped = NightsOf(std::move(given).value());
     if (!grouped.ok()) return Refusal{grouped.error()};
@@ -80,25 +79,19 @@ Checked<History> HistoryOfRequest(const ReportRequest& request) {
     if (!grouped.ok()) return Refusal{grouped.error()};
     for (Night& night : std::move(grouped).value()) nights.push_back(std::move(night));
   }
-  std::erase_if(nights, [&](const Night& night) { return SameRun(night, current); });
-  for (size_t i = 0; i < nights.size(); ++i) {
-    for (size_t j = i + 1; j < nights.size();) {
-      if (SameRun(nights[i], nights[j])) {
-        nights.erase(nights.begin() + static_cast<std::ptrdiff_t>(j));
-      } else {
-        ++j;
-      }
+  // Each run once: the night reported on, and the first of any other run given twice.
+  std::vector<Night> others;
+  for (Night& night : nights) {
+    const auto same = [&](const Night& other) { return SameRun(night, other); };
+    if (!same(current) && std::none_of(others.begin(), others.end(), same)) {
+      others.push_back(std::move(night));
     }
   }
-  const auto before = [](const Night& a, const Night& b) {
-    return std::tie(a.result.provenance.started_at, a.paths.front()) <
-           std::tie(b.result.provenance.started_at, b.paths.front());
-  };
-  std::stable_sort(nights.begin(), nights.end(), before);
-  const auto at = std::upper_bound(nights.begin(), nights.end(), current, before);
-  const size_t index = static_cast<size_t>(at - nights.begin());
-  nights.insert(at, std::move(current));
-  return HistoryOf(std::move(nights), index);
+  std::stable_sort(others.begin(), others.end(), NightBefore);
+  const auto at = std::upper_bound(others.begin(), others.end(), current, NightBefore);
+  const size_t index = static_cast<size_t>(at - others.begin());
+  others.insert(at, std::move(current));
+  return HistoryOf(std::move(others), index);
 }
 
 }  // namespace
