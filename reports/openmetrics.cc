@@ -3,10 +3,8 @@
 #include <fmt/format.h>
 
 #include <array>
-#include <cctype>
 #include <cmath>
 #include <cstdint>
-#include <ctime>
 #include <limits>
 #include <map>
 #include <numeric>
@@ -73,36 +71,6 @@ void Sample(std::string& out, std::string_view name, const Labels& labels, std::
   out += fmt::format("{} {}\n", labels.empty() ? "" : "}", value);
 }
 
-// Seconds since the epoch of "YYYY-MM-DDTHH:MM:SSZ", or nullopt when `text`
-// is not that shape or not a time (a 30th of February, a 61st second).
-std::optional<int64_t> EpochSeconds(std::string_view text) {
-  static constexpr std::string_view kShape = "dddd-dd-ddTdd:dd:ddZ";
-  if (text.size() != kShape.size()) return std::nullopt;
-  for (size_t i = 0; i < text.size(); ++i) {
-    const bool digit = std::isdigit(static_cast<unsigned char>(text[i]));
-    if (kShape[i] == 'd' ? !digit : text[i] != kShape[i]) return std::nullopt;
-  }
-  const auto field = [&](size_t at, size_t size) {
-    return std::stoi(std::string(text.substr(at, size)));
-  };
-  std::tm parsed{};
-  parsed.tm_year = field(0, 4) - 1900;
-  parsed.tm_mon = field(5, 2) - 1;
-  parsed.tm_mday = field(8, 2);
-  parsed.tm_hour = field(11, 2);
-  parsed.tm_min = field(14, 2);
-  parsed.tm_sec = field(17, 2);
-  std::tm normalised = parsed;
-  const time_t seconds = timegm(&normalised);
-  // timegm carries a field out of range into the next; a text that needed it is not a time.
-  if (normalised.tm_year != parsed.tm_year || normalised.tm_mon != parsed.tm_mon ||
-      normalised.tm_mday != parsed.tm_mday || normalised.tm_hour != parsed.tm_hour ||
-      normalised.tm_min != parsed.tm_min || normalised.tm_sec != parsed.tm_sec) {
-    return std::nullopt;
-  }
-  return static_cast<int64_t>(seconds);
-}
-
 // "I/N" for shard I of a run split in N; otherwise how many shards the
 // result merges (1 for a run that was not split).
 std::string ShardsLabel(const Provenance& p) {
@@ -123,7 +91,7 @@ void WriteRun(std::string& out, const Provenance& p) {
           {"seed", Number(p.seed)},
           {"shards", ShardsLabel(p)}},
          "1");
-  if (const std::optional<int64_t> started = EpochSeconds(p.started_at)) {
+  if (const std::optional<int64_t> started = UtcSeconds(p.started_at)) {
     Family(out, "crashdrill_run_start_timestamp_seconds", "gauge",
            "When the run started, in seconds since the Unix epoch");
     Sample(out, "crashdrill_run_start_timestamp_seconds", {}, fmt::format("{}", *started));

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <ctime>
 #include <optional>
 
 namespace crashdrill::reports {
@@ -23,18 +24,6 @@ std::string Element(const std::string& path, size_t index) {
 // The largest duration a result holds, in ms (about 31 years): anything
 // beyond is a damaged or hostile file, not a measurement.
 constexpr double kMaxMs = 1e12;
-
-// "YYYY-MM-DDTHH:MM:SSZ", the one form ToJson writes.
-bool IsUtcTimestamp(const std::string& text) {
-  static constexpr std::string_view kShape = "dddd-dd-ddTdd:dd:ddZ";
-  if (text.size() != kShape.size()) return false;
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (kShape[i] == 'd' ? !std::isdigit(static_cast<unsigned char>(text[i]))
-                         : text[i] != kShape[i])
-      return false;
-  }
-  return true;
-}
 
 // Reads typed fields out of a JSON document by path; the first error wins and
 // names the field.
@@ -175,10 +164,10 @@ void ReadProvenance(FieldReader& reader, const json& result, Provenance* out) {
   if (const json* d = reader.Object(*p, path, "disk_cost_model")) out->disk_cost_model = *d;
   if (p->contains("started_at")) {
     reader.String(*p, path, "started_at", &out->started_at);
-    if (!reader.failed() && !IsUtcTimestamp(out->started_at)) {
+    if (!reader.failed() && !UtcSeconds(out->started_at)) {
       reader.Fail(
           fmt::format("field 'provenance.started_at' is '{}': not a UTC time "
-                      "YYYY-MM-DDTHH:MM:SSZ",
+                      "YYYY-MM-DDTHH:MM:SSZ that exists",
                       out->started_at));
     }
   }
@@ -281,6 +270,34 @@ void ReadScenario(FieldReader& reader, const json& s, const std::string& path,
 }
 
 }  // namespace
+
+std::optional<int64_t> UtcSeconds(std::string_view text) {
+  static constexpr std::string_view kShape = "dddd-dd-ddTdd:dd:ddZ";
+  if (text.size() != kShape.size()) return std::nullopt;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const bool digit = std::isdigit(static_cast<unsigned char>(text[i]));
+    if (kShape[i] == 'd' ? !digit : text[i] != kShape[i]) return std::nullopt;
+  }
+  const auto field = [&](size_t at, size_t size) {
+    return std::stoi(std::string(text.substr(at, size)));
+  };
+  std::tm parsed{};
+  parsed.tm_year = field(0, 4) - 1900;
+  parsed.tm_mon = field(5, 2) - 1;
+  parsed.tm_mday = field(8, 2);
+  parsed.tm_hour = field(11, 2);
+  parsed.tm_min = field(14, 2);
+  parsed.tm_sec = field(17, 2);
+  std::tm normalised = parsed;
+  const time_t seconds = timegm(&normalised);
+  // timegm carries a field out of range into the next; a text that needed it is not a time.
+  if (normalised.tm_year != parsed.tm_year || normalised.tm_mon != parsed.tm_mon ||
+      normalised.tm_mday != parsed.tm_mday || normalised.tm_hour != parsed.tm_hour ||
+      normalised.tm_min != parsed.tm_min || normalised.tm_sec != parsed.tm_sec) {
+    return std::nullopt;
+  }
+  return static_cast<int64_t>(seconds);
+}
 
 std::string PropertyTitle(const std::string& id) {
   for (const auto& [property, title] : kProperties) {

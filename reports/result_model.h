@@ -11,7 +11,9 @@
 #include <cstdint>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -96,6 +98,11 @@ inline constexpr std::array<std::pair<const char*, const char*>, 9> kProperties 
     {"P8", "RTO within target"},
     {"P9", "liveness"},
 }};
+// Seconds since the Unix epoch of "YYYY-MM-DDTHH:MM:SSZ" (the form of
+// provenance.started_at), or nullopt when `text` is not that shape or not a
+// time that exists (a 30th of February, a 61st second).
+std::optional<int64_t> UtcSeconds(std::string_view text);
+
 // The short name of property `id` ("P2"), or "" for an id not in kProperties.
 std::string PropertyTitle(const std::string& id);
 

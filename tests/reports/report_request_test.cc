@@ -121,6 +121,8 @@ TEST_F(ReportRequestTest, BadInputsAreRefusedByFileAndFieldAndWriteNothing) {
   negative["scenarios"][0]["crashes"] = -3;
   json bad_time = good;
   bad_time["provenance"]["started_at"] = "yesterday";
+  json no_such_day = good;
+  no_such_day["provenance"]["started_at"] = "2026-02-30T02:00:00Z";
   const std::vector<Case> cases = {
       {"empty.json", "", ": not a complete JSON document (truncated?): byte 1"},
       {"truncated.json", good.dump().substr(0, 300), ": not a complete JSON document"},
@@ -134,6 +136,8 @@ TEST_F(ReportRequestTest, BadInputsAreRefusedByFileAndFieldAndWriteNothing) {
       {"negative.json", negative.dump(),
        ": field 'scenarios[0].crashes' is not an unsigned integer"},
       {"time.json", bad_time.dump(), ": field 'provenance.started_at' is 'yesterday'"},
+      {"day.json", no_such_day.dump(),
+       ": field 'provenance.started_at' is '2026-02-30T02:00:00Z': not a UTC time"},
       {"list.json", "[1, 2]", ": the result is not a JSON object"},
   };
   for (const Case& c : cases) {
