@@ -159,6 +159,36 @@ class FileWrapper : public File {
   std::unique_ptr<File> target_;
 };
 
+// Counts the bytes every read through it returns (recovery reports them:
+// bytes read is the floor of RTO on a cold cache; tests bound them).
+class ReadCountingFs final : public FsWrapper {
+ public:
+  explicit ReadCountingFs(Fs& target) : FsWrapper(&target) {}
+  Result<std::unique_ptr<File>> Open(const std::string& path, OpenOptions options) override {
+    Result<std::unique_ptr<File>> file = FsWrapper::Open(path, options);
+    if (!file.ok()) return file;
+    return std::unique_ptr<File>(std::make_unique<CountingFile>(std::move(*file), bytes_));
+  }
+  uint64_t bytes() const { return bytes_; }
+
+ private:
+  class CountingFile final : public FileWrapper {
+   public:
+    CountingFile(std::unique_ptr<File> target, uint64_t& bytes)
+        : FileWrapper(std::move(target)), bytes_(bytes) {}
+    Result<size_t> ReadAt(uint64_t offset, MutableByteSpan out) override {
+      Result<size_t> n = FileWrapper::ReadAt(offset, out);
+      if (n.ok()) bytes_ += *n;
+      return n;
+    }
+
+   private:
+    uint64_t& bytes_;
+  };
+
+  uint64_t bytes_ = 0;
+};
+
 // Helpers built only on the interface above.
 // Reads the whole file into memory.
 Result<std::vector<std::byte>> ReadWholeFile(Fs& fs, const std::string& path);

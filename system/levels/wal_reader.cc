@@ -105,7 +105,11 @@ class SegmentWindow {
   // What the file system reports as never written is not read.
   Result<bool> ZeroFrom(uint64_t offset) {
     while (offset < zeros_from_) {
-      CD_ASSIGN_OR_RETURN(const ByteSpan bytes, At(offset, chunk_bytes_));
+      // Not a byte past zeros_from_: on ext4 a read of never-written space
+      // puts its zero pages in the page cache, and SEEK_DATA then reports
+      // them as data, so every restart would read further into the zeros.
+      CD_ASSIGN_OR_RETURN(const ByteSpan bytes,
+                          At(offset, std::min<uint64_t>(chunk_bytes_, zeros_from_ - offset)));
       const size_t length = static_cast<size_t>(std::min<uint64_t>(bytes.size(), zeros_from_ - offset));
       if (!AllZero(bytes.first(length))) return false;
       offset += length;

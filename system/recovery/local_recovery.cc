@@ -17,35 +17,6 @@
 namespace crashdrill::system {
 namespace {
 
-// Counts the bytes every read returns, for the report (bytes read is the
-// floor of RTO on a cold cache).
-class CountingFile final : public FileWrapper {
- public:
-  CountingFile(std::unique_ptr<File> target, uint64_t& bytes)
-      : FileWrapper(std::move(target)), bytes_(bytes) {}
-  Result<size_t> ReadAt(uint64_t offset, MutableByteSpan out) override {
-    auto n = FileWrapper::ReadAt(offset, out);
-    if (n.ok()) bytes_ += *n;
-    return n;
-  }
-
- private:
-  uint64_t& bytes_;
-};
-
-class CountingFs final : public FsWrapper {
- public:
-  explicit CountingFs(Fs& target) : FsWrapper(&target) {}
-  Result<std::unique_ptr<File>> Open(const std::string& path, OpenOptions options) override {
-    CD_ASSIGN_OR_RETURN(std::unique_ptr<File> file, FsWrapper::Open(path, options));
-    return std::unique_ptr<File>(std::make_unique<CountingFile>(std::move(file), bytes_));
-  }
-  uint64_t bytes() const { return bytes_; }
-
- private:
-  uint64_t bytes_ = 0;
-};
-
 // Ties among copies with the same state_seq (they hold the same critical
 // state): a whole-state copy beats L1, and the automatic L2 sequence (written
 // most often) beats the other types and snapshots.
@@ -454,7 +425,7 @@ class Discovery {
   LocalRecovery& out_;
   RecoveryReport& report_;
   ValidationOptions validation_;
-  CountingFs counting_{fs_};
+  ReadCountingFs counting_{fs_};
   // Parallel to report_.candidates: the decoded state of each valid copy.
   std::vector<std::optional<EngineState>> states_;
   std::vector<std::optional<TradingState>> tradings_;
