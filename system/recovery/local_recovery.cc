@@ -71,6 +71,7 @@ class Discovery {
     }
     DiscoverSnapshots();
     DiscoverWal();
+    for (CopySource* source : options_.copy_sources) DiscoverSource(*source);
     Choose();
     return Replay();
   }
@@ -201,7 +202,7 @@ class Discovery {
   void DiscoverSnapshots() {
     const std::string dir = SnapshotDir(options_.state_dir);
     auto names = ListIfPresent(dir, "L3 snapshots");
-    if (!names) return;
+    if (!names || names->empty()) return;  // absent is not unreadable
     SnapshotStore store(counting_, {dir});
     auto files = store.List();
     if (!files.ok()) {
@@ -241,6 +242,37 @@ class Discovery {
     }
     found_valid = true;
     Add(std::move(copy), std::move(state).value());
+  }
+
+  // Copies outside the state directory, after the local ones: in recover
+  // mode only those that could beat the best valid local copy are read.
+  void DiscoverSource(CopySource& source) {
+    Seq best_local = 0;
+    bool any_local = false;
+    for (const CandidateCopy& c : report_.candidates) {
+      if (c.verdict.ok() && c.level != CopyLevel::kL4 && c.level != CopyLevel::kBackup) {
+        best_local = std::max(best_local, c.state_seq);
+        any_local = true;
+      }
+    }
+    auto listed = Timed(report_.phases.discover_ns, [&] { return source.List(); });
+    if (!listed.ok()) {
+      Unreadable(listed.status(), "a copy source outside the state directory");
+      return;
+    }
+    bool found_valid = false;
+    for (CandidateCopy& copy : *listed) {
+      if (!options_.examine_every_copy &&
+          (found_valid || (any_local && copy.state_seq <= best_local))) {
+        copy.examined = false;
+        copy.verdict = NotExamined(found_valid ? "not examined: a newer copy of it is valid"
+                                               : "not examined: a local copy is as new");
+        Add(std::move(copy), std::nullopt);
+        continue;
+      }
+      auto state = Timed(report_.phases.load_ns, [&] { return source.Read(copy); });
+      LoadWhole(std::move(copy), std::move(state), found_valid);
+    }
   }
 
   void DiscoverWal() {
@@ -333,6 +365,10 @@ class Discovery {
       report_.config_source = "the log";
     }
     out_.found_nothing = false;
+    if (report_.wal_segments.empty()) {  // e.g. the state directory is gone
+      report_.recovered_seq = out_.state.state_seq();
+      return Status::Ok();
+    }
 
     WalReader reader(counting_, WalDir(options_.state_dir));
     Seq config_seen = read_after;  // config changes applied through here
@@ -469,7 +505,11 @@ Result<LocalRecovery> RecoverLocal(Fs& fs, Clock& clock, const LocalRecoveryOpti
 
 Status PrepareForAppend(Fs& fs, LocalRecovery& recovery, size_t emergency_versions_kept) {
   RecoveryReport& report = recovery.report;
-  if (report.wal_stop.ok()) return Status::Ok();
+  // A base from outside the state directory (L4, a backup) is written here
+  // too, so the directory holds a copy at the recovered state_seq — with the
+  // id space RecoverEngine chose — before the log goes on after it.
+  const bool from_outside = report.source == "l4" || report.source == "backup";
+  if (report.wal_stop.ok() && !from_outside) return Status::Ok();
   const Seq keep_through = report.recovered_seq;
   // First a whole copy of the recovered state, so nothing recovered depends
   // on the segments about to move: a crash after it recovers the same state
@@ -480,10 +520,11 @@ Status PrepareForAppend(Fs& fs, LocalRecovery& recovery, size_t emergency_versio
            emergency_versions_kept});
   CD_RETURN_IF_ERROR(emergency.Open());
   CD_ASSIGN_OR_RETURN(const uint64_t version, emergency.Write(recovery.state));
-  report.notes.push_back(
-      fmt::format("wrote emergency L2 version {} at state_seq {} before "
-                  "moving damaged WAL segments",
-                  version, keep_through));
+  report.notes.push_back(fmt::format(
+      "wrote emergency L2 version {} at state_seq {} before {}", version, keep_through,
+      from_outside && report.wal_stop.ok()
+          ? fmt::format("going on from a {} copy", report.source)
+          : std::string("moving damaged WAL segments")));
   // Every segment goes: the log restarts after the recovered state, which the
   // emergency copy now holds. Moving only the damaged segment and those after
   // it would leave an older segment as the tail, with damage replay never

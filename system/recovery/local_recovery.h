@@ -27,6 +27,7 @@
 
 #include "system/io/clock.h"
 #include "system/io/fs.h"
+#include "system/recovery/copy_source.h"
 #include "system/recovery/recovery_report.h"
 #include "system/state/engine_state.h"
 #include "system/state/validation.h"
@@ -44,6 +45,10 @@ struct LocalRecoveryOptions {
   // sequence of writes cannot have a higher state_seq); the others are listed
   // as not examined.
   bool examine_every_copy = false;
+  // Copies outside the state directory (L4 archive, backups), not owned. In
+  // recover mode a copy that claims a state_seq no higher than the best valid
+  // local copy is listed but not read (it could not be chosen).
+  std::vector<CopySource*> copy_sources;
 };
 
 struct LocalRecovery {

@@ -255,7 +255,7 @@ class Reconciler {
   // engine's orders) the state_seq may be below ids already used: new orders
   // take ids in a new id space, above every space the venue has seen.
   bool MayHaveLostHistory() const {
-    return !report_.wal_stop.ok() || report_.source == "venue" || report_.source == "empty";
+    return report_.HistoryMayBeLost() || report_.source == "empty";
   }
 
   // The id spaces the venue's reports show (asked before the quiet point).
@@ -313,7 +313,7 @@ class Reconciler {
           "the venue has order {}-{}, above the recovered state_seq {}: history was lost",
           engine_.IdPrefix(), highest_own_seq_, engine_.state().state_seq()));
     }
-    bool lost = !report_.wal_stop.ok() || report_.source == "venue" || ids_ahead;
+    bool lost = report_.HistoryMayBeLost() || ids_ahead;
     if (!lost && report_.source != "empty") return Status::Ok();
     // Which spaces the venue has seen was asked before the quiet point
     // (ScanIdSpacesIfIdsAhead): ids ahead now were ahead then.

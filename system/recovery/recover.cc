@@ -14,6 +14,7 @@ Result<RecoveredEngine> RecoverEngine(Fs& fs, Clock& clock, Venue& venue,
   local_options.state_dir = options.checkpointer.state_dir;
   local_options.l1_slot_bytes = options.checkpointer.l1_slot_bytes;
   local_options.validation = options.validation;
+  local_options.copy_sources = options.copy_sources;
   CD_ASSIGN_OR_RETURN(LocalRecovery local, RecoverLocal(fs, clock, local_options));
   // Client order ids are "<instance>[.<space>]-<state_seq>". When history may
   // be lost — the log stopped at damage, or nothing of the configuration is
@@ -26,7 +27,7 @@ Result<RecoveredEngine> RecoverEngine(Fs& fs, Clock& clock, Venue& venue,
   // looks complete, and the next one would reuse ids.
   uint64_t id_space = 0;
   ConfigurationState& config = local.state.config;
-  if (!local.report.wal_stop.ok() || config.version == 0) {
+  if (local.report.HistoryMayBeLost() || config.version == 0) {
     const std::string& base = options.engine.instance_id;
     CD_ASSIGN_OR_RETURN(const IdSpaces spaces, ScanIdSpaces(venue, base, ReconcileOptions{}.page));
     if (config.version == 0) {

@@ -18,6 +18,8 @@ struct RecoverOptions {
   CheckpointerOptions checkpointer;  // state_dir, level periods and sizes
   EngineOptions engine;
   ValidationOptions validation;
+  // Copies outside the state directory (L4 archive, backups), not owned.
+  std::vector<CopySource*> copy_sources;
 };
 
 struct RecoveredEngine {

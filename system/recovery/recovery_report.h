@@ -99,6 +99,14 @@ struct RecoveryReport {
   Seq final_seq = 0;  // state_seq after reconciliation
 
   RecoveryPhases phases;
+
+  // History after the recovered state may exist only at the venue: the
+  // replay stopped at damage, nothing local was valid, or the base came from
+  // outside the state directory (L4, a backup), whose log after it may be
+  // gone. Then state_seq may repeat client order ids the venue has seen.
+  bool HistoryMayBeLost() const {
+    return !wal_stop.ok() || source == "venue" || source == "l4" || source == "backup";
+  }
 };
 
 }  // namespace crashdrill::system

@@ -9,6 +9,7 @@
 
 #include "tests/system/levels/crash_sweep.h"
 #include "tests/system/recovery/engine_world.h"
+#include "tests/system/recovery/fake_archive.h"
 
 namespace crashdrill::system {
 namespace {
@@ -253,6 +254,47 @@ TEST(EngineRecoveryTest, AFullDiskHaltsNewOrdersAcknowledgesNothingAndResumes) {
 // Damage in the log loses acknowledged records: the engine's state_seq goes
 // back, and ids derived from it would repeat ids the venue has. A recovery
 // that lost history takes a new id space instead; nothing is sent twice.
+// The state directory is lost and the archive's copy is an hour old: the
+// engine comes back from it (RPO: the history since, rebuilt from the venue)
+// and, since state_seq goes on below ids it had already sent, takes a new
+// client order id space (P4).
+TEST(EngineRecoveryTest, FromAnArchivedCopyAfterLosingTheDirectoryNewOrdersNeverReuseAnId) {
+  EngineWorld w(23, Disk(23));
+  w.StartFresh();
+  w.Run(800);
+  FakeArchive archive;
+  archive.Add(w.engine().state());
+  const Seq archived_seq = w.engine().state().state_seq();
+  w.Run(800);
+  ASSERT_GT(w.engine().state().state_seq(), archived_seq + 50);
+  faults::Rng rng(23);
+  w.Crash(CrashKind::kPowerLoss, rng);
+  auto& disk = w.disk();
+  for (const std::string dir :
+       {"/state/l2/automatic", "/state/l2/manual", "/state/snapshots", "/state/wal"}) {
+    auto names = disk.List(dir);
+    if (!names.ok()) continue;
+    for (const std::string& name : *names) ASSERT_TRUE(disk.Unlink(dir + "/" + name).ok());
+  }
+  ASSERT_TRUE(disk.Unlink("/state/l1").ok());
+  w.options().copy_sources = {&archive};
+  w.Recover("from the archive", rng, /*history_lost=*/true);
+  EXPECT_EQ(w.report().source, "l4");
+  EXPECT_EQ(w.report().base_seq, archived_seq);
+  EXPECT_EQ(w.engine().IdPrefix(), "cd1.1");
+  const uint64_t sent = w.engine().stats().orders_sent;
+  w.Run(1'500);
+  EXPECT_GT(w.engine().stats().orders_sent, sent + 50);
+  EXPECT_EQ(w.exchange().account(w.account()).duplicate_client_order_ids, 0u);
+  // A crash right after: the directory now holds the recovered copy.
+  w.options().copy_sources.clear();
+  w.Crash(CrashKind::kPowerLoss, rng);
+  w.Recover("after the archive recovery", rng);
+  EXPECT_NE(w.report().source, "l4");
+  w.Run(500);
+  EXPECT_EQ(w.exchange().account(w.account()).duplicate_client_order_ids, 0u);
+}
+
 TEST(EngineRecoveryTest, AfterLosingHistoryNewOrdersNeverReuseAnId) {
   for (const bool wipe_everything : {false, true}) {
     SCOPED_TRACE(wipe_everything ? "state directory wiped" : "log damaged");

@@ -7,12 +7,14 @@
 
 #include "faults/sim_clock.h"
 #include "faults/sim_disk.h"
+#include "system/levels/checkpointer.h"
 #include "system/levels/durable_file.h"
 #include "system/levels/mmap_checkpoint.h"
 #include "system/levels/snapshot_store.h"
 #include "system/levels/wal.h"
 #include "system/levels/wal_reader.h"
 #include "system/state/state_update.h"
+#include "tests/system/recovery/fake_archive.h"
 
 namespace crashdrill::system {
 namespace {
@@ -83,13 +85,15 @@ class LocalRecoveryTest : public ::testing::Test {
     ASSERT_TRUE(l2.Open().ok());
     ASSERT_TRUE(l2.Write(StateAt(n)).ok());
   }
-  LocalRecovery Recover(int64_t wall_step_ns = 0) {
+  LocalRecovery Recover(int64_t wall_step_ns = 0, std::vector<CopySource*> sources = {},
+                        bool examine_every_copy = true) {
     faults::SimClock clock;
     clock.StepWall(wall_step_ns);
     LocalRecoveryOptions options;
     options.state_dir = kDir;
     options.l1_slot_bytes = kSlotBytes;
-    options.examine_every_copy = true;
+    options.examine_every_copy = examine_every_copy;
+    options.copy_sources = std::move(sources);
     auto recovered = RecoverLocal(disk_, clock, options);
     EXPECT_TRUE(recovered.ok()) << recovered.status().ToString();
     return std::move(recovered).value();
@@ -101,6 +105,86 @@ class LocalRecoveryTest : public ::testing::Test {
 
   faults::SimDisk disk_;
 };
+
+// The state directory is gone: the archive's newest valid copy is the base,
+// and its corrupt newer copy is named, not loaded (DESIGN §5, P5).
+TEST_F(LocalRecoveryTest, WithTheStateDirectoryLostTheNewestValidArchivedCopyIsTheBase) {
+  FakeArchive archive;
+  archive.Add(StateAt(6));
+  archive.Add(StateAt(9));
+  archive.Add(StateAt(12), /*corrupt=*/true);
+  const LocalRecovery r = Recover(0, {&archive}, /*examine_every_copy=*/false);
+  EXPECT_EQ(Base(r).level, CopyLevel::kL4);
+  EXPECT_EQ(r.report.source, "l4");
+  EXPECT_EQ(r.report.base_seq, 9u);
+  EXPECT_EQ(r.state, StateAt(9));
+  EXPECT_TRUE(r.report.HistoryMayBeLost());
+  ASSERT_EQ(r.report.candidates.size(), 3u);
+  EXPECT_TRUE(r.report.candidates[0].verdict.IsCorruption());
+  EXPECT_FALSE(r.report.candidates[2].examined) << "older than a valid archived copy";
+  EXPECT_EQ(archive.read_, (std::vector<uint64_t>{0, 1}));
+}
+
+// Local copies newer than the archive win, and the archive is not even read
+// in recover mode (its copies could not be chosen: RTO).
+TEST_F(LocalRecoveryTest, ANewerLocalCopyWinsOverTheArchiveWhichIsNotRead) {
+  WriteL2(10);
+  WriteWal(1, 13);
+  FakeArchive archive;
+  archive.Add(StateAt(8));
+  archive.Add(StateAt(10));
+  const LocalRecovery r = Recover(0, {&archive}, /*examine_every_copy=*/false);
+  EXPECT_EQ(Base(r).level, CopyLevel::kL2);
+  EXPECT_EQ(r.state.trading, StateAt(13).trading);
+  EXPECT_FALSE(r.report.HistoryMayBeLost());
+  EXPECT_TRUE(archive.read_.empty());
+  // inspect reads and validates every copy, and still chooses by state_seq.
+  const LocalRecovery inspected = Recover(0, {&archive}, /*examine_every_copy=*/true);
+  EXPECT_EQ(Base(inspected).level, CopyLevel::kL2);
+  EXPECT_EQ(archive.read_.size(), 2u);
+}
+
+// An archive newer than every local copy (the local levels were damaged) is
+// the base, and the local log after it is replayed onto it.
+TEST_F(LocalRecoveryTest, AnArchivedCopyNewerThanEveryLocalOneIsTheBaseAndTheLogGoesOnFromIt) {
+  WriteL2(4);
+  WriteWal(1, 14);
+  FakeArchive archive;
+  archive.Add(StateAt(11));
+  const LocalRecovery r = Recover(0, {&archive}, /*examine_every_copy=*/false);
+  EXPECT_EQ(Base(r).level, CopyLevel::kL4);
+  EXPECT_EQ(r.report.records_replayed, 3u);
+  EXPECT_EQ(r.state.trading, StateAt(14).trading);
+}
+
+// An archive that cannot be listed (database down) is reported; recovery
+// goes on from the local levels.
+TEST_F(LocalRecoveryTest, AnArchiveThatCannotBeListedIsReportedAndSkipped) {
+  WriteL2(5);
+  FakeArchive archive;
+  archive.Add(StateAt(9));
+  archive.FailListing();
+  const LocalRecovery r = Recover(0, {&archive}, /*examine_every_copy=*/false);
+  EXPECT_EQ(Base(r).level, CopyLevel::kL2);
+  // Only the archive: a level that does not exist yet (no snapshot) is not unreadable.
+  ASSERT_EQ(r.report.unreadable.size(), 1u);
+  EXPECT_NE(r.report.unreadable[0].ToString().find("database is down"), std::string::npos)
+      << r.report.unreadable[0].ToString();
+}
+
+// A base from the archive is written into the state directory before the
+// log goes on after it, so a crash right after recovery finds it locally.
+TEST_F(LocalRecoveryTest, AnArchivedBaseIsSavedLocallyBeforeTheLogGoesOn) {
+  FakeArchive archive;
+  archive.Add(StateAt(9));
+  LocalRecovery r = Recover(0, {&archive}, /*examine_every_copy=*/false);
+  ASSERT_EQ(r.report.source, "l4");
+  ASSERT_TRUE(PrepareForAppend(disk_, r, 2).ok());
+  const LocalRecovery again = Recover();
+  EXPECT_EQ(Base(again).level, CopyLevel::kL2);
+  EXPECT_EQ(Base(again).kind, CheckpointTypeName(CheckpointType::kEmergency));
+  EXPECT_EQ(again.state, StateAt(9));
+}
 
 TEST_F(LocalRecoveryTest, NewDirectoryFindsNothing) {
   const LocalRecovery r = Recover();
