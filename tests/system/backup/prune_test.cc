@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "system/backup/backup.h"
 #include "tests/system/backup/backup_world.h"
 
@@ -101,6 +103,23 @@ TEST_F(PruneTest, ThePolicyKeepsOnePerDayWeekAndMonth) {
   EXPECT_GE(result.kept.size(), 3u);
   EXPECT_EQ(result.kept.back(), fulls.back());
   for (const std::string& id : result.kept) EXPECT_TRUE(Restores(id)) << id;
+}
+
+TEST_F(PruneTest, LeftoversOfAnInterruptedSetGoButThoseOfOneInProgressStay) {
+  Take(BackupKind::kFull, 0);
+  // Set 2 was interrupted before its manifest; set 4 is being written now.
+  const std::string interrupted = FileObjectName(SetId(2), 0);
+  ASSERT_TRUE(target_.Put(interrupted, AsBytes("partial")).ok());
+  const std::string newest = Take(BackupKind::kFull, 1);  // set 3: numbers skip set 2
+  EXPECT_EQ(newest, SetId(3));
+  const std::string in_progress = FileObjectName(SetId(4), 0);
+  ASSERT_TRUE(target_.Put(in_progress, AsBytes("being written")).ok());
+  Prune({.keep_daily = 2, .keep_weekly = 0, .keep_monthly = 0});
+  Result<std::vector<std::string>> names = target_.List();
+  ASSERT_TRUE(names.ok());
+  EXPECT_FALSE(std::count(names->begin(), names->end(), interrupted));
+  EXPECT_TRUE(std::count(names->begin(), names->end(), in_progress));
+  EXPECT_TRUE(Restores(newest));
 }
 
 TEST_F(PruneTest, NothingToPruneIsNotAnError) {
