@@ -48,6 +48,17 @@ void KeepAncestors(const std::map<std::string, const Manifest*>& by_id,
   }
 }
 
+// Whether every manifest from `set_id` back to a full is on the target.
+bool ChainIsComplete(const std::map<std::string, const Manifest*>& by_id, std::string set_id) {
+  for (size_t hops = 0; hops <= by_id.size(); ++hops) {
+    const auto set = by_id.find(set_id);
+    if (set == by_id.end()) return false;
+    if (set->second->parent_id.empty()) return true;
+    set_id = set->second->parent_id;
+  }
+  return false;  // a cycle: not a chain
+}
+
 }  // namespace
 
 Result<PruneResult> PruneBackups(BackupTarget& target, const BackupKey& key,
@@ -66,7 +77,15 @@ Result<PruneResult> PruneBackups(BackupTarget& target, const BackupKey& key,
     if (a->created_at_ns != b->created_at_ns) return a->created_at_ns > b->created_at_ns;
     return *ParseSetId(a->set_id) > *ParseSetId(b->set_id);
   });
-  std::set<std::string> keep = {sets.back().set_id};  // the newest chain, always
+  // Always: the newest set, and the newest whose chain is whole (they differ
+  // when an ancestor's manifest went missing: then the older one is the
+  // newest point that still restores).
+  std::set<std::string> keep = {sets.back().set_id};
+  for (auto set = sets.rbegin(); set != sets.rend(); ++set) {
+    if (!ChainIsComplete(by_id, set->set_id)) continue;
+    keep.insert(set->set_id);
+    break;
+  }
   KeepPerBucket(newest_first, policy.keep_daily, DayOf, keep);
   KeepPerBucket(newest_first, policy.keep_weekly, WeekOf, keep);
   KeepPerBucket(newest_first, policy.keep_monthly, MonthOf, keep);
@@ -74,7 +93,9 @@ Result<PruneResult> PruneBackups(BackupTarget& target, const BackupKey& key,
 
   std::set<std::string> referenced;
   for (const std::string& set_id : keep) {
-    for (const ManifestEntry& entry : by_id.at(set_id)->files) referenced.insert(entry.object);
+    const auto set = by_id.find(set_id);  // absent: a kept set's missing ancestor
+    if (set == by_id.end()) continue;
+    for (const ManifestEntry& entry : set->second->files) referenced.insert(entry.object);
   }
   CD_ASSIGN_OR_RETURN(const std::vector<std::string> names, target.List());
   const uint64_t newest_number = *ParseSetId(sets.back().set_id);

@@ -1,7 +1,8 @@
 // Retention of backup sets by created-at (a wall label: a clock step can only
 // shift which day a set counts for, never make prune delete what it must keep).
 //
-// Keeps: the newest complete set (by set number) and its chain, always; the
+// Keeps: the newest set (by set number), and the newest whose chain of
+// manifests is whole back to its full, with their chains, always; the
 // newest set of each of the `keep_daily` most recent days that have one, of
 // each of the `keep_weekly` most recent ISO weeks and `keep_monthly` months;
 // and every ancestor of a kept set (the full and the sets between), so a kept

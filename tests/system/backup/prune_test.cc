@@ -122,6 +122,16 @@ TEST_F(PruneTest, LeftoversOfAnInterruptedSetGoButThoseOfOneInProgressStay) {
   EXPECT_TRUE(Restores(newest));
 }
 
+TEST_F(PruneTest, WhenTheNewestChainIsBrokenTheNewestWholeChainIsKept) {
+  const std::string old_full = Take(BackupKind::kFull, 0);
+  const std::string full = Take(BackupKind::kFull, 1);
+  const std::string incremental = Take(BackupKind::kIncremental, 2);
+  ASSERT_TRUE(target_.Delete(ManifestObjectName(full)).ok());  // the newest chain breaks
+  const PruneResult result = Prune({.keep_daily = 0, .keep_weekly = 0, .keep_monthly = 0});
+  EXPECT_EQ(result.kept, (std::vector<std::string>{old_full, incremental}));
+  EXPECT_TRUE(Restores(old_full));
+}
+
 TEST_F(PruneTest, NothingToPruneIsNotAnError) {
   const PruneResult result = Prune({});
   EXPECT_TRUE(result.kept.empty());
