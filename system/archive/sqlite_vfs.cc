@@ -202,6 +202,18 @@ int OpenFileCallback(sqlite3_vfs* vfs, sqlite3_filename name, sqlite3_file* base
   open->file = std::move(*file);
   open->delete_on_close = (flags & SQLITE_OPEN_DELETEONCLOSE) != 0;
   open->sync_dir_pending = !existed;
+  if (existed && !read_only) {
+    // A process that crashed may have left this file's writes (and its
+    // directory entry) in the page cache only; SQLite is about to build on
+    // them, so they are made durable first, or a later power loss could take
+    // away what the commits of this process rest on.
+    Status synced = open->file->Sync();
+    if (synced.ok()) synced = owner.fs().SyncDir(ParentDir(open->path));
+    if (!synced.ok()) {
+      if (open->main_database) owner.ReleaseDatabase(open->path);
+      return Fail(owner, std::move(synced), SQLITE_CANTOPEN);
+    }
+  }
   if (out_flags != nullptr) *out_flags = flags;
   vfs_file->open = open.release();
   vfs_file->base.pMethods = &kIoMethods;

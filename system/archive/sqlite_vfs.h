@@ -7,7 +7,10 @@
 // Durability contract: xSync is File::Sync (fdatasync); a file this VFS
 // created has its parent directory synced on its first xSync (SQLite's unix
 // VFS does so only for journals; the archive's database file is created here
-// too), and xDelete(syncDir) syncs the parent after the unlink.
+// too), and xDelete(syncDir) syncs the parent after the unlink. A file that
+// already exists is synced, with its directory, when it is opened for
+// writing: after a process crash its last writes may be in the page cache
+// only, and SQLite treats them as its base (found by the two-crash sweep).
 //
 // Locking: the lock methods succeed without locking anything. The archive
 // runs with `PRAGMA locking_mode=EXCLUSIVE` (so WAL mode keeps its wal-index in
