@@ -75,6 +75,9 @@ Status SqliteArchive::OpenDatabase() {
   for (std::string_view pragma : kPragmas) {
     CD_RETURN_IF_ERROR(db_->Exec(pragma, "set the connection's pragmas"));
   }
+  CD_RETURN_IF_ERROR(
+      db_->Exec(fmt::format("PRAGMA wal_autocheckpoint={}", options_.wal_autocheckpoint_pages),
+                "set the connection's pragmas"));
   CD_ASSIGN_OR_RETURN(SqliteStatement wal,
                       db_->Prepare("PRAGMA journal_mode=WAL", "enter WAL mode"));
   CD_ASSIGN_OR_RETURN(const bool row, wal.Step());
@@ -87,17 +90,14 @@ Status SqliteArchive::OpenDatabase() {
 }
 
 Status SqliteArchive::Migrate() {
-  CD_ASSIGN_OR_RETURN(SqliteStatement exists,
-                      db_->Prepare("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND "
-                                   "name = 'schema_version'",
-                                   "read the schema version"));
-  CD_ASSIGN_OR_RETURN(const bool has_row, exists.Step());
+  CD_ASSIGN_OR_RETURN(const int64_t tables,
+                      db_->QueryInt("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND "
+                                    "name = 'schema_version'",
+                                    "read the schema version"));
   schema_version_ = 0;
-  if (has_row && exists.Int(0) > 0) {
-    CD_ASSIGN_OR_RETURN(SqliteStatement version,
-                        db_->Prepare(kSchemaVersionSql, "read the schema version"));
-    CD_ASSIGN_OR_RETURN(const bool version_row, version.Step());
-    if (version_row) schema_version_ = version.Int(0);
+  if (tables > 0) {
+    CD_ASSIGN_OR_RETURN(schema_version_,
+                        db_->QueryInt(kSchemaVersionSql, "read the schema version"));
   }
   if (schema_version_ > kArchiveSchemaCurrent) {
     return Status::Error(StatusCode::kFailedPrecondition, "open the archive", options_.path,
@@ -166,12 +166,10 @@ Result<int64_t> SqliteArchive::ArchiveInTransaction(const EngineState& state, in
   CD_RETURN_IF_ERROR(db_->Exec("BEGIN IMMEDIATE", "begin the copy's transaction"));
   Result<int64_t> id = [&]() -> Result<int64_t> {
     CD_ASSIGN_OR_RETURN(
-        SqliteStatement next,
-        db_->Prepare("SELECT 1 + MAX(COALESCE((SELECT MAX(id) FROM archived_copies), 0), "
-                     "COALESCE((SELECT MAX(copy_id) FROM archive_log), 0))",
-                     "choose the copy's id"));
-    CD_ASSIGN_OR_RETURN(const bool has_row, next.Step());
-    const int64_t copy_id = has_row ? next.Int(0) : 1;
+        const int64_t copy_id,
+        db_->QueryInt("SELECT 1 + MAX(COALESCE((SELECT MAX(id) FROM archived_copies), 0), "
+                      "COALESCE((SELECT MAX(copy_id) FROM archive_log), 0))",
+                      "choose the copy's id", 1));
     CD_ASSIGN_OR_RETURN(
         SqliteStatement insert,
         db_->Prepare("INSERT INTO archived_copies (id, state_seq, state_schema_version, "

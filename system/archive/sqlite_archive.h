@@ -39,6 +39,10 @@ struct SqliteArchiveOptions {
   // archive of an older schema in tests. REQUIRES 1 <= it <= kArchiveSchemaCurrent.
   int64_t archive_schema_max = 0;  // 0: kArchiveSchemaCurrent
   ValidationOptions validation;    // what Read() checks a decoded copy against
+  // WAL pages after which a commit checkpoints into the database file and the
+  // next one restarts the WAL from its start (SQLite's default is 1000; tests
+  // use a few pages so their crash sweeps cover checkpoints and restarts).
+  int64_t wal_autocheckpoint_pages = 1000;
 };
 
 // One row of List().

@@ -140,6 +140,12 @@ Result<SqliteStatement> SqliteDb::Prepare(std::string_view sql, std::string_view
   return SqliteStatement(*this, statement, std::string(step));
 }
 
+Result<int64_t> SqliteDb::QueryInt(std::string_view sql, std::string_view step, int64_t if_no_row) {
+  CD_ASSIGN_OR_RETURN(SqliteStatement query, Prepare(sql, step));
+  CD_ASSIGN_OR_RETURN(const bool row, query.Step());
+  return row ? query.Int(0) : if_no_row;
+}
+
 Status SqliteDb::Error(int rc, std::string_view step) const {
   const char* sqlite_message = db_ != nullptr ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
   const Status& fs_error = vfs_.last_error();

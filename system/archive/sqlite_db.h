@@ -68,6 +68,11 @@ class SqliteDb {
   // Runs SQL that returns no rows (may hold several statements).
   Status Exec(std::string_view sql, std::string_view step);
   Result<SqliteStatement> Prepare(std::string_view sql, std::string_view step);
+  // The first column of the first row of `sql` (`if_no_row` when it returns
+  // none), with the statement finished before it returns: a statement left
+  // stepped holds a read transaction open, and while one is open no WAL
+  // checkpoint can complete.
+  Result<int64_t> QueryInt(std::string_view sql, std::string_view step, int64_t if_no_row = 0);
 
   // The Status of SQLite result code `rc` in `step`: the archive's path, the
   // step, SQLite's message and the last Fs error of the VFS. A full disk is

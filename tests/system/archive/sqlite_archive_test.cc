@@ -106,6 +106,24 @@ TEST(SqliteArchiveTest, ArchivedStatesReadBackEqualWithTheirRowsAndListNewestFir
   }
 }
 
+// A statement left holding a read transaction keeps every checkpoint from
+// completing, and the WAL then grows for as long as the archive is open.
+TEST(SqliteArchiveTest, WalIsCheckpointedIntoTheDatabaseWhileTheArchiveIsOpen) {
+  SimDisk disk({});
+  SimClock clock;
+  SqliteArchiveOptions options = Options();
+  options.wal_autocheckpoint_pages = 4;
+  SqliteArchive archive(disk, clock, options);
+  ASSERT_OK(archive.Open());
+  const uint64_t database_bytes = *disk.FileSize(kPath);
+  ArchiveAll(archive, clock, ArchiveStates(0, 8, 3));
+  EXPECT_GT(*disk.FileSize(kPath), database_bytes) << "nothing was checkpointed";
+  const uint64_t wal_bytes = *disk.FileSize(std::string(kPath) + "-wal");
+  ArchiveAll(archive, clock, ArchiveStates(1, 8, 3));
+  EXPECT_EQ(*disk.FileSize(std::string(kPath) + "-wal"), wal_bytes)
+      << "the WAL restarts from its start after each checkpoint instead of growing";
+}
+
 TEST(SqliteArchiveTest, UtcLabelIsIso8601WithNanoseconds) {
   EXPECT_EQ(SqliteArchive::UtcLabel(SimClock::kDefaultWallStartNs + 1),
             "2026-01-01T00:00:00.000000001Z");
@@ -236,6 +254,24 @@ TEST(SqliteArchiveTest, RowsThatDisagreeWithTheDocumentAreReported) {
   const Result<EngineState> read = archive.Read(1);
   ASSERT_FALSE(read.ok());
   EXPECT_EQ(read.status().field(), "positions");
+}
+
+// A copy whose checksum holds but whose state breaks an invariant (written by
+// a buggy engine) is reported naming the invariant, never loaded.
+TEST(SqliteArchiveTest, CopyThatBreaksAnInvariantIsReportedNamingIt) {
+  SimDisk disk({});
+  SimClock clock;
+  SqliteArchive archive(disk, clock, Options());
+  ASSERT_OK(archive.Open());
+  EngineState state = ArchiveStates(0, 1, 3)[0];
+  state.trading.risk.halted = true;  // halted without a reason
+  ASSERT_OK(archive.Archive(state));
+  const Result<EngineState> read = archive.Read(1);
+  ASSERT_FALSE(read.ok());
+  EXPECT_TRUE(read.status().IsCorruption());
+  EXPECT_EQ(read.status().field(), kInvariantHaltReason);
+  EXPECT_NE(read.status().path().find("copy 1"), std::string::npos) << read.status().ToString();
+  EXPECT_FALSE(archive.NewestValid().ok());
 }
 
 // Latent corruption of the database file: whatever SQLite or the checksum
