@@ -16,6 +16,7 @@
 #include "faults/sim_disk.h"
 #include "system/archive/archive_schema.h"
 #include "system/archive/sqlite_db.h"
+#include "system/levels/checkpointer.h"
 #include "tests/system/archive/archive_states.h"
 
 namespace crashdrill::system {
@@ -454,6 +455,39 @@ TEST(SqliteArchiveTest, ShortWriteOnTheWalFailsTheAttemptAndLogsItAsFailed) {
   ASSERT_TRUE(archive.Archive(states[2]).ok());
   EXPECT_EQ(archive.List()->size(), 3u);
   EXPECT_EQ(*archive.Read(archive.List()->front().id), states[2]);
+}
+
+// Plugged into the checkpointer: a copy on each archive period, and a full
+// disk at archive time is counted as an archive failure, never fatal.
+TEST(SqliteArchiveTest, CheckpointerArchivesOnItsPeriodAndCountsAFailureWithoutStopping) {
+  SimDisk disk({});
+  SimClock clock;
+  SqliteArchive archive(disk, clock, Options());
+  CheckpointerOptions options;
+  options.state_dir = "/state";
+  options.archive_period_ns = kHourNs;
+  options.l1_slot_bytes = 64 << 10;
+  MultiLevelCheckpointer checkpointer(disk, clock, options, &archive);
+  ASSERT_OK(checkpointer.Open({}));
+  std::vector<EngineState> archived;
+  for (int k = 0; k < 8; ++k) {
+    ASSERT_OK(checkpointer.Commit(testing::ArchiveScriptUpdate(0, k)));
+    clock.Advance(kHourNs);
+    if (k == 5) disk.SetCapacity(disk.used_bytes());
+    const Status ticked = checkpointer.Tick();
+    if (k == 5) {
+      EXPECT_FALSE(ticked.ok());
+      disk.SetCapacity(1ull << 30);
+    } else {
+      ASSERT_OK(ticked);
+      archived.push_back(checkpointer.state());
+    }
+  }
+  EXPECT_EQ(checkpointer.stats().archive.writes, 7u);
+  EXPECT_GE(checkpointer.stats().archive.failures, 1u);
+  const std::vector<ArchivedCopyInfo> copies = *archive.List();
+  ASSERT_EQ(copies.size(), archived.size());
+  EXPECT_EQ(archive.NewestValid()->state, archived.back());
 }
 
 }  // namespace
