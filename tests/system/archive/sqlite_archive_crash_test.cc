@@ -148,11 +148,12 @@ TEST(SqliteArchiveCrashTest, CrashAtEveryOperationKeepsEveryAcknowledgedCopyWhol
 }
 
 // The first crash at every operation, the second at every 48th of the
-// second life (every 240th under ASan): a life that opens the archive and
-// archives two copies, checkpointing after each, makes ~200 operations, and
-// every case replays both lives, so every operation twice over would take
-// minutes (the whole file stays under ~15 s in the release tree).
-constexpr uint64_t kSecondCrashStride = testing::kSecondCrashStride * 48;
+// second life (every 96th under ASan, which runs these ~2x slower: SQLite
+// itself is not instrumented): a life that opens the archive and archives
+// two copies, checkpointing after each, makes ~200 operations, and every case
+// replays both lives, so every operation twice over would take minutes (the
+// whole file stays under ~15 s in the release tree).
+constexpr uint64_t kSecondCrashStride = testing::kSecondCrashStride == 1 ? 48 : 96;
 
 void SweepArchiveTwice(CrashKind first, CrashKind second) {
   const auto started = std::chrono::steady_clock::now();
@@ -173,7 +174,7 @@ void SweepArchiveTwice(CrashKind first, CrashKind second) {
         },
         {}, kSecondCrashStride);
     testing::PrintSweep(what.c_str(), stats);
-    EXPECT_GT(stats.crash_points, 500u) << what;
+    EXPECT_GT(stats.crash_points, 300u) << what;
     if (::testing::Test::HasFatalFailure()) return;
   }
   std::printf("[ sweep ] %s then %s: %.1f s\n", faults::CrashKindName(first).c_str(),
