@@ -16,7 +16,9 @@
 #include "faults/sim_disk.h"
 #include "system/archive/archive_schema.h"
 #include "system/archive/sqlite_db.h"
+#include "system/io/posix_fs.h"
 #include "system/levels/checkpointer.h"
+#include "tests/support/temp_dir.h"
 #include "tests/system/archive/archive_states.h"
 
 namespace crashdrill::system {
@@ -455,6 +457,27 @@ TEST(SqliteArchiveTest, ShortWriteOnTheWalFailsTheAttemptAndLogsItAsFailed) {
   ASSERT_TRUE(archive.Archive(states[2]).ok());
   EXPECT_EQ(archive.List()->size(), 3u);
   EXPECT_EQ(*archive.Read(archive.List()->front().id), states[2]);
+}
+
+// Production runs the same VFS over PosixFs: real files, real fdatasync.
+TEST(SqliteArchiveTest, RoundTripOnPosixFsInARealDirectory) {
+  testing::TempDir temp;
+  PosixFs fs;
+  SimClock clock;
+  const std::vector<EngineState> states = ArchiveStates(0, 3, 4);
+  const SqliteArchiveOptions options{.path = temp.Join("l4/archive.db")};
+  {
+    SqliteArchive archive(fs, clock, options);
+    ASSERT_OK(archive.Open());
+    ArchiveAll(archive, clock, states);
+  }
+  EXPECT_FALSE(*fs.Exists(options.path + "-wal")) << "a clean close checkpoints the WAL away";
+  SqliteArchive archive(fs, clock, options);
+  ASSERT_OK(archive.Open());
+  const Result<ArchivedState> newest = archive.NewestValid();
+  ASSERT_TRUE(newest.ok()) << newest.status().ToString();
+  EXPECT_EQ(newest->state, states.back());
+  EXPECT_EQ(archive.List()->size(), states.size());
 }
 
 // Plugged into the checkpointer: a copy on each archive period, and a full
