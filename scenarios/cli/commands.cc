@@ -7,6 +7,7 @@ void RegisterCommands(CLI::App& app, CommandRegistry& registry) {
   RegisterEngineCommands(app, registry);
   RegisterChaosCommands(app, registry);
   RegisterReportCommand(app, registry);
+  RegisterBackupCommand(app, registry);
 }
 
 }  // namespace crashdrill::scenarios

@@ -31,6 +31,8 @@ void RegisterEngineCommands(CLI::App& app, CommandRegistry& registry);
 void RegisterChaosCommands(CLI::App& app, CommandRegistry& registry);
 // report: merges chaos results and writes reports from them.
 void RegisterReportCommand(CLI::App& app, CommandRegistry& registry);
+// backup keygen|create|list|verify|restore|prune: encrypted backups of a state directory.
+void RegisterBackupCommand(CLI::App& app, CommandRegistry& registry);
 
 // Adds every subcommand that exists to `app`.
 void RegisterCommands(CLI::App& app, CommandRegistry& registry);
