@@ -8,6 +8,7 @@ void RegisterCommands(CLI::App& app, CommandRegistry& registry) {
   RegisterChaosCommands(app, registry);
   RegisterReportCommand(app, registry);
   RegisterBackupCommand(app, registry);
+  RegisterArchiveCommand(app, registry);
 }
 
 }  // namespace crashdrill::scenarios

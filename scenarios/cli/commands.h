@@ -4,6 +4,15 @@
 
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <memory>
+#include <string>
+
+#include "system/io/clock.h"
+#include "system/io/fs.h"
+
+namespace crashdrill::system {
+class SqliteArchive;
+}
 
 namespace crashdrill::scenarios {
 
@@ -33,6 +42,14 @@ void RegisterChaosCommands(CLI::App& app, CommandRegistry& registry);
 void RegisterReportCommand(CLI::App& app, CommandRegistry& registry);
 // backup keygen|create|list|verify|restore|prune: encrypted backups of a state directory.
 void RegisterBackupCommand(CLI::App& app, CommandRegistry& registry);
+
+// archive list|show: the L4 archive database.
+void RegisterArchiveCommand(CLI::App& app, CommandRegistry& registry);
+// The archive named by `spec` ("sqlite:/PATH"), opened; kInvalidArgument
+// naming --archive for anything else.
+system::Result<std::unique_ptr<system::SqliteArchive>> OpenArchiveSpec(system::Fs& fs,
+                                                                      system::Clock& clock,
+                                                                      const std::string& spec);
 
 // Adds every subcommand that exists to `app`.
 void RegisterCommands(CLI::App& app, CommandRegistry& registry);

@@ -28,6 +28,8 @@
 #include "simulator/loopback_venue.h"
 #include "simulator/market.h"
 #include "simulator/server.h"
+#include "system/archive/archive_copy_source.h"
+#include "system/archive/sqlite_archive.h"
 #include "system/io/posix_fs.h"
 #include "system/recovery/local_recovery.h"
 #include "system/recovery/reconcile.h"
@@ -84,9 +86,10 @@ system::RecoverOptions Options(const std::string& state_dir, uint64_t seed) {
 // the truth), anything else is returned.
 system::Result<system::RecoveredEngine> RecoverWithRetry(system::Fs& fs, system::Clock& clock,
                                                          system::Venue& venue,
-                                                         const system::RecoverOptions& options) {
+                                                         const system::RecoverOptions& options,
+                                                         system::ArchiveSink* archive = nullptr) {
   for (int attempt = 1;; ++attempt) {
-    auto recovered = system::RecoverEngine(fs, clock, venue, options);
+    auto recovered = system::RecoverEngine(fs, clock, venue, options, archive);
     if (recovered.ok() || recovered.status().code() != system::StatusCode::kIoError ||
         attempt == 3) {
       return recovered;
@@ -110,12 +113,36 @@ Status ReconcileWithRetry(system::Engine& engine, system::Clock& clock,
   }
 }
 
-int RunInspect(const std::string& state_dir, bool json) {
+// The archive named by --archive (none when empty) as a recovery copy source.
+struct ArchiveSource {
+  std::unique_ptr<system::SqliteArchive> archive;
+  std::unique_ptr<system::ArchiveCopySource> source;
+  std::vector<system::CopySource*> sources() const {
+    return source ? std::vector<system::CopySource*>{source.get()}
+                  : std::vector<system::CopySource*>{};
+  }
+};
+system::Result<ArchiveSource> OpenArchiveSource(system::Fs& fs, system::Clock& clock,
+                                                const std::string& spec) {
+  ArchiveSource out;
+  if (spec.empty()) return out;
+  CD_ASSIGN_OR_RETURN(out.archive, OpenArchiveSpec(fs, clock, spec));
+  out.source = std::make_unique<system::ArchiveCopySource>(*out.archive);
+  return out;
+}
+
+int RunInspect(const std::string& state_dir, bool json, const std::string& archive_spec) {
   system::PosixFs fs;
   system::SystemClock clock;
+  auto archive = OpenArchiveSource(fs, clock, archive_spec);
+  if (!archive.ok()) {
+    Error("inspect", archive.status());
+    return kExitUsage;
+  }
   system::LocalRecoveryOptions options;
   options.state_dir = state_dir;
   options.examine_every_copy = true;
+  options.copy_sources = archive->sources();
   auto recovery = system::RecoverLocal(fs, clock, options);
   if (!recovery.ok()) {
     Error("inspect", recovery.status());
@@ -132,16 +159,23 @@ int RunInspect(const std::string& state_dir, bool json) {
 }
 
 int RunRecover(const std::string& state_dir, const std::string& venue_address, bool json,
-               int venue_wait_seconds) {
+               int venue_wait_seconds, const std::string& archive_spec) {
   system::PosixFs fs;
   system::SystemClock clock;
+  auto archive = OpenArchiveSource(fs, clock, archive_spec);
+  if (!archive.ok()) {
+    Error("recover", archive.status());
+    return kExitUsage;
+  }
   system::RecoverOptions options = Options(state_dir, /*seed=*/1);
+  options.copy_sources = archive->sources();
   system::RecoveryReport report;
   if (venue_address.empty()) {
     // Local only: the levels are made ready (torn tail repaired, damage
     // quarantined) and the recovered state is written as a manual L2 version.
     system::LocalRecoveryOptions local_options;
     local_options.state_dir = state_dir;
+    local_options.copy_sources = options.copy_sources;
     auto local = system::RecoverLocal(fs, clock, local_options);
     if (!local.ok()) {
       Error("recover", local.status());
@@ -220,16 +254,42 @@ std::string AckedOrderId(const system::StateUpdate& update) {
       update);
 }
 
-int RunTrade(const std::string& state_dir, const std::string& venue_address, double seconds,
-             uint64_t seed, uint64_t crash_after, bool acks) {
+struct TradeArgs {
+  std::string state_dir;
+  std::string venue;
+  double seconds = 10;
+  uint64_t seed = 1;
+  uint64_t crash_after = 0;
+  bool acks = false;
+  std::string archive;  // sqlite:/PATH, or none
+  double archive_period_seconds = 3600;
+};
+
+int RunTrade(const TradeArgs& args) {
+  const std::string& state_dir = args.state_dir;
+  const double seconds = args.seconds;
+  const uint64_t crash_after = args.crash_after;
+  const bool acks = args.acks;
   system::PosixFs fs;
   system::SystemClock clock;
-  auto world = MakeVenue(venue_address, seed, clock);
+  auto world = MakeVenue(args.venue, args.seed, clock);
   if (!world.ok()) {
     Error("trade", world.status());
     return kExitUsage;
   }
-  auto recovered = RecoverWithRetry(fs, clock, *world->venue, Options(state_dir, seed));
+  // The archive is the last line of defence: it is written on its period and
+  // also used as a recovery candidate at start (the directory may be new).
+  auto archive = OpenArchiveSource(fs, clock, args.archive);
+  if (!archive.ok()) {
+    Error("trade", archive.status());
+    return kExitUsage;
+  }
+  system::RecoverOptions options = Options(state_dir, args.seed);
+  options.checkpointer.archive_period_ns =
+      static_cast<int64_t>(args.archive_period_seconds * 1e9);
+  options.copy_sources = archive->sources();
+  auto recovered =
+      RecoverWithRetry(fs, clock, *world->venue, options, archive->archive.get());
   if (!recovered.ok()) {
     Error("trade", recovered.status());
     return kExitHarnessFailed;
@@ -297,10 +357,13 @@ void RegisterEngineCommands(CLI::App& app, CommandRegistry& registry) {
         "inspect", "every copy of every level of a state directory, valid or not (read-only)");
     auto dir = std::make_shared<std::string>();
     auto json = std::make_shared<bool>(false);
+    auto archive = std::make_shared<std::string>();
     command->add_option("STATE_DIR", *dir, "the engine's state directory")->required();
     command->add_flag("--json", *json, "the report as JSON");
-    command->callback(
-        [&registry, dir, json] { registry.Select([=] { return RunInspect(*dir, *json); }); });
+    command->add_option("--archive", *archive, "sqlite:/PATH of the L4 archive: its copies too");
+    command->callback([&registry, dir, json, archive] {
+      registry.Select([=] { return RunInspect(*dir, *json, *archive); });
+    });
   }
   {
     auto* command = app.add_subcommand(
@@ -309,37 +372,43 @@ void RegisterEngineCommands(CLI::App& app, CommandRegistry& registry) {
     auto venue = std::make_shared<std::string>();
     auto json = std::make_shared<bool>(false);
     auto wait = std::make_shared<int>(10);
+    auto archive = std::make_shared<std::string>();
     command->add_option("STATE_DIR", *dir, "the engine's state directory")->required();
+    command->add_option("--archive", *archive,
+                        "sqlite:/PATH of the L4 archive: a candidate when it holds the newest "
+                        "valid copy (e.g. the state directory was lost)");
     command->add_option("--venue", *venue,
                         "127.0.0.1:PORT of a `crashdrill exchange` to reconcile with");
     command->add_flag("--json", *json, "the report as JSON");
     command->add_option("--venue-wait-seconds", *wait, "how long to retry an unreachable venue")
         ->check(CLI::NonNegativeNumber);
-    command->callback([&registry, dir, venue, json, wait] {
-      registry.Select([=] { return RunRecover(*dir, *venue, *json, *wait); });
+    command->callback([&registry, dir, venue, json, wait, archive] {
+      registry.Select([=] { return RunRecover(*dir, *venue, *json, *wait, *archive); });
     });
   }
   {
     auto* command = app.add_subcommand("trade", "run the engine and its strategy on real files");
-    auto dir = std::make_shared<std::string>();
-    auto venue = std::make_shared<std::string>();
-    auto seconds = std::make_shared<double>(10);
-    auto seed = std::make_shared<uint64_t>(1);
-    auto crash_after = std::make_shared<uint64_t>(0);
-    auto acks = std::make_shared<bool>(false);
-    command->add_option("--state-dir", *dir, "the engine's state directory")->required();
-    command->add_option("--venue", *venue,
+    auto args = std::make_shared<TradeArgs>();
+    command->add_option("--state-dir", args->state_dir, "the engine's state directory")
+        ->required();
+    command->add_option("--venue", args->venue,
                         "127.0.0.1:PORT of a `crashdrill exchange` (default: a simulator in "
                         "this process)");
-    command->add_option("--seconds", *seconds, "how long to trade")->check(CLI::NonNegativeNumber);
-    command->add_option("--seed", *seed, "seed of the strategy (and of an in-process market)");
-    command->add_option("--crash-after", *crash_after,
+    command->add_option("--seconds", args->seconds, "how long to trade")
+        ->check(CLI::NonNegativeNumber);
+    command->add_option("--seed", args->seed,
+                        "seed of the strategy (and of an in-process market)");
+    command->add_option("--crash-after", args->crash_after,
                         "_exit abruptly right after the Nth acknowledged critical update");
-    command->add_flag("--acks", *acks,
+    command->add_flag("--acks", args->acks,
                       "print each acknowledged critical update to stdout as it is acknowledged");
-    command->callback([&registry, dir, venue, seconds, seed, crash_after, acks] {
-      registry.Select([=] { return RunTrade(*dir, *venue, *seconds, *seed, *crash_after, *acks); });
-    });
+    command->add_option("--archive", args->archive,
+                        "sqlite:/PATH of the L4 archive database to write on its period");
+    command->add_option("--archive-period-seconds", args->archive_period_seconds,
+                        "how often the archive is written (default 3600)")
+        ->check(CLI::PositiveNumber);
+    command->callback(
+        [&registry, args] { registry.Select([=] { return RunTrade(*args); }); });
   }
 }
 

@@ -61,19 +61,28 @@ class Discovery {
   Status Run() {
     report_.state_dir = options_.state_dir;
     CD_ASSIGN_OR_RETURN(const bool exists, fs_.Exists(options_.state_dir));
-    if (!exists) {
+    if (!exists && options_.copy_sources.empty()) {
       report_.base_reason = "the state directory does not exist: a new engine";
       return Status::Ok();
     }
+    // A directory that is gone may have copies elsewhere (L4, backups).
+    if (exists) DiscoverLocal();
+    for (CopySource* source : options_.copy_sources) DiscoverSource(*source);
+    if (!exists && report_.candidates.empty()) {
+      report_.base_reason = "the state directory does not exist and no copy is elsewhere: a new engine";
+      return Status::Ok();
+    }
+    Choose();
+    return Replay();
+  }
+
+  void DiscoverLocal() {
     DiscoverL1();
     for (size_t i = 0; i < kCheckpointTypeCount; ++i) {
       DiscoverL2(CheckpointTypeName(static_cast<CheckpointType>(i)));
     }
     DiscoverSnapshots();
     DiscoverWal();
-    for (CopySource* source : options_.copy_sources) DiscoverSource(*source);
-    Choose();
-    return Replay();
   }
 
   uint64_t bytes_read() const { return counting_.bytes(); }
@@ -511,6 +520,7 @@ Status PrepareForAppend(Fs& fs, LocalRecovery& recovery, size_t emergency_versio
   const bool from_outside = report.source == "l4" || report.source == "backup";
   if (report.wal_stop.ok() && !from_outside) return Status::Ok();
   const Seq keep_through = report.recovered_seq;
+  if (from_outside) CD_RETURN_IF_ERROR(MakeDurableDir(fs, report.state_dir));  // may be gone
   // First a whole copy of the recovered state, so nothing recovered depends
   // on the segments about to move: a crash after it recovers the same state
   // from this copy and moves the same segments.

@@ -1,0 +1,139 @@
+// `crashdrill archive list|show --archive sqlite:PATH` (DESIGN §9): the L4
+// archive as an operator reads it. Exit: 0 done; 1 `show` of a copy that does
+// not read back valid (named, never printed as a state); 2 usage (an archive
+// spec that is not one, an unknown copy, a database of a newer schema);
+// 3 the archive could not be read.
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include "scenarios/cli/commands.h"
+#include "system/archive/sqlite_archive.h"
+#include "system/io/clock.h"
+#include "system/io/posix_fs.h"
+
+namespace crashdrill::scenarios {
+
+system::Result<std::unique_ptr<system::SqliteArchive>> OpenArchiveSpec(system::Fs& fs,
+                                                                      system::Clock& clock,
+                                                                      const std::string& spec) {
+  constexpr std::string_view kSqlite = "sqlite:";
+  if (spec.rfind(kSqlite, 0) != 0 || spec.size() == kSqlite.size() ||
+      spec[kSqlite.size()] != '/') {
+    return system::Status::InvalidArgument(
+        "--archive", fmt::format("'{}' is not an archive: use sqlite:/ABSOLUTE/PATH", spec));
+  }
+  auto archive = std::make_unique<system::SqliteArchive>(
+      fs, clock, system::SqliteArchiveOptions{.path = spec.substr(kSqlite.size())});
+  CD_RETURN_IF_ERROR(archive->Open());
+  return archive;
+}
+
+namespace {
+
+using system::Status;
+using system::StatusCode;
+
+int Fail(const std::string& what, const Status& status) {
+  std::fprintf(stderr, "crashdrill archive %s: %s\n", what.c_str(), status.ToString().c_str());
+  switch (status.code()) {
+    case StatusCode::kInvalidArgument:
+    case StatusCode::kFailedPrecondition:
+    case StatusCode::kNotFound:
+      return kExitUsage;
+    default:
+      return kExitHarnessFailed;
+  }
+}
+
+int List(const std::string& spec) {
+  system::PosixFs fs;
+  system::SystemClock clock;
+  auto archive = OpenArchiveSpec(fs, clock, spec);
+  if (!archive.ok()) return Fail("list", archive.status());
+  auto copies = (*archive)->List();
+  if (!copies.ok()) return Fail("list", copies.status());
+  auto log = (*archive)->Log();
+  if (!log.ok()) return Fail("list", log.status());
+  std::printf("%8s %12s  %-32s %-18s %10s\n", "copy", "state_seq", "archived (UTC)", "xxh3",
+              "bytes");
+  for (const system::ArchivedCopyInfo& copy : *copies) {
+    std::printf("%8lld %12llu  %-32s %016llx %12llu\n", static_cast<long long>(copy.id),
+                static_cast<unsigned long long>(copy.state_seq), copy.created_at_utc.c_str(),
+                static_cast<unsigned long long>(copy.checksum),
+                static_cast<unsigned long long>(copy.document_bytes));
+  }
+  size_t failed = 0;
+  for (const system::ArchiveLogEntry& entry : *log) failed += entry.ok ? 0 : 1;
+  std::printf("%zu copies; %zu archive attempts logged, %zu failed\n", copies->size(),
+              log->size(), failed);
+  for (const system::ArchiveLogEntry& entry : *log) {
+    if (!entry.ok) {
+      std::printf("  failed at %s (state_seq %llu): %s\n", entry.attempted_at_utc.c_str(),
+                  static_cast<unsigned long long>(entry.state_seq), entry.error.c_str());
+    }
+  }
+  return kExitOk;
+}
+
+int Show(const std::string& spec, int64_t id) {
+  system::PosixFs fs;
+  system::SystemClock clock;
+  auto archive = OpenArchiveSpec(fs, clock, spec);
+  if (!archive.ok()) return Fail("show", archive.status());
+  auto copies = (*archive)->List();
+  if (!copies.ok()) return Fail("show", copies.status());
+  const system::ArchivedCopyInfo* info = nullptr;
+  for (const auto& copy : *copies) {
+    if (copy.id == id) info = &copy;
+  }
+  if (info == nullptr) {
+    return Fail("show", Status::Error(StatusCode::kNotFound, "show", (*archive)->path(),
+                                      fmt::format("no copy {}", id)));
+  }
+  auto state = (*archive)->Read(id);
+  if (!state.ok()) {
+    std::fprintf(stderr, "crashdrill archive show: copy %lld is not valid: %s\n",
+                 static_cast<long long>(id), state.status().ToString().c_str());
+    return kExitPropertyFailed;
+  }
+  const system::TradingState& trading = state->trading;
+  std::printf("copy %lld of %s: state_seq %llu, archived %s, valid\n", static_cast<long long>(id),
+              (*archive)->path().c_str(), static_cast<unsigned long long>(state->state_seq()),
+              info->created_at_utc.c_str());
+  std::printf("%zu open orders, %zu pending, last exchange_seq %llu\n",
+              trading.open_orders.size(), trading.pending_orders.size(),
+              static_cast<unsigned long long>(trading.last_exchange_seq));
+  for (const auto& [symbol, position] : trading.positions) {
+    std::printf("position %-10s %12lld lots  cost %lld  realized %lld\n", symbol.c_str(),
+                static_cast<long long>(position.quantity_lots),
+                static_cast<long long>(position.cost_minor),
+                static_cast<long long>(position.realized_pnl_minor));
+  }
+  for (const auto& [key, balance] : trading.balances) {
+    std::printf("balance  %-6s %-4s total %lld  available %lld\n", balance.venue.c_str(),
+                balance.currency.c_str(), static_cast<long long>(balance.total_minor),
+                static_cast<long long>(balance.available_minor));
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+void RegisterArchiveCommand(CLI::App& app, CommandRegistry& registry) {
+  auto* archive = app.add_subcommand("archive", "the L4 archive database");
+  archive->require_subcommand(1);
+  auto spec = std::make_shared<std::string>();
+  auto id = std::make_shared<int64_t>(0);
+  auto* list = archive->add_subcommand("list", "every archived copy and the failed attempts");
+  list->add_option("--archive", *spec, "sqlite:/PATH of the archive database")->required();
+  list->callback([&registry, spec] { registry.Select([=] { return List(*spec); }); });
+  auto* show = archive->add_subcommand("show", "one copy, read back and validated");
+  show->add_option("--archive", *spec, "sqlite:/PATH of the archive database")->required();
+  show->add_option("COPY", *id, "the copy's id (archive list)")->required();
+  show->callback([&registry, spec, id] { registry.Select([=] { return Show(*spec, *id); }); });
+}
+
+}  // namespace crashdrill::scenarios
