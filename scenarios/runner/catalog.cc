@@ -50,6 +50,12 @@ std::vector<Scenario> MakeCatalog() {
       {.crash_kinds = {CrashKind::kProcessCrash}, .partitions = 3});
   add("all-local-copies-lost", "the state directory is wiped while down: rebuild from the venue",
       {.crash_kinds = {CrashKind::kProcessCrash}, .wipes = 1});
+  add("l4-after-losing-the-directory",
+      "the state directory is wiped while down: recover from the L4 archive, losing at most its "
+      "age",
+      {.crash_kinds = {CrashKind::kProcessCrash, CrashKind::kPowerLoss},
+       .wipes = 1,
+       .archive = true});
   add("mixed", "everything at once: the nightly default",
       {.crash_kinds = {CrashKind::kPowerLoss, CrashKind::kProcessCrash},
        .crash_during_recovery = true,

@@ -35,6 +35,10 @@ struct FaultMix {
   // early, before the levels' own syncs cover what the restart adopted.
   int crash_at_syncs = 0;
   bool schema_upgrade = false;  // the first half of the lives on schema v1, then an upgrade
+  // An L4 archive (SQLite through the VFS, /archive/l4.db on the same disk,
+  // which a wipe of the state directory spares) written every archive period
+  // and offered to recovery: after a wipe the engine comes back from it.
+  bool archive = false;
 };
 
 struct Targets {

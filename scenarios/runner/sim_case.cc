@@ -14,6 +14,8 @@
 #include "simulator/exchange.h"
 #include "simulator/in_process_venue.h"
 #include "simulator/market.h"
+#include "system/archive/archive_copy_source.h"
+#include "system/archive/sqlite_archive.h"
 #include "system/io/check.h"
 #include "system/io/rng.h"
 #include "system/recovery/local_recovery.h"
@@ -30,6 +32,10 @@ using system::Seq;
 using system::Status;
 
 constexpr char kStateDir[] = "/state";
+// Archive scenarios: the L4 database beside the state directory (a wipe
+// spares it), written on this period of the engine's monotonic clock.
+constexpr std::string_view kArchivePath = "/archive/l4.db";
+constexpr int64_t kArchivePeriodNs = 250 * kNanosPerMilli;
 constexpr int64_t kStepNs = kNanosPerMilli;
 constexpr int kReconcileAttemptsMax = 200;
 constexpr int kRecoveryAttemptsMax = 20;
@@ -110,6 +116,7 @@ class SimWorld::Impl {
     result_.seed = seed_;
     options_.checkpointer.schema_version = SetupSchema(setup);
     schema_running_ = options_.checkpointer.schema_version;
+    options_.checkpointer.archive_period_ns = kArchivePeriodNs;
     // The repro of a script that is not a planned case starts with its setup.
     script_.ops.clear();
     for (const Op& op : setup.ops) {
@@ -534,6 +541,7 @@ class SimWorld::Impl {
       ++life_;
     }
     live_.reset();  // nothing of the engine runs again
+    if (archive_) archive_->Abandon();
     system::Rng crash_rng(system::Mix64(seed_ ^ (result_.crashes + 1) * 0x9e37));
     disk_.Crash(kind, crash_rng);
     ++result_.crashes;
@@ -590,6 +598,28 @@ class SimWorld::Impl {
     return files;
   }
 
+  // The L4 archive of an archive scenario, opened for the life about to
+  // start: its copies are recovery candidates and the checkpointer writes it.
+  // One that cannot be opened (a fault on the disk) is left out of this
+  // recovery and tried again on the checkpointer's next archive period.
+  void OpenArchive() {
+    if (!scenario_.mix.archive) return;
+    if (!archive_) {
+      archive_ = std::make_unique<system::SqliteArchive>(
+          disk_, skewed_,
+          system::SqliteArchiveOptions{.path = std::string(kArchivePath),
+                                       .wal_autocheckpoint_pages = 32});
+      archive_source_ = std::make_unique<system::ArchiveCopySource>(*archive_);
+    }
+    const Status opened = archive_->Open();
+    options_.copy_sources.clear();
+    if (opened.ok()) {
+      options_.copy_sources.push_back(archive_source_.get());
+    } else {
+      Trace(fmt::format("L4 archive not opened: {}", opened.ToString()));
+    }
+  }
+
   // Recovers and reconciles; false (with a violation) when the engine cannot.
   bool Restart(const std::string& what) {
     PhaseScope phase(phases_, "recovery");
@@ -598,7 +628,13 @@ class SimWorld::Impl {
     const auto cpu_start = std::chrono::steady_clock::now();
     int venue_waits = 0;
     for (int attempt = 0; attempt < kRecoveryAttemptsMax; ++attempt) {
-      auto recovered = system::RecoverEngine(disk_, skewed_, venue_, options_);
+      OpenArchive();
+      if (disk_.halted()) {
+        Crash(CrashKind::kProcessCrash, /*in_recovery=*/true);
+        continue;
+      }
+      auto recovered =
+          system::RecoverEngine(disk_, skewed_, venue_, options_, archive_.get());
       if (!recovered.ok()) {
         if (disk_.halted()) {
           Crash(CrashKind::kProcessCrash, /*in_recovery=*/true);  // a crash point inside recovery
@@ -740,6 +776,7 @@ class SimWorld::Impl {
     system::LocalRecoveryOptions local;
     local.state_dir = kStateDir;
     local.l1_slot_bytes = options_.checkpointer.l1_slot_bytes;
+    local.copy_sources = options_.copy_sources;
     local.examine_every_copy = true;
     auto seen = system::RecoverLocal(disk_, skewed_, local);
     if (!seen.ok()) {
@@ -798,6 +835,12 @@ class SimWorld::Impl {
                                 last_acked_, r.recovered_seq, r.source));
       result_.rpo_critical_ms.push_back(static_cast<double>(crash_wall_ns_ - last_acked_wall_ns_) /
                                         1e6);
+    } else if (r.recovered_seq < last_acked_ && (r.source == "l4" || r.source == "backup")) {
+      // Every local copy was lost: what is lost is the history since the
+      // copy recovery came from, its age at the last acknowledged update.
+      result_.rpo_critical_ms.push_back(
+          static_cast<double>(std::max<int64_t>(last_acked_wall_ns_ - recovered.last_update_ns, 0)) /
+          1e6);
     } else {
       result_.rpo_critical_ms.push_back(0);
     }
@@ -829,6 +872,7 @@ class SimWorld::Impl {
     system::LocalRecoveryOptions local;
     local.state_dir = kStateDir;
     local.l1_slot_bytes = options_.checkpointer.l1_slot_bytes;
+    local.copy_sources = options_.copy_sources;
     disk_.SetUncounted(true);
     auto skewed = system::RecoverLocal(disk_, skewed_, local);
     auto unskewed = system::RecoverLocal(disk_, clock_, local);
@@ -972,6 +1016,8 @@ class SimWorld::Impl {
   simulator::AccountId account_;
   simulator::InProcessVenue venue_;
   system::RecoverOptions options_;
+  std::unique_ptr<system::SqliteArchive> archive_;  // archive scenarios only
+  std::unique_ptr<system::ArchiveCopySource> archive_source_;
   std::optional<system::RecoveredEngine> live_;
   ReferenceModel model_;
   CaseResult result_;

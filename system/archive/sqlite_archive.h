@@ -124,6 +124,10 @@ class SqliteArchive final : public ArchiveSink {
   // Applies `policy` in one transaction; see RetentionPolicy.
   Result<PruneResult> Prune(const RetentionPolicy& policy);
 
+  // Drops the connection as a crash does: no checkpoint on close, nothing
+  // more written. The next call opens the database again.
+  void Abandon() { CloseAfterFailure(); }
+
   // The database's schema version after Open().
   int64_t schema_version() const { return schema_version_; }
   const std::string& path() const { return options_.path; }

@@ -542,6 +542,9 @@ Status PrepareForAppend(Fs& fs, LocalRecovery& recovery, size_t emergency_versio
   std::vector<const WalSegmentCopy*> moving;
   for (const WalSegmentCopy& s : report.wal_segments) moving.push_back(&s);
   if (moving.empty()) return Status::Ok();
+  // The end the replay found is in a segment about to move: the WAL must not
+  // be opened there (Wal::OpenAt), but afresh after the recovered state.
+  recovery.wal_read_to_end = false;
   const std::string dir =
       JoinPath(QuarantineDir(report.state_dir), fmt::format("wal-after-{}", keep_through));
   CD_RETURN_IF_ERROR(MakeDurableDir(fs, QuarantineDir(report.state_dir)));
@@ -553,9 +556,13 @@ Status PrepareForAppend(Fs& fs, LocalRecovery& recovery, size_t emergency_versio
     CD_RETURN_IF_ERROR(fs.SyncDir(dir));
     CD_RETURN_IF_ERROR(fs.SyncDir(WalDir(report.state_dir)));
     report.notes.push_back(
-        fmt::format("moved {} to {}: the log is not trusted past state_seq "
-                    "{} ({})",
-                    (*it)->path, dir, keep_through, report.wal_stop.ToString()));
+        fmt::format("moved {} to {}: {}", (*it)->path, dir,
+                    report.wal_stop.ok()
+                        ? fmt::format("its records up to state_seq {} are in the copy above, "
+                                      "which came from outside the state directory",
+                                      keep_through)
+                        : fmt::format("the log is not trusted past state_seq {} ({})",
+                                      keep_through, report.wal_stop.ToString())));
   }
   return Status::Ok();
 }
