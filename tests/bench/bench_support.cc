@@ -16,6 +16,34 @@
 
 namespace crashdrill::bench {
 
+system::TradingState TypicalCriticalState() {
+  using namespace system;
+  TradingState t;
+  t.account_id = "acct-bench";
+  for (int i = 0; i < 100; ++i) {
+    const std::string symbol = "SYM" + std::to_string(i);
+    t.positions[symbol] = {symbol, 10 + i, (10 + i) * 5'000, i * 3};
+    t.risk.exposure_lots[symbol] = 10 + i;
+  }
+  for (int i = 0; i < 1000; ++i) {
+    Order o;
+    o.client_order_id = "c-" + std::to_string(100'000 + i);
+    o.exchange_order_id = 9'000'000 + static_cast<uint64_t>(i);
+    o.symbol = "SYM" + std::to_string(i % 100);
+    o.venue = "SIMX";
+    o.strategy_id = "mm-1";
+    o.side = i % 2 == 0 ? Side::kBuy : Side::kSell;
+    o.price_ticks = 4'800 + i % 50;
+    o.quantity_lots = 10;
+    o.filled_lots = i % 3;
+    t.open_orders[o.client_order_id] = o;
+  }
+  t.balances["SIMX/USD"] = {"SIMX", "USD", 1'000'000'000, 900'000'000};
+  t.state_seq = 1;
+  return t;
+}
+
+
 using system::Status;
 
 namespace {

@@ -15,8 +15,12 @@
 #include "system/io/fs.h"
 #include "system/io/result.h"
 #include "system/io/status.h"
+#include "system/state/trading_state.h"
 
 namespace crashdrill::bench {
+
+// 100 positions and 1,000 open orders: a typical critical state.
+system::TradingState TypicalCriticalState();
 
 // A fresh, empty directory `name` under $CRASHDRILL_BENCH_DIR (default
 // ./crashdrill-bench), removed and made again.
