@@ -11,6 +11,7 @@
 #include "system/io/clock.h"
 #include "system/state/engine_state.h"
 #include "system/state/state_update.h"
+#include "tests/support/trading_script.h"
 
 namespace crashdrill::testing {
 
@@ -22,36 +23,7 @@ inline StateUpdate ArchiveScriptUpdate(int life, int k) {
   using namespace system;
   if (k == 0) return BalanceSet{Balance{"SIMX", "USD", 10'000'000, 9'000'000}};
   if (k == 1) return BalanceSet{Balance{"ALTX", "EUR", 5'000'000, 5'000'000}};
-  k -= 2;
-  const std::string id = "L" + std::to_string(life) + "-o" + std::to_string(k / 3);
-  const std::string symbol = (k / 3 + life) % 2 == 0 ? "ESZ6" : "NQZ6";
-  const Side side = (k / 3) % 2 == 0 ? Side::kBuy : Side::kSell;
-  const Ticks price = 1'000 + life * 100 + k;
-  switch (k % 3) {
-    case 0: {
-      Order order;
-      order.client_order_id = id;
-      order.symbol = symbol;
-      order.venue = "SIMX";
-      order.side = side;
-      order.price_ticks = price;
-      order.quantity_lots = 3;
-      return OrderSubmitted{order};
-    }
-    case 1:
-      return OrderAcknowledged{id, static_cast<uint64_t>(1'000 * (life + 1) + k),
-                               static_cast<Seq>(100 * (life + 1) + k)};
-    default: {
-      Fill fill;
-      fill.client_order_id = id;
-      fill.exchange_seq = static_cast<Seq>(100 * (life + 1) + k);
-      fill.symbol = symbol;
-      fill.side = side;
-      fill.price_ticks = price;
-      fill.quantity_lots = 1 + k % 2;
-      return FillReceived{fill, "USD"};
-    }
-  }
+  return TradingScriptUpdate(life, k - 2);
 }
 
 // `count` states, each `updates_between` script updates after the previous

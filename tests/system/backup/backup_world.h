@@ -16,6 +16,7 @@
 #include "system/backup/backup.h"
 #include "system/levels/checkpointer.h"
 #include "system/recovery/local_recovery.h"
+#include "tests/support/trading_script.h"
 
 namespace crashdrill::testing {
 
@@ -37,34 +38,7 @@ inline system::CheckpointerOptions StateOptions() {
 }
 
 // The k-th update: submit, acknowledge and fill one order after another.
-inline system::StateUpdate ScriptUpdate(int k) {
-  using namespace system;
-  const std::string id = "b-o" + std::to_string(k / 3);
-  const std::string symbol = (k / 3) % 2 == 0 ? "ESZ6" : "NQZ6";
-  const Side side = (k / 3) % 2 == 0 ? Side::kBuy : Side::kSell;
-  const Ticks price = 2'000 + k;
-  if (k % 3 == 0) {
-    Order order;
-    order.client_order_id = id;
-    order.symbol = symbol;
-    order.venue = "SIMX";
-    order.side = side;
-    order.price_ticks = price;
-    order.quantity_lots = 3;
-    return OrderSubmitted{order};
-  }
-  if (k % 3 == 1) {
-    return OrderAcknowledged{id, static_cast<uint64_t>(5'000 + k), static_cast<Seq>(300 + k)};
-  }
-  Fill fill;
-  fill.client_order_id = id;
-  fill.exchange_seq = static_cast<Seq>(300 + k);
-  fill.symbol = symbol;
-  fill.side = side;
-  fill.price_ticks = price;
-  fill.quantity_lots = 1 + k % 2;
-  return FillReceived{fill, "USD"};
-}
+inline system::StateUpdate ScriptUpdate(int k) { return testing::TradingScriptUpdate(5, k); }
 
 // The engine writing the state directory. Commit(n) commits the next n
 // updates of the script, advancing the clock and running due checkpoints.

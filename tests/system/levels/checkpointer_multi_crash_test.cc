@@ -15,6 +15,7 @@
 #include "system/levels/wal_reader.h"
 #include "system/recovery/point_in_time.h"
 #include "system/state/state_update.h"
+#include "tests/support/trading_script.h"
 #include "tests/system/levels/crash_sweep.h"
 
 namespace crashdrill::system {
@@ -40,39 +41,8 @@ CheckpointerOptions Options() {
   return options;
 }
 
-// The k-th update of a life's script: submit, acknowledge and fill one order
-// after another, with ids and prices no other life uses.
-StateUpdate LifeUpdate(int life, int k) {
-  const std::string id = "L" + std::to_string(life) + "-o" + std::to_string(k / 3);
-  const std::string symbol = (k / 3 + life) % 2 == 0 ? "ESZ6" : "NQZ6";
-  const Side side = (k / 3) % 2 == 0 ? Side::kBuy : Side::kSell;
-  const Ticks price = 1'000 + life * 100 + k;
-  switch (k % 3) {
-    case 0: {
-      Order order;
-      order.client_order_id = id;
-      order.symbol = symbol;
-      order.venue = "SIMX";
-      order.side = side;
-      order.price_ticks = price;
-      order.quantity_lots = 3;
-      return OrderSubmitted{order};
-    }
-    case 1:
-      return OrderAcknowledged{id, static_cast<uint64_t>(1'000 * (life + 1) + k),
-                               static_cast<Seq>(100 * (life + 1) + k)};
-    default: {
-      Fill fill;
-      fill.client_order_id = id;
-      fill.exchange_seq = static_cast<Seq>(100 * (life + 1) + k);
-      fill.symbol = symbol;
-      fill.side = side;
-      fill.price_ticks = price;
-      fill.quantity_lots = 1 + k % 2;
-      return FillReceived{fill, "USD"};
-    }
-  }
-}
+// The k-th update of a life's script (tests/support/trading_script.h).
+StateUpdate LifeUpdate(int life, int k) { return testing::TradingScriptUpdate(life, k); }
 
 // What recovery would load: the valid whole-state copy with the highest
 // state_seq (L2 versions of every type, snapshots), then every WAL record

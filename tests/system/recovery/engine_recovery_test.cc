@@ -254,6 +254,17 @@ TEST(EngineRecoveryTest, AFullDiskHaltsNewOrdersAcknowledgesNothingAndResumes) {
 // Damage in the log loses acknowledged records: the engine's state_seq goes
 // back, and ids derived from it would repeat ids the venue has. A recovery
 // that lost history takes a new id space instead; nothing is sent twice.
+// Deletes every copy of every level of /state (the files, not the directories).
+void WipeStateDirectory(faults::SimDisk& disk) {
+  for (const std::string dir :
+       {"/state/l2/automatic", "/state/l2/manual", "/state/snapshots", "/state/wal"}) {
+    auto names = disk.List(dir);
+    if (!names.ok()) continue;
+    for (const std::string& name : *names) ASSERT_TRUE(disk.Unlink(dir + "/" + name).ok());
+  }
+  ASSERT_TRUE(disk.Unlink("/state/l1").ok());
+}
+
 // The state directory is lost and the archive's copy is an hour old: the
 // engine comes back from it (RPO: the history since, rebuilt from the venue)
 // and, since state_seq goes on below ids it had already sent, takes a new
@@ -269,14 +280,7 @@ TEST(EngineRecoveryTest, FromAnArchivedCopyAfterLosingTheDirectoryNewOrdersNever
   ASSERT_GT(w.engine().state().state_seq(), archived_seq + 50);
   faults::Rng rng(23);
   w.Crash(CrashKind::kPowerLoss, rng);
-  auto& disk = w.disk();
-  for (const std::string dir :
-       {"/state/l2/automatic", "/state/l2/manual", "/state/snapshots", "/state/wal"}) {
-    auto names = disk.List(dir);
-    if (!names.ok()) continue;
-    for (const std::string& name : *names) ASSERT_TRUE(disk.Unlink(dir + "/" + name).ok());
-  }
-  ASSERT_TRUE(disk.Unlink("/state/l1").ok());
+  WipeStateDirectory(w.disk());
   w.options().copy_sources = {&archive};
   w.Recover("from the archive", rng, /*history_lost=*/true);
   EXPECT_EQ(w.report().source, "l4");
@@ -305,13 +309,7 @@ TEST(EngineRecoveryTest, AfterLosingHistoryNewOrdersNeverReuseAnId) {
     w.Crash(CrashKind::kProcessCrash, rng);
     auto& disk = w.disk();
     if (wipe_everything) {
-      for (const std::string dir :
-           {"/state/l2/automatic", "/state/l2/manual", "/state/snapshots", "/state/wal"}) {
-        auto names = disk.List(dir);
-        if (!names.ok()) continue;
-        for (const std::string& name : *names) ASSERT_TRUE(disk.Unlink(dir + "/" + name).ok());
-      }
-      ASSERT_TRUE(disk.Unlink("/state/l1").ok());
+      WipeStateDirectory(disk);
     } else {
       // Garbage over the middle of the first WAL segment's records, and no L1/L2
       // copy newer than it: recovery stops in the middle of the history.
