@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "scenarios/cli/commands.h"
@@ -170,18 +171,18 @@ int Verify(const BackupArgs& args) {
   const int64_t start = clock.Mono();
   auto restored = system::RestoreBackup(**target, *key, *set, fs, scratch);
   const int64_t restored_at = clock.Mono();
-  system::Result<system::LocalRecovery> recovered = Status::Ok();
+  std::optional<system::Result<system::LocalRecovery>> recovered;
   if (restored.ok()) {
     system::LocalRecoveryOptions options;
     options.state_dir = scratch;
-    recovered = system::RecoverLocal(fs, clock, options);
+    recovered.emplace(system::RecoverLocal(fs, clock, options));
   }
   const int64_t end = clock.Mono();
   std::error_code ignored;
   std::filesystem::remove_all(scratch, ignored);
   if (!restored.ok()) return Fail("verify", restored.status());
-  if (!recovered.ok()) return Fail("verify", recovered.status());
-  const system::RecoveryReport& report = recovered->report;
+  if (!recovered->ok()) return Fail("verify", recovered->status());
+  const system::RecoveryReport& report = (*recovered)->report;
   const bool held = report.base.has_value() && report.wal_stop.ok() && report.unreadable.empty();
   std::printf(
       "set %s: %s; restore %.1f ms, recovery %.1f ms; recovered state_seq %llu from %s "
