@@ -11,7 +11,7 @@ Result<std::vector<CandidateCopy>> ArchiveCopySource::List() {
   for (const ArchivedCopyInfo& copy : copies) {
     out.push_back({.level = CopyLevel::kL4,
                    .kind = "archive",
-                   .location = fmt::format("{} copy {}", archive_.path(), copy.id),
+                   .location = fmt::format("{} copy {}", archive_.Describe(), copy.id),
                    .version = static_cast<uint64_t>(copy.id),
                    .bytes = copy.document_bytes,
                    .state_seq = copy.state_seq,

@@ -1,26 +1,28 @@
 // The L4 archive as a source of candidate copies for recovery (DESIGN §5 step
 // 1): every archived copy is listed as a kL4 candidate with the state_seq and
-// wall label its row claims, and read through SqliteArchive::Read, which
-// checks the checksum, decodes with migrations and checks its rows; recovery
-// validates the invariants itself and chooses by state_seq.
+// wall label its row claims, and read through ArchiveDatabase::Read (SQLite or
+// PostgreSQL alike), which checks the checksum, decodes with migrations and
+// checks its rows; recovery validates the invariants itself and chooses by
+// state_seq.
 #pragma once
 
 #include <vector>
 
-#include "system/archive/sqlite_archive.h"
+#include "system/archive/archive_database.h"
 #include "system/recovery/copy_source.h"
 
 namespace crashdrill::system {
 
-// `archive` must be open (SqliteArchive::Open) and outlive the source.
+// `archive` must be open (SqliteArchive::Open, PostgresArchive::Open) and
+// outlive the source.
 class ArchiveCopySource final : public CopySource {
  public:
-  explicit ArchiveCopySource(SqliteArchive& archive) : archive_(archive) {}
+  explicit ArchiveCopySource(ArchiveDatabase& archive) : archive_(archive) {}
   Result<std::vector<CandidateCopy>> List() override;
   Result<EngineState> Read(const CandidateCopy& copy) override;
 
  private:
-  SqliteArchive& archive_;
+  ArchiveDatabase& archive_;
 };
 
 }  // namespace crashdrill::system

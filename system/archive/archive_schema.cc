@@ -92,6 +92,11 @@ std::string RenderSql(std::string_view statement, SqlDialect dialect) {
        at = out.find(kPlaceholder, at)) {
     out.replace(at, kPlaceholder.size(), BlobType(dialect));
   }
+  if (dialect == SqlDialect::kPostgres) {
+    for (char& c : out) {
+      if (c == '?') c = '$';
+    }
+  }
   return out;
 }
 

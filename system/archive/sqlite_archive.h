@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "system/archive/archive_database.h"
 #include "system/archive/sqlite_db.h"
 #include "system/archive/sqlite_vfs.h"
 #include "system/io/clock.h"
@@ -45,51 +46,7 @@ struct SqliteArchiveOptions {
   int64_t wal_autocheckpoint_pages = 1000;
 };
 
-// One row of List().
-struct ArchivedCopyInfo {
-  int64_t id = 0;
-  Seq state_seq = 0;
-  std::string created_at_utc;  // the copy's wall-time label, ISO-8601 UTC
-  int64_t created_at_ns = 0;   // the same label in ns since the epoch
-  uint64_t checksum = 0;       // XXH3-64 of the document
-  uint64_t document_bytes = 0;
-  int64_t state_schema_version = 0;
-};
-
-struct ArchivedState {
-  int64_t id = 0;
-  EngineState state;
-  // Newer copies that failed to read or validate, each naming its copy.
-  std::vector<Status> skipped;
-};
-
-// One row of archive_log: one per Archive() attempt.
-struct ArchiveLogEntry {
-  int64_t id = 0;
-  std::string attempted_at_utc;
-  int64_t attempted_at_ns = 0;
-  Seq state_seq = 0;
-  bool ok = false;      // outcome 'ok' or 'failed'
-  int64_t copy_id = 0;  // 0 for a failed attempt
-  std::string error;    // empty when ok
-  std::string notes;
-};
-
-// Keep the newest copy of each hour for `hourly_for_ns`, of each UTC day for
-// `daily_for_ns`, nothing older; ages are by the copies' wall-time labels
-// against Clock::Wall(). Copies labelled in the future (a wall clock that
-// stepped back) are kept. The newest valid copy is always kept.
-struct RetentionPolicy {
-  int64_t hourly_for_ns = 7 * 24 * 3600 * kNanosPerSecond;
-  int64_t daily_for_ns = 90 * 24 * 3600 * kNanosPerSecond;
-};
-
-struct PruneResult {
-  int64_t newest_valid_id = 0;  // 0: no valid copy, and nothing was deleted
-  std::vector<int64_t> deleted_ids;
-};
-
-class SqliteArchive final : public ArchiveSink {
+class SqliteArchive final : public ArchiveDatabase {
  public:
   // Nothing is owned; `fs` and `clock` must outlive the archive.
   SqliteArchive(Fs& fs, Clock& clock, SqliteArchiveOptions options);
@@ -109,20 +66,12 @@ class SqliteArchive final : public ArchiveSink {
   // Opens the archive first if Open() was not called or a reopen failed.
   Status Archive(const EngineState& state) override;
 
-  // Every copy, newest first (by state_seq, then by id: of two copies of the
-  // same state_seq the later holds the newer strategy state).
-  Result<std::vector<ArchivedCopyInfo>> List();
-  // Reads, checks and validates copy `id`; every error names the copy.
-  Result<EngineState> Read(int64_t id);
-  // The rows an operator queries, for copy `id` (positions by symbol,
-  // balances by venue then currency), and the attempt log, oldest first.
-  Result<std::vector<Position>> Positions(int64_t id);
-  Result<std::vector<Balance>> Balances(int64_t id);
-  Result<std::vector<ArchiveLogEntry>> Log();
-  // The newest copy that reads and validates; kNotFound when there is none.
-  Result<ArchivedState> NewestValid();
-  // Applies `policy` in one transaction; see RetentionPolicy.
-  Result<PruneResult> Prune(const RetentionPolicy& policy);
+  Result<std::vector<ArchivedCopyInfo>> List() override;
+  Result<std::vector<Position>> Positions(int64_t id) override;
+  Result<std::vector<Balance>> Balances(int64_t id) override;
+  Result<std::vector<ArchiveLogEntry>> Log() override;
+  // The database file's path.
+  std::string Describe() const override { return options_.path; }
 
   // Drops the connection as a crash does: no checkpoint on close, nothing
   // more written. The next call opens the database again.
@@ -132,8 +81,9 @@ class SqliteArchive final : public ArchiveSink {
   int64_t schema_version() const { return schema_version_; }
   const std::string& path() const { return options_.path; }
 
-  // "2026-11-28T09:53:22.000000001Z".
-  static std::string UtcLabel(int64_t wall_ns);
+ protected:
+  Result<StoredCopy> ReadStoredCopy(int64_t id) override;
+  Status DeleteCopies(const std::vector<int64_t>& ids) override;
 
  private:
   Status OpenDatabase();
@@ -142,13 +92,10 @@ class SqliteArchive final : public ArchiveSink {
   Result<int64_t> ArchiveInTransaction(const EngineState& state, int64_t now_ns);
   Status InsertRows(int64_t copy_id, const EngineState& state);
   void RecordFailure(const EngineState& state, int64_t now_ns, const Status& error);
-  Status CheckRows(int64_t id, const EngineState& state, const std::string& source);
-  Status DeleteCopies(const std::vector<int64_t>& ids);
   void CloseAfterFailure();
   Status Rollback();
 
   Fs& fs_;
-  Clock& clock_;
   SqliteArchiveOptions options_;
   SqliteVfs vfs_;
   std::unique_ptr<SqliteDb> db_;
