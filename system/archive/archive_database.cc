@@ -8,6 +8,7 @@
 #include <tuple>
 #include <utility>
 
+#include "system/archive/archive_schema.h"
 #include "system/io/check.h"
 #include "system/state/codec.h"
 
@@ -33,6 +34,24 @@ std::string ArchiveDatabase::UtcLabel(int64_t wall_ns) {
   gmtime_r(&time, &utc);
   return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:09}Z", utc.tm_year + 1900,
                      utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, nanos);
+}
+
+Result<std::vector<size_t>> PendingMigrations(int64_t version, int64_t version_max,
+                                              const std::string& where) {
+  if (version > kArchiveSchemaCurrent) {
+    return Status::Error(StatusCode::kFailedPrecondition, "open the archive", where,
+                         fmt::format("its schema version {} is newer than this build's {}; "
+                                     "refusing to read or write it",
+                                     version, kArchiveSchemaCurrent));
+  }
+  std::vector<size_t> pending;
+  const std::vector<ArchiveMigration>& migrations = ArchiveMigrations();
+  for (size_t i = 0; i < migrations.size(); ++i) {
+    if (migrations[i].version > version && migrations[i].version <= version_max) {
+      pending.push_back(i);
+    }
+  }
+  return pending;
 }
 
 std::string ArchiveNotes(const EngineState& state, size_t document_bytes,

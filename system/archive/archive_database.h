@@ -120,6 +120,12 @@ class ArchiveDatabase : public ArchiveSink {
 inline int64_t ChecksumToSql(uint64_t value) { return static_cast<int64_t>(value); }
 inline uint64_t ChecksumFromSql(int64_t value) { return static_cast<uint64_t>(value); }
 
+// The indexes into ArchiveMigrations() that take a database at schema
+// `version` to `version_max`, in order. A database newer than this build is
+// refused (kFailedPrecondition naming `where`): it is neither read nor written.
+Result<std::vector<size_t>> PendingMigrations(int64_t version, int64_t version_max,
+                                              const std::string& where);
+
 // What an 'ok' log row's notes say about the copy.
 std::string ArchiveNotes(const EngineState& state, size_t document_bytes,
                          uint16_t state_schema_version);

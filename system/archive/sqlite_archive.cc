@@ -72,18 +72,12 @@ Status SqliteArchive::Migrate() {
     CD_ASSIGN_OR_RETURN(schema_version_,
                         db_->QueryInt(kSchemaVersionSql, "read the schema version"));
   }
-  if (schema_version_ > kArchiveSchemaCurrent) {
-    return Status::Error(StatusCode::kFailedPrecondition, "open the archive", options_.path,
-                         fmt::format("its schema version {} is newer than this build's {}; "
-                                     "refusing to read or write it",
-                                     schema_version_, kArchiveSchemaCurrent));
-  }
-  const std::vector<ArchiveMigration>& migrations = ArchiveMigrations();
-  for (size_t i = 0; i < migrations.size(); ++i) {
-    const int64_t version = migrations[i].version;
-    if (version <= schema_version_ || version > options_.archive_schema_max) continue;
-    CD_RETURN_IF_ERROR(ApplyMigration(i));
-    schema_version_ = version;
+  CD_ASSIGN_OR_RETURN(
+      const std::vector<size_t> pending,
+      PendingMigrations(schema_version_, options_.archive_schema_max, options_.path));
+  for (size_t index : pending) {
+    CD_RETURN_IF_ERROR(ApplyMigration(index));
+    schema_version_ = ArchiveMigrations()[index].version;
   }
   return Status::Ok();
 }
