@@ -1,0 +1,460 @@
+// PostgresArchive against a real server (the suite runs inside pg_virtualenv,
+// .ci/test): round trips, migrations, corruption that must never load, a
+// server that goes away and comes back, a port nothing listens on, and a
+// password that must never reach an error. Each test works in a schema (or a
+// database) of its own, so the tests are independent under ctest -j2.
+#include "system/archive/postgres_archive.h"
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <libpq-fe.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "faults/sim_clock.h"
+#include "faults/sim_disk.h"
+#include "system/archive/archive_copy_source.h"
+#include "system/archive/archive_schema.h"
+#include "system/levels/checkpointer.h"
+#include "system/recovery/local_recovery.h"
+#include "tests/system/archive/archive_states.h"
+
+namespace crashdrill::system {
+namespace {
+
+using faults::SimClock;
+using faults::SimDisk;
+using testing::ArchiveStates;
+
+constexpr int64_t kHourNs = 3600 * kNanosPerSecond;
+
+#define ASSERT_OK(expr)                             \
+  do {                                              \
+    const ::crashdrill::system::Status s_ = (expr); \
+    ASSERT_TRUE(s_.ok()) << s_.ToString();          \
+  } while (0)
+
+// A port on 127.0.0.1 that nothing listens on: bound, then released.
+int UnusedPort() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof(address);
+  if (bind(fd, reinterpret_cast<sockaddr*>(&address), length) != 0) std::abort();
+  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+  close(fd);
+  return ntohs(address.sin_port);
+}
+
+// The suite's server, as an operator (or a bug) reaches it: SQL on a
+// connection of its own.
+class Admin {
+ public:
+  explicit Admin(const std::string& conninfo = "") : connection_(PQconnectdb(conninfo.c_str())) {
+    PQsetNoticeProcessor(
+        connection_, [](void*, const char*) {}, nullptr);  // DROP ... NOTICEs
+  }
+  ~Admin() { PQfinish(connection_); }
+  bool connected() const { return PQstatus(connection_) == CONNECTION_OK; }
+  std::string error() const { return PQerrorMessage(connection_); }
+  // Runs `sql`; returns the first value of the first row ("" when none).
+  std::string Sql(const std::string& sql) {
+    PGresult* result = PQexec(connection_, sql.c_str());
+    const ExecStatusType status = PQresultStatus(result);
+    EXPECT_TRUE(status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK)
+        << sql << ": " << PQresultErrorMessage(result);
+    std::string value;
+    if (status == PGRES_TUPLES_OK && PQntuples(result) > 0) value = PQgetvalue(result, 0, 0);
+    PQclear(result);
+    return value;
+  }
+
+ private:
+  PGconn* connection_;
+};
+
+class PostgresArchiveTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (std::getenv("PGHOST") == nullptr) {
+      GTEST_SKIP() << "PGHOST is unset: run these through pg_virtualenv, as .ci/test does: "
+                      "pg_virtualenv -t -o fsync=on "
+                      "build/tests/system/archive/crashdrill_archive_tests "
+                      "--gtest_filter='Postgres*'";
+    }
+    std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    std::transform(name.begin(), name.end(), name.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    schema_ = "cd_" + name.substr(0, 40) + "_" + std::to_string(getpid());
+    ASSERT_TRUE(admin_.connected()) << admin_.error();
+    admin_.Sql("DROP SCHEMA IF EXISTS " + schema_ + " CASCADE");
+    admin_.Sql("CREATE SCHEMA " + schema_);
+    admin_.Sql("SET search_path = " + schema_);
+  }
+  void TearDown() override {
+    if (!schema_.empty()) admin_.Sql("DROP SCHEMA IF EXISTS " + schema_ + " CASCADE");
+  }
+
+  PostgresArchiveOptions Options() const {
+    PostgresArchiveOptions options;
+    options.connection.conninfo = "options='-c search_path=" + schema_ + "'";
+    options.connection.connect_timeout_s = 2;
+    return options;
+  }
+
+  // Archives every state, one hour of wall time apart.
+  void ArchiveAll(PostgresArchive& archive, const std::vector<EngineState>& states) {
+    for (const EngineState& state : states) {
+      ASSERT_OK(archive.Archive(state));
+      clock_.Advance(kHourNs);
+    }
+  }
+
+  SimClock clock_;
+  Admin admin_;
+  std::string schema_;
+};
+
+TEST_F(PostgresArchiveTest, ArchivedStatesReadBackEqualWithTheirRowsAndListNewestFirst) {
+  const std::vector<EngineState> states = ArchiveStates(0, 5, 4);
+  {
+    PostgresArchive archive(clock_, Options());
+    ASSERT_OK(archive.Open());
+    EXPECT_EQ(archive.schema_version(), kArchiveSchemaCurrent);
+    ArchiveAll(archive, states);
+  }
+  PostgresArchive archive(clock_, Options());  // a new connection reads what is committed
+  ASSERT_OK(archive.Open());
+  const Result<std::vector<ArchivedCopyInfo>> copies = archive.List();
+  ASSERT_TRUE(copies.ok()) << copies.status().ToString();
+  ASSERT_EQ(copies->size(), states.size());
+  for (size_t i = 0; i < copies->size(); ++i) {
+    const ArchivedCopyInfo& copy = (*copies)[i];
+    const EngineState& expected = states[states.size() - 1 - i];  // newest first
+    EXPECT_EQ(copy.state_seq, expected.state_seq());
+    EXPECT_EQ(copy.created_at_utc, PostgresArchive::UtcLabel(copy.created_at_ns));
+    EXPECT_EQ(copy.checksum, Checksum64(EncodeEngineState(expected)));
+    EXPECT_EQ(copy.document_bytes, EncodeEngineState(expected).size());
+    const Result<EngineState> read = archive.Read(copy.id);
+    ASSERT_TRUE(read.ok()) << read.status().ToString();
+    EXPECT_EQ(*read, expected);
+    EXPECT_EQ(archive.Positions(copy.id)->size(), expected.trading.positions.size());
+    EXPECT_EQ(archive.Balances(copy.id)->size(), expected.trading.balances.size());
+  }
+  EXPECT_FALSE(archive.Positions(copies->front().id)->empty());
+  // The document is stored as its bytes (BYTEA, sent in binary), not as text.
+  EXPECT_EQ(admin_.Sql("SELECT COUNT(*) FROM archived_copies WHERE "
+                       "octet_length(document) <> document_bytes"),
+            "0");
+  EXPECT_EQ(
+      admin_.Sql("SELECT data_type FROM information_schema.columns WHERE table_schema = '" +
+                 schema_ + "' AND table_name = 'archived_copies' AND column_name = 'document'"),
+      "bytea");
+  const Result<std::vector<ArchiveLogEntry>> log = archive.Log();
+  ASSERT_TRUE(log.ok());
+  ASSERT_EQ(log->size(), states.size());
+  for (const ArchiveLogEntry& entry : *log) {
+    EXPECT_TRUE(entry.ok);
+    EXPECT_NE(entry.copy_id, 0);
+    EXPECT_NE(entry.notes.find("positions"), std::string::npos) << entry.notes;
+  }
+}
+
+TEST_F(PostgresArchiveTest, ListOrdersByStateSeqNotByArrival) {
+  const std::vector<EngineState> states = ArchiveStates(0, 3, 3);
+  PostgresArchive archive(clock_, Options());
+  ASSERT_OK(archive.Open());
+  ArchiveAll(archive, {states[2], states[0], states[1]});
+  const std::vector<ArchivedCopyInfo> copies = *archive.List();
+  ASSERT_EQ(copies.size(), 3u);
+  EXPECT_EQ(copies[0].state_seq, states[2].state_seq());
+  EXPECT_EQ(copies[1].state_seq, states[1].state_seq());
+  EXPECT_EQ(copies[2].state_seq, states[0].state_seq());
+  EXPECT_EQ(archive.NewestValid()->state, states[2]);
+}
+
+TEST_F(PostgresArchiveTest, ArchiveOfAnOlderSchemaIsMigratedOnOpen) {
+  {
+    PostgresArchiveOptions options = Options();
+    options.archive_schema_max = 1;
+    PostgresArchive old(clock_, options);
+    ASSERT_OK(old.Open());
+    EXPECT_EQ(old.schema_version(), 1);
+    EXPECT_FALSE(old.Archive(ArchiveStates(0, 1, 3)[0]).ok())
+        << "a version 1 archive has no notes column to write";
+  }
+  EXPECT_EQ(admin_.Sql("SELECT MAX(version) FROM schema_version"), "1");
+  PostgresArchive archive(clock_, Options());
+  ASSERT_OK(archive.Open());
+  EXPECT_EQ(archive.schema_version(), kArchiveSchemaCurrent);
+  EXPECT_EQ(admin_.Sql("SELECT COUNT(*) FROM schema_version"),
+            std::to_string(kArchiveSchemaCurrent));
+  const EngineState state = ArchiveStates(0, 1, 3)[0];
+  ASSERT_OK(archive.Archive(state));
+  const std::vector<ArchiveLogEntry> log = *archive.Log();
+  ASSERT_FALSE(log.empty());
+  EXPECT_TRUE(log.back().ok);
+  EXPECT_FALSE(log.back().notes.empty());
+  EXPECT_EQ(*archive.Read(log.back().copy_id), state);
+}
+
+TEST_F(PostgresArchiveTest, ArchiveOfANewerSchemaIsRefusedNamingTheDatabase) {
+  {
+    PostgresArchive archive(clock_, Options());
+    ASSERT_OK(archive.Open());
+  }
+  admin_.Sql("INSERT INTO schema_version (version, description) VALUES (" +
+             std::to_string(kArchiveSchemaCurrent + 1) + ", 'from the future')");
+  PostgresArchive archive(clock_, Options());
+  const Status refused = archive.Open();
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(refused.path(), archive.Describe());
+  EXPECT_NE(refused.path().find(std::getenv("PGDATABASE")), std::string::npos) << refused.path();
+  EXPECT_NE(refused.ToString().find("newer than this build"), std::string::npos)
+      << refused.ToString();
+  EXPECT_FALSE(archive.Archive(ArchiveStates(0, 1, 3)[0]).ok()) << "nothing is written to it";
+  EXPECT_EQ(admin_.Sql("SELECT COUNT(*) FROM archived_copies"), "0");
+}
+
+// A document changed in the database (one byte, by SQL) is refused naming the
+// copy, and the newest valid copy is the one before it.
+TEST_F(PostgresArchiveTest, DocumentAlteredInTheDatabaseIsRefusedNamingTheCopyNeverLoaded) {
+  const std::vector<EngineState> states = ArchiveStates(0, 3, 3);
+  PostgresArchive archive(clock_, Options());
+  ASSERT_OK(archive.Open());
+  ArchiveAll(archive, states);
+  admin_.Sql(
+      "UPDATE archived_copies SET document = set_byte(document, 40, "
+      "get_byte(document, 40) # 1) WHERE id = 3");
+  const Result<EngineState> read = archive.Read(3);
+  ASSERT_FALSE(read.ok());
+  EXPECT_TRUE(read.status().IsCorruption());
+  EXPECT_EQ(read.status().field(), "checksum_xxh3");
+  EXPECT_NE(read.status().path().find("copy 3"), std::string::npos) << read.status().ToString();
+  const Result<ArchivedState> newest = archive.NewestValid();
+  ASSERT_TRUE(newest.ok()) << newest.status().ToString();
+  EXPECT_EQ(newest->id, 2);
+  EXPECT_EQ(newest->state, states[1]);
+  ASSERT_EQ(newest->skipped.size(), 1u);
+  // Retention keeps the newest valid copy, not the newest (corrupt) one.
+  clock_.Advance(365 * 24 * kHourNs);
+  const Result<PruneResult> pruned = archive.Prune({});
+  ASSERT_TRUE(pruned.ok()) << pruned.status().ToString();
+  EXPECT_EQ(pruned->newest_valid_id, 2);
+  EXPECT_EQ(archive.NewestValid()->id, 2);
+}
+
+// The server fails in the middle of the copy's transaction (a full disk, by a
+// trigger raising SQLSTATE 53100 on the balances insert): nothing of the copy
+// is visible, the failed attempt is logged, and the error names the server
+// and the step.
+TEST_F(PostgresArchiveTest, FailureMidCopyLeavesNoPartOfItAndLogsTheAttemptAsFailed) {
+  const std::vector<EngineState> states = ArchiveStates(0, 2, 6);
+  PostgresArchive archive(clock_, Options());
+  ASSERT_OK(archive.Open());
+  ASSERT_OK(archive.Archive(states[0]));
+  admin_.Sql("CREATE FUNCTION " + schema_ +
+             ".disk_full() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+             "RAISE EXCEPTION 'could not extend file: No space left on device' "
+             "USING ERRCODE = '53100'; END $$");
+  admin_.Sql("CREATE TRIGGER disk_full BEFORE INSERT ON " + schema_ +
+             ".balances FOR EACH ROW EXECUTE FUNCTION " + schema_ + ".disk_full()");
+  const Status failed = archive.Archive(states[1]);
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.code(), StatusCode::kNoSpace) << failed.ToString();
+  EXPECT_EQ(failed.path(), archive.Describe());
+  EXPECT_NE(failed.ToString().find("insert the copy's balances"), std::string::npos)
+      << failed.ToString();
+  EXPECT_EQ(admin_.Sql("SELECT COUNT(*) FROM archived_copies"), "1");
+  EXPECT_EQ(admin_.Sql("SELECT COUNT(*) FROM positions WHERE copy_id <> 1"), "0");
+  const std::vector<ArchiveLogEntry> log = *archive.Log();
+  ASSERT_EQ(log.size(), 2u);
+  EXPECT_TRUE(log[0].ok);
+  EXPECT_FALSE(log[1].ok);
+  EXPECT_EQ(log[1].copy_id, 0);
+  EXPECT_NE(log[1].error.find("No space left"), std::string::npos) << log[1].error;
+
+  admin_.Sql("DROP TRIGGER disk_full ON " + schema_ + ".balances");
+  ASSERT_OK(archive.Archive(states[1]));
+  EXPECT_EQ(archive.NewestValid()->state, states[1]);
+}
+
+// The server goes away while the engine trades: the archive's backend is
+// terminated and the database refuses connections (ALLOW_CONNECTIONS false),
+// then comes back. Trading goes on, each failed period is counted, and the
+// next period after the server is back archives again. See the report: the
+// shared cluster is not stopped, because the other tests (and binaries) of a
+// ctest -j2 run use it at the same time.
+TEST_F(PostgresArchiveTest, ServerGoneMidRunIsCountedAndTheNextPeriodArchivesAgain) {
+  const std::string database = schema_;
+  admin_.Sql("DROP DATABASE IF EXISTS " + database);
+  admin_.Sql("CREATE DATABASE " + database);
+  struct DropDatabase {
+    Admin& admin;
+    std::string name;
+    ~DropDatabase() { admin.Sql("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)"); }
+  } drop{admin_, database};
+  PostgresArchiveOptions archive_options = Options();
+  archive_options.connection.conninfo = "dbname=" + database;
+  PostgresArchive archive(clock_, archive_options);
+  ASSERT_OK(archive.Open());
+
+  SimDisk disk({});
+  CheckpointerOptions options;
+  options.state_dir = "/state";
+  options.archive_period_ns = kHourNs;
+  options.l1_slot_bytes = 64 << 10;
+  MultiLevelCheckpointer checkpointer(disk, clock_, options, &archive);
+  ASSERT_OK(checkpointer.Open({}));
+  std::vector<EngineState> archived;
+  for (int k = 0; k < 8; ++k) {
+    ASSERT_OK(checkpointer.Commit(testing::ArchiveScriptUpdate(0, k)));
+    clock_.Advance(kHourNs);
+    if (k == 3) {  // the server goes away
+      admin_.Sql("ALTER DATABASE " + database + " ALLOW_CONNECTIONS false");
+      admin_.Sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" +
+                 database + "'");
+    }
+    if (k == 5) admin_.Sql("ALTER DATABASE " + database + " ALLOW_CONNECTIONS true");
+    const Status ticked = checkpointer.Tick();
+    if (k == 3 || k == 4) {
+      EXPECT_FALSE(ticked.ok()) << "period " << k << " archived while the server was gone";
+      EXPECT_NE(ticked.ToString().find(archive.Describe()), std::string::npos) << ticked.ToString();
+    } else {
+      ASSERT_OK(ticked);
+      archived.push_back(checkpointer.state());
+    }
+  }
+  EXPECT_EQ(checkpointer.stats().commits, 8u);
+  EXPECT_EQ(checkpointer.stats().archive.writes, 6u);
+  EXPECT_EQ(checkpointer.stats().archive.failures, 2u);
+  const std::vector<ArchivedCopyInfo> copies = *archive.List();
+  ASSERT_EQ(copies.size(), archived.size());
+  EXPECT_EQ(archive.NewestValid()->state, archived.back());
+  // The attempts the server could not log then were logged when it was back.
+  const std::vector<ArchiveLogEntry> log = *archive.Log();
+  ASSERT_EQ(log.size(), 8u);
+  EXPECT_EQ(std::count_if(log.begin(), log.end(), [](const ArchiveLogEntry& e) { return !e.ok; }),
+            2);
+}
+
+// Nothing listens on the port: the attempt fails at once (well within the
+// connect timeout), names host:port, is counted, and trading goes on.
+TEST_F(PostgresArchiveTest, ConnectionRefusedFailsFastNamingHostPortAndTradingGoesOn) {
+  const int port = UnusedPort();
+  PostgresArchiveOptions archive_options = Options();
+  archive_options.connection.conninfo =
+      "host=127.0.0.1 port=" + std::to_string(port) + " dbname=archive";
+  PostgresArchive archive(clock_, archive_options);
+  const auto started = std::chrono::steady_clock::now();
+  const Status refused = archive.Archive(ArchiveStates(0, 1, 3)[0]);
+  const auto took = std::chrono::steady_clock::now() - started;
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.code(), StatusCode::kUnavailable) << refused.ToString();
+  EXPECT_LT(took, std::chrono::seconds(archive_options.connection.connect_timeout_s));
+  const std::string where = "127.0.0.1:" + std::to_string(port);
+  EXPECT_NE(refused.ToString().find(where), std::string::npos) << refused.ToString();
+  EXPECT_NE(refused.ToString().find("connect"), std::string::npos) << refused.ToString();
+
+  SimDisk disk({});
+  CheckpointerOptions options;
+  options.state_dir = "/state";
+  options.archive_period_ns = kHourNs;
+  options.l1_slot_bytes = 64 << 10;
+  MultiLevelCheckpointer checkpointer(disk, clock_, options, &archive);
+  ASSERT_OK(checkpointer.Open({}));
+  for (int k = 0; k < 4; ++k) {
+    ASSERT_OK(checkpointer.Commit(testing::ArchiveScriptUpdate(0, k)));
+    clock_.Advance(kHourNs);
+    EXPECT_FALSE(checkpointer.Tick().ok());
+  }
+  EXPECT_EQ(checkpointer.stats().commits, 4u);
+  EXPECT_EQ(checkpointer.stats().archive.failures, 4u);
+  EXPECT_NE(checkpointer.stats().archive.last_error.ToString().find(where), std::string::npos);
+}
+
+TEST_F(PostgresArchiveTest, ThePasswordNeverAppearsInAnyError) {
+  std::vector<std::string> messages;
+  const std::string port = std::to_string(UnusedPort());
+  for (const std::string& conninfo :
+       {"host=127.0.0.1 port=" + port + " dbname=archive user=trader password=secret",
+        "postgresql://trader:secret@127.0.0.1:" + port + "/archive",
+        std::string("host=") + std::getenv("PGHOST") + " user=cd_no_such_user password=secret",
+        std::string("password=secret host")}) {  // does not parse
+    PostgresArchiveOptions archive_options = Options();
+    archive_options.connection.conninfo = conninfo;
+    PostgresArchive archive(clock_, archive_options);
+    messages.push_back(archive.Describe());
+    messages.push_back(archive.Open().ToString());
+    messages.push_back(archive.Archive(ArchiveStates(0, 1, 3)[0]).ToString());
+    messages.push_back(archive.List().status().ToString());
+  }
+  for (const std::string& message : messages) {
+    EXPECT_EQ(message.find("secret"), std::string::npos) << message;
+    if (std::getenv("CRASHDRILL_PRINT_ERRORS") != nullptr) std::printf("%s\n", message.c_str());
+  }
+  EXPECT_NE(messages[1].find("127.0.0.1:" + port), std::string::npos) << messages[1];
+}
+
+// The state directory is lost; the archive is on the server: recovery finds
+// its newest valid copy as a kL4 candidate and recovers from it; with the
+// directory intact, its newer local copies win.
+TEST_F(PostgresArchiveTest, RecoveryChoosesTheArchivedCopyOnlyWhenItIsTheNewestValid) {
+  SimDisk disk({});
+  PostgresArchive archive(clock_, Options());
+  CheckpointerOptions options;
+  options.state_dir = "/state";
+  options.archive_period_ns = kHourNs;
+  options.l1_slot_bytes = 64 << 10;
+  MultiLevelCheckpointer checkpointer(disk, clock_, options, &archive);
+  ASSERT_OK(checkpointer.Open({}));
+  for (int k = 0; k < 6; ++k) {
+    ASSERT_OK(checkpointer.Commit(testing::ArchiveScriptUpdate(0, k)));
+    clock_.Advance(kHourNs);
+    ASSERT_OK(checkpointer.Tick());
+  }
+  const EngineState archived = checkpointer.state();
+  for (int k = 6; k < 10; ++k) ASSERT_OK(checkpointer.Commit(testing::ArchiveScriptUpdate(0, k)));
+  const EngineState newest = checkpointer.state();
+  ASSERT_GT(newest.state_seq(), archived.state_seq());
+
+  ArchiveCopySource source(archive);
+  LocalRecoveryOptions recover;
+  recover.state_dir = "/state";
+  recover.l1_slot_bytes = options.l1_slot_bytes;
+  recover.copy_sources = {&source};
+  auto intact = RecoverLocal(disk, clock_, recover);
+  ASSERT_OK(intact.status());
+  EXPECT_NE(intact->report.source, "l4");
+  EXPECT_EQ(intact->state.trading, newest.trading);
+
+  for (const std::string dir : {"/state/wal", "/state/snapshots", "/state/l2/automatic",
+                                "/state/l2/manual", "/state/l2/daily"}) {
+    auto names = disk.List(dir);
+    if (!names.ok()) continue;
+    for (const std::string& name : *names) ASSERT_OK(disk.Unlink(dir + "/" + name));
+  }
+  ASSERT_OK(disk.Unlink("/state/l1"));
+  auto lost = RecoverLocal(disk, clock_, recover);
+  ASSERT_OK(lost.status());
+  EXPECT_EQ(lost->report.source, "l4");
+  EXPECT_EQ(lost->state, archived);
+  const CandidateCopy& base = lost->report.candidates.at(*lost->report.base);
+  EXPECT_EQ(base.level, CopyLevel::kL4);
+  EXPECT_NE(base.location.find(archive.Describe() + " copy "), std::string::npos) << base.location;
+  EXPECT_EQ(base.location.find("postgresql://"), 0u) << base.location;
+}
+
+}  // namespace
+}  // namespace crashdrill::system
