@@ -255,6 +255,18 @@ TEST_F(PostgresArchiveTest, DocumentAlteredInTheDatabaseIsRefusedNamingTheCopyNe
   EXPECT_EQ(archive.NewestValid()->id, 2);
 }
 
+TEST_F(PostgresArchiveTest, RowsThatDisagreeWithTheDocumentAreReported) {
+  PostgresArchive archive(clock_, Options());
+  ASSERT_OK(archive.Open());
+  ArchiveAll(archive, ArchiveStates(0, 1, 6));
+  admin_.Sql("UPDATE positions SET quantity_lots = quantity_lots + 1 WHERE copy_id = 1");
+  const Result<EngineState> read = archive.Read(1);
+  ASSERT_FALSE(read.ok());
+  EXPECT_EQ(read.status().field(), "positions");
+  EXPECT_NE(read.status().path().find(archive.Describe() + " copy 1"), std::string::npos)
+      << read.status().ToString();
+}
+
 // The server fails in the middle of the copy's transaction (a full disk, by a
 // trigger raising SQLSTATE 53100 on the balances insert): nothing of the copy
 // is visible, the failed attempt is logged, and the error names the server
