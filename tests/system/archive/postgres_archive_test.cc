@@ -302,6 +302,34 @@ TEST_F(PostgresArchiveTest, FailureMidCopyLeavesNoPartOfItAndLogsTheAttemptAsFai
   EXPECT_EQ(archive.NewestValid()->state, states[1]);
 }
 
+// A server that stops answering mid-copy (a trigger sleeping past the
+// statement timeout) fails the attempt within the timeout, not after it.
+TEST_F(PostgresArchiveTest, StatementPastTheTimeoutFailsTheAttemptAndTheNextOneSucceeds) {
+  const std::vector<EngineState> states = ArchiveStates(0, 2, 6);
+  PostgresArchiveOptions options = Options();
+  options.connection.statement_timeout_ms = 300;
+  PostgresArchive archive(clock_, options);
+  ASSERT_OK(archive.Open());
+  admin_.Sql("CREATE FUNCTION " + schema_ +
+             ".stall() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+             "PERFORM pg_sleep(30); RETURN NEW; END $$");
+  admin_.Sql("CREATE TRIGGER stall BEFORE INSERT ON " + schema_ +
+             ".positions FOR EACH ROW EXECUTE FUNCTION " + schema_ + ".stall()");
+  const auto started = std::chrono::steady_clock::now();
+  const Status failed = archive.Archive(states[0]);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(10));
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.code(), StatusCode::kUnavailable) << failed.ToString();
+  EXPECT_NE(failed.ToString().find("57014"), std::string::npos) << failed.ToString();
+  EXPECT_EQ(admin_.Sql("SELECT COUNT(*) FROM archived_copies"), "0");
+  admin_.Sql("DROP TRIGGER stall ON " + schema_ + ".positions");
+  ASSERT_OK(archive.Archive(states[1]));
+  const std::vector<ArchiveLogEntry> log = *archive.Log();
+  ASSERT_EQ(log.size(), 2u);
+  EXPECT_FALSE(log[0].ok);
+  EXPECT_TRUE(log[1].ok);
+}
+
 // The server goes away while the engine trades: the archive's backend is
 // terminated and the database refuses connections (ALLOW_CONNECTIONS false),
 // then comes back. Trading goes on, each failed period is counted, and the
