@@ -1,4 +1,4 @@
-// `crashdrill archive list|show --archive sqlite:PATH` (DESIGN §9): the L4
+// `crashdrill archive list|show --archive sqlite:PATH|postgresql://…` (DESIGN §9): the L4
 // archive as an operator reads it. Exit: 0 done; 1 `show` of a copy that does
 // not read back valid (named, never printed as a state); 2 usage (an archive
 // spec that is not one, an unknown copy, a database of a newer schema);
@@ -10,25 +10,34 @@
 #include <string>
 
 #include "scenarios/cli/commands.h"
+#include "system/archive/postgres_archive.h"
 #include "system/archive/sqlite_archive.h"
 #include "system/io/clock.h"
 #include "system/io/posix_fs.h"
 
 namespace crashdrill::scenarios {
 
-system::Result<std::unique_ptr<system::SqliteArchive>> OpenArchiveSpec(system::Fs& fs,
-                                                                      system::Clock& clock,
-                                                                      const std::string& spec) {
+system::Result<std::unique_ptr<system::ArchiveDatabase>> OpenArchiveSpec(
+    system::Fs& fs, system::Clock& clock, const std::string& spec) {
   constexpr std::string_view kSqlite = "sqlite:";
-  if (spec.rfind(kSqlite, 0) != 0 || spec.size() == kSqlite.size() ||
-      spec[kSqlite.size()] != '/') {
-    return system::Status::InvalidArgument(
-        "--archive", fmt::format("'{}' is not an archive: use sqlite:/ABSOLUTE/PATH", spec));
+  if (spec.rfind(kSqlite, 0) == 0 && spec.size() > kSqlite.size() &&
+      spec[kSqlite.size()] == '/') {
+    auto archive = std::make_unique<system::SqliteArchive>(
+        fs, clock, system::SqliteArchiveOptions{.path = spec.substr(kSqlite.size())});
+    CD_RETURN_IF_ERROR(archive->Open());
+    return std::unique_ptr<system::ArchiveDatabase>(std::move(archive));
   }
-  auto archive = std::make_unique<system::SqliteArchive>(
-      fs, clock, system::SqliteArchiveOptions{.path = spec.substr(kSqlite.size())});
-  CD_RETURN_IF_ERROR(archive->Open());
-  return archive;
+  if (spec.rfind("postgresql://", 0) == 0 || spec.rfind("postgres://", 0) == 0) {
+    system::PostgresArchiveOptions options;
+    options.connection.conninfo = spec;
+    auto archive = std::make_unique<system::PostgresArchive>(clock, options);
+    CD_RETURN_IF_ERROR(archive->Open());
+    return std::unique_ptr<system::ArchiveDatabase>(std::move(archive));
+  }
+  return system::Status::InvalidArgument(
+      "--archive",
+      fmt::format("'{}' is not an archive: use sqlite:/ABSOLUTE/PATH or postgresql://HOST[:PORT]/DB",
+                  spec));
 }
 
 namespace {
@@ -90,7 +99,7 @@ int Show(const std::string& spec, int64_t id) {
     if (copy.id == id) info = &copy;
   }
   if (info == nullptr) {
-    return Fail("show", Status::Error(StatusCode::kNotFound, "show", (*archive)->path(),
+    return Fail("show", Status::Error(StatusCode::kNotFound, "show", (*archive)->Describe(),
                                       fmt::format("no copy {}", id)));
   }
   auto state = (*archive)->Read(id);
@@ -101,7 +110,7 @@ int Show(const std::string& spec, int64_t id) {
   }
   const system::TradingState& trading = state->trading;
   std::printf("copy %lld of %s: state_seq %llu, archived %s, valid\n", static_cast<long long>(id),
-              (*archive)->path().c_str(), static_cast<unsigned long long>(state->state_seq()),
+              (*archive)->Describe().c_str(), static_cast<unsigned long long>(state->state_seq()),
               info->created_at_utc.c_str());
   std::printf("%zu open orders, %zu pending, last exchange_seq %llu\n",
               trading.open_orders.size(), trading.pending_orders.size(),
@@ -128,10 +137,10 @@ void RegisterArchiveCommand(CLI::App& app, CommandRegistry& registry) {
   auto spec = std::make_shared<std::string>();
   auto id = std::make_shared<int64_t>(0);
   auto* list = archive->add_subcommand("list", "every archived copy and the failed attempts");
-  list->add_option("--archive", *spec, "sqlite:/PATH of the archive database")->required();
+  list->add_option("--archive", *spec, "sqlite:/PATH or postgresql://HOST[:PORT]/DB of the archive")->required();
   list->callback([&registry, spec] { registry.Select([=] { return List(*spec); }); });
   auto* show = archive->add_subcommand("show", "one copy, read back and validated");
-  show->add_option("--archive", *spec, "sqlite:/PATH of the archive database")->required();
+  show->add_option("--archive", *spec, "sqlite:/PATH or postgresql://HOST[:PORT]/DB of the archive")->required();
   show->add_option("COPY", *id, "the copy's id (archive list)")->required();
   show->callback([&registry, spec, id] { registry.Select([=] { return Show(*spec, *id); }); });
 }

@@ -11,7 +11,7 @@
 #include "system/io/fs.h"
 
 namespace crashdrill::system {
-class SqliteArchive;
+class ArchiveDatabase;
 }
 
 namespace crashdrill::scenarios {
@@ -45,11 +45,10 @@ void RegisterBackupCommand(CLI::App& app, CommandRegistry& registry);
 
 // archive list|show: the L4 archive database.
 void RegisterArchiveCommand(CLI::App& app, CommandRegistry& registry);
-// The archive named by `spec` ("sqlite:/PATH"), opened; kInvalidArgument
-// naming --archive for anything else.
-system::Result<std::unique_ptr<system::SqliteArchive>> OpenArchiveSpec(system::Fs& fs,
-                                                                      system::Clock& clock,
-                                                                      const std::string& spec);
+// The archive named by `spec` ("sqlite:/PATH" or a PostgreSQL URI), opened;
+// kInvalidArgument naming --archive for anything else.
+system::Result<std::unique_ptr<system::ArchiveDatabase>> OpenArchiveSpec(
+    system::Fs& fs, system::Clock& clock, const std::string& spec);
 
 // Adds every subcommand that exists to `app`.
 void RegisterCommands(CLI::App& app, CommandRegistry& registry);

@@ -115,7 +115,7 @@ Status ReconcileWithRetry(system::Engine& engine, system::Clock& clock,
 
 // The archive named by --archive (none when empty) as a recovery copy source.
 struct ArchiveSource {
-  std::unique_ptr<system::SqliteArchive> archive;
+  std::unique_ptr<system::ArchiveDatabase> archive;
   std::unique_ptr<system::ArchiveCopySource> source;
   std::vector<system::CopySource*> sources() const {
     return source ? std::vector<system::CopySource*>{source.get()}
@@ -360,7 +360,7 @@ void RegisterEngineCommands(CLI::App& app, CommandRegistry& registry) {
     auto archive = std::make_shared<std::string>();
     command->add_option("STATE_DIR", *dir, "the engine's state directory")->required();
     command->add_flag("--json", *json, "the report as JSON");
-    command->add_option("--archive", *archive, "sqlite:/PATH of the L4 archive: its copies too");
+    command->add_option("--archive", *archive, "sqlite:/PATH or postgresql://… of the L4 archive: its copies too");
     command->callback([&registry, dir, json, archive] {
       registry.Select([=] { return RunInspect(*dir, *json, *archive); });
     });
@@ -375,7 +375,7 @@ void RegisterEngineCommands(CLI::App& app, CommandRegistry& registry) {
     auto archive = std::make_shared<std::string>();
     command->add_option("STATE_DIR", *dir, "the engine's state directory")->required();
     command->add_option("--archive", *archive,
-                        "sqlite:/PATH of the L4 archive: a candidate when it holds the newest "
+                        "sqlite:/PATH or postgresql://… of the L4 archive: a candidate when it holds the newest "
                         "valid copy (e.g. the state directory was lost)");
     command->add_option("--venue", *venue,
                         "127.0.0.1:PORT of a `crashdrill exchange` to reconcile with");
@@ -403,7 +403,7 @@ void RegisterEngineCommands(CLI::App& app, CommandRegistry& registry) {
     command->add_flag("--acks", args->acks,
                       "print each acknowledged critical update to stdout as it is acknowledged");
     command->add_option("--archive", args->archive,
-                        "sqlite:/PATH of the L4 archive database to write on its period");
+                        "sqlite:/PATH or postgresql://… of the L4 archive to write on its period");
     command->add_option("--archive-period-seconds", args->archive_period_seconds,
                         "how often the archive is written (default 3600)")
         ->check(CLI::PositiveNumber);
