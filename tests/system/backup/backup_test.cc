@@ -27,11 +27,11 @@ struct Point {
   EngineState recovered;  // what recovery made of it then
 };
 
-class BackupChainTest : public ::testing::Test {
+class BackupChainTest : public ::testing::TestWithParam<testing::TargetKind> {
  protected:
   void SetUp() override {
     ASSERT_TRUE(writer_.Open().ok());
-    ASSERT_TRUE(target_.Open().ok());
+    CD_OPEN_TEST_TARGET(holder_, GetParam());
   }
   void CommitAndBackUp(int commits, BackupKind kind) {
     ASSERT_TRUE(writer_.Commit(commits).ok());
@@ -56,12 +56,13 @@ class BackupChainTest : public ::testing::Test {
 
   faults::SimDisk disk_ = testing::MakeDisk();
   StateWriter writer_{disk_};
-  DirTarget target_{disk_, kTargetDir};
+  testing::TestTarget holder_{disk_, GetParam()};
+  BackupTarget& target_ = holder_.target();
   BackupKey key_ = BackupKey::Generate();
   std::vector<Point> points_;
 };
 
-TEST_F(BackupChainTest, EverySetRestoresItsPointByteForByteAndRecoversTheSameState) {
+TEST_P(BackupChainTest, EverySetRestoresItsPointByteForByteAndRecoversTheSameState) {
   MakeChain();
   ASSERT_EQ(points_.size(), 4u);
   EXPECT_EQ(points_[1].stats.parent_id, points_[0].stats.set_id);
@@ -98,7 +99,7 @@ TEST_F(BackupChainTest, EverySetRestoresItsPointByteForByteAndRecoversTheSameSta
   }
 }
 
-TEST_F(BackupChainTest, IncrementalStoresOnlyChangedFilesAndRecordsDeletions) {
+TEST_P(BackupChainTest, IncrementalStoresOnlyChangedFilesAndRecordsDeletions) {
   MakeChain();
   EXPECT_EQ(points_[0].stats.files_stored, points_[0].stats.files);
   for (size_t i = 1; i < points_.size(); ++i) {
@@ -138,7 +139,7 @@ std::map<std::string, std::string> ObjectsOf(BackupTarget& target, const BackupK
   return paths;
 }
 
-TEST_F(BackupChainTest, AByteFlippedInAnyObjectOfTheChainRefusesTheRestoreNamingIt) {
+TEST_P(BackupChainTest, AByteFlippedInAnyObjectOfTheChainRefusesTheRestoreNamingIt) {
   MakeChain();
   const std::string set_id = points_[2].stats.set_id;  // full + two incrementals
   size_t tried = 0;
@@ -167,7 +168,7 @@ TEST_F(BackupChainTest, AByteFlippedInAnyObjectOfTheChainRefusesTheRestoreNaming
   ASSERT_TRUE(RestoreBackup(target_, key_, set_id, disk_, "/tampered").ok());
 }
 
-TEST_F(BackupChainTest, ATruncatedObjectRefusesTheRestoreNamingIt) {
+TEST_P(BackupChainTest, ATruncatedObjectRefusesTheRestoreNamingIt) {
   MakeChain();
   const std::string set_id = points_[1].stats.set_id;
   for (const auto& [object, path] : ObjectsOf(target_, key_, set_id, set_id)) {
@@ -183,7 +184,7 @@ TEST_F(BackupChainTest, ATruncatedObjectRefusesTheRestoreNamingIt) {
   }
 }
 
-TEST_F(BackupChainTest, AMissingObjectOfAnAncestorRefusesTheRestoreNamingIt) {
+TEST_P(BackupChainTest, AMissingObjectOfAnAncestorRefusesTheRestoreNamingIt) {
   MakeChain();
   const std::string full = points_[0].stats.set_id;
   const auto objects = ObjectsOf(target_, key_, points_[3].stats.set_id, full);
@@ -196,14 +197,14 @@ TEST_F(BackupChainTest, AMissingObjectOfAnAncestorRefusesTheRestoreNamingIt) {
   EXPECT_TRUE(restored.status().IsNotFound()) << restored.status().ToString();
 }
 
-TEST_F(BackupChainTest, AMissingParentManifestRefusesTheRestoreNamingTheSet) {
+TEST_P(BackupChainTest, AMissingParentManifestRefusesTheRestoreNamingTheSet) {
   MakeChain();
   ASSERT_TRUE(target_.Delete(ManifestObjectName(points_[1].stats.set_id)).ok());
   ExpectRefused(disk_, RestoreBackup(target_, key_, points_[2].stats.set_id, disk_, "/orphan"),
                 "/orphan", {points_[1].stats.set_id});
 }
 
-TEST_F(BackupChainTest, AWrongKeyIsRefusedAsAWrongKey) {
+TEST_P(BackupChainTest, AWrongKeyIsRefusedAsAWrongKey) {
   MakeChain();
   const BackupKey other = BackupKey::Generate();
   const Result<RestoreStats> restored =
@@ -213,7 +214,7 @@ TEST_F(BackupChainTest, AWrongKeyIsRefusedAsAWrongKey) {
   EXPECT_FALSE(ListBackups(target_, other).ok());
 }
 
-TEST_F(BackupChainTest, AnObjectMovedToAnotherPathOrSetFailsAuthentication) {
+TEST_P(BackupChainTest, AnObjectMovedToAnotherPathOrSetFailsAuthentication) {
   MakeChain();
   // Two objects of the full set swapped: each is authentic, for another path.
   const auto objects = ObjectsOf(target_, key_, points_[0].stats.set_id, points_[0].stats.set_id);
@@ -239,7 +240,7 @@ TEST_F(BackupChainTest, AnObjectMovedToAnotherPathOrSetFailsAuthentication) {
                 "/swapped", {ManifestObjectName(points_[0].stats.set_id), "authentication failed"});
 }
 
-TEST_F(BackupChainTest, RestoreRefusesADirectoryThatIsNotEmpty) {
+TEST_P(BackupChainTest, RestoreRefusesADirectoryThatIsNotEmpty) {
   MakeChain();
   ASSERT_TRUE(disk_.MakeDir("/busy").ok());
   ASSERT_TRUE(WriteFileAtomically(disk_, "/busy", "x", AsBytes("x"), "test").ok());
@@ -248,6 +249,10 @@ TEST_F(BackupChainTest, RestoreRefusesADirectoryThatIsNotEmpty) {
   ASSERT_FALSE(restored.ok());
   EXPECT_EQ(restored.status().code(), StatusCode::kFailedPrecondition);
 }
+
+INSTANTIATE_TEST_SUITE_P(Targets, BackupChainTest,
+                         ::testing::Values(testing::TargetKind::kDir, testing::TargetKind::kS3),
+                         testing::TargetKindName);
 
 TEST(BackupCreateTest, AnIncrementalWithoutAFullIsRefused) {
   faults::SimDisk disk = testing::MakeDisk();

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -17,6 +18,7 @@
 #include "system/levels/checkpointer.h"
 #include "system/recovery/local_recovery.h"
 #include "tests/support/trading_script.h"
+#include "tests/system/backup/s3rver.h"
 
 namespace crashdrill::testing {
 
@@ -102,5 +104,50 @@ inline system::Result<system::EngineState> RecoverState(system::Fs& fs, const st
       system::RecoverLocal(fs, clock, {.state_dir = dir, .l1_slot_bytes = kL1SlotBytes}));
   return std::move(recovery.state);
 }
+
+// The targets the same backup tests run against (issue 12).
+enum class TargetKind { kDir, kS3 };
+
+inline std::string TargetKindName(const ::testing::TestParamInfo<TargetKind>& info) {
+  return info.param == TargetKind::kDir ? "Dir" : "S3";
+}
+
+// The target of one backup test: a DirTarget at kTargetDir on the test's
+// disk, or an S3Target on an s3rver of its own, under a prefix that needs
+// URL-encoding. target() exists from construction on; Open() starts the
+// server. A fixture skips the S3 case when S3SkipReason() says so.
+class TestTarget {
+ public:
+  TestTarget(system::Fs& fs, TargetKind kind) : kind_(kind) {
+    if (kind == TargetKind::kDir) {
+      target_ = std::make_unique<system::DirTarget>(fs, kTargetDir);
+    } else {
+      server_ = std::make_unique<S3rver>();
+      target_ = std::make_unique<system::S3Target>(server_->Options("nightly run+1/"));
+    }
+  }
+  system::Status Open() {
+    if (kind_ == TargetKind::kDir) return static_cast<system::DirTarget&>(*target_).Open();
+    CD_RETURN_IF_ERROR(server_->Start());
+    return static_cast<system::S3Target&>(*target_).Open();
+  }
+  system::BackupTarget& target() { return *target_; }
+
+ private:
+  TargetKind kind_;
+  std::unique_ptr<S3rver> server_;
+  std::unique_ptr<system::BackupTarget> target_;
+};
+
+// In a fixture's SetUp: skips the S3 case if opted out, else opens the target.
+#define CD_OPEN_TEST_TARGET(holder, kind)                            \
+  do {                                                               \
+    if ((kind) == ::crashdrill::testing::TargetKind::kS3 &&          \
+        !::crashdrill::testing::S3SkipReason().empty()) {            \
+      GTEST_SKIP() << ::crashdrill::testing::S3SkipReason();         \
+    }                                                                \
+    const ::crashdrill::system::Status cd_opened_ = (holder).Open(); \
+    ASSERT_TRUE(cd_opened_.ok()) << cd_opened_.ToString();           \
+  } while (0)
 
 }  // namespace crashdrill::testing

@@ -17,11 +17,11 @@ using testing::kTargetDir;
 
 constexpr int64_t kDayNs = int64_t{86'400} * kNanosPerSecond;
 
-class PruneTest : public ::testing::Test {
+class PruneTest : public ::testing::TestWithParam<testing::TargetKind> {
  protected:
   void SetUp() override {
     ASSERT_TRUE(writer_.Open().ok());
-    ASSERT_TRUE(target_.Open().ok());
+    CD_OPEN_TEST_TARGET(holder_, GetParam());
   }
   // A set of `kind` taken `day` days after the first (a few commits before each).
   std::string Take(BackupKind kind, int64_t day) {
@@ -50,11 +50,12 @@ class PruneTest : public ::testing::Test {
 
   faults::SimDisk disk_ = testing::MakeDisk();
   testing::StateWriter writer_{disk_};
-  DirTarget target_{disk_, kTargetDir};
+  testing::TestTarget holder_{disk_, GetParam()};
+  BackupTarget& target_ = holder_.target();
   BackupKey key_ = BackupKey::Generate();
 };
 
-TEST_F(PruneTest, AKeptIncrementalKeepsEveryAncestorBackToAnOldFull) {
+TEST_P(PruneTest, AKeptIncrementalKeepsEveryAncestorBackToAnOldFull) {
   std::vector<std::string> ids = {Take(BackupKind::kFull, 0)};
   for (int day = 40; day < 44; ++day) ids.push_back(Take(BackupKind::kIncremental, day));
   // Only the newest day is kept by policy; its chain reaches 40 days back.
@@ -64,7 +65,7 @@ TEST_F(PruneTest, AKeptIncrementalKeepsEveryAncestorBackToAnOldFull) {
   EXPECT_TRUE(Restores(ids.back()));
 }
 
-TEST_F(PruneTest, AKeptDifferentialKeepsItsFullButNotTheSetsBetween) {
+TEST_P(PruneTest, AKeptDifferentialKeepsItsFullButNotTheSetsBetween) {
   const std::string full = Take(BackupKind::kFull, 0);
   const std::string incremental = Take(BackupKind::kIncremental, 1);
   const std::string differential = Take(BackupKind::kDifferential, 60);
@@ -75,7 +76,7 @@ TEST_F(PruneTest, AKeptDifferentialKeepsItsFullButNotTheSetsBetween) {
   EXPECT_TRUE(Restores(full));
 }
 
-TEST_F(PruneTest, AnOldChainGoesOnceANewerFullAndPolicyNoLongerNeedIt) {
+TEST_P(PruneTest, AnOldChainGoesOnceANewerFullAndPolicyNoLongerNeedIt) {
   const std::string old_full = Take(BackupKind::kFull, 0);
   const std::string old_incremental = Take(BackupKind::kIncremental, 1);
   const std::string full = Take(BackupKind::kFull, 50);
@@ -93,7 +94,7 @@ TEST_F(PruneTest, AnOldChainGoesOnceANewerFullAndPolicyNoLongerNeedIt) {
   }
 }
 
-TEST_F(PruneTest, ThePolicyKeepsOnePerDayWeekAndMonth) {
+TEST_P(PruneTest, ThePolicyKeepsOnePerDayWeekAndMonth) {
   std::vector<std::string> fulls;
   for (int day = 0; day < 100; day += 3) fulls.push_back(Take(BackupKind::kFull, day));
   const PruneResult result = Prune({.keep_daily = 2, .keep_weekly = 2, .keep_monthly = 2});
@@ -105,7 +106,7 @@ TEST_F(PruneTest, ThePolicyKeepsOnePerDayWeekAndMonth) {
   for (const std::string& id : result.kept) EXPECT_TRUE(Restores(id)) << id;
 }
 
-TEST_F(PruneTest, LeftoversOfAnInterruptedSetGoButThoseOfOneInProgressStay) {
+TEST_P(PruneTest, LeftoversOfAnInterruptedSetGoButThoseOfOneInProgressStay) {
   Take(BackupKind::kFull, 0);
   // Set 2 was interrupted before its manifest; set 4 is being written now.
   const std::string interrupted = FileObjectName(SetId(2), 0);
@@ -122,7 +123,7 @@ TEST_F(PruneTest, LeftoversOfAnInterruptedSetGoButThoseOfOneInProgressStay) {
   EXPECT_TRUE(Restores(newest));
 }
 
-TEST_F(PruneTest, WhenTheNewestChainIsBrokenTheNewestWholeChainIsKept) {
+TEST_P(PruneTest, WhenTheNewestChainIsBrokenTheNewestWholeChainIsKept) {
   const std::string old_full = Take(BackupKind::kFull, 0);
   const std::string full = Take(BackupKind::kFull, 1);
   const std::string incremental = Take(BackupKind::kIncremental, 2);
@@ -132,18 +133,22 @@ TEST_F(PruneTest, WhenTheNewestChainIsBrokenTheNewestWholeChainIsKept) {
   EXPECT_TRUE(Restores(old_full));
 }
 
-TEST_F(PruneTest, NothingToPruneIsNotAnError) {
+TEST_P(PruneTest, NothingToPruneIsNotAnError) {
   const PruneResult result = Prune({});
   EXPECT_TRUE(result.kept.empty());
   EXPECT_TRUE(result.deleted_sets.empty());
 }
 
-TEST_F(PruneTest, TheNewestSetIsKeptEvenWhenThePolicyKeepsNothing) {
+TEST_P(PruneTest, TheNewestSetIsKeptEvenWhenThePolicyKeepsNothing) {
   Take(BackupKind::kFull, 0);
   const std::string newest = Take(BackupKind::kFull, 1);
   const PruneResult result = Prune({.keep_daily = 0, .keep_weekly = 0, .keep_monthly = 0});
   EXPECT_EQ(result.kept, std::vector<std::string>{newest});
 }
+
+INSTANTIATE_TEST_SUITE_P(Targets, PruneTest,
+                         ::testing::Values(testing::TargetKind::kDir, testing::TargetKind::kS3),
+                         testing::TargetKindName);
 
 }  // namespace
 }  // namespace crashdrill::system
