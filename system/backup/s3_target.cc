@@ -372,6 +372,7 @@ Status S3Target::Delete(const std::string& name) {
 Result<std::vector<std::string>> S3Target::List() {
   std::vector<std::string> names;
   std::string token;
+  std::string previous_key;
   for (int page = 1;; ++page) {
     if (page > kListPagesMax) {
       return Status::Error(StatusCode::kInternal, "s3 list", S3Path(options_.prefix),
@@ -391,6 +392,14 @@ Result<std::vector<std::string>> S3Target::List() {
         const S3ListPage parsed,
         ParseS3ListPage(response.body, fmt::format("{} list page {}", request.s3_path, page)));
     for (const std::string& key : parsed.keys) {
+      // S3 lists in ascending key order across pages: a key that does not
+      // follow the last one means the pages do not continue each other.
+      if (!previous_key.empty() && key <= previous_key) {
+        return Status::Error(StatusCode::kCorruption, "s3 list", request.s3_path,
+                             fmt::format("{} listed key '{}' after '{}' on page {}", endpoint_, key,
+                                         previous_key, page));
+      }
+      previous_key = key;
       if (!key.starts_with(options_.prefix)) continue;
       std::string name = key.substr(options_.prefix.size());
       if (ValidObjectName(name)) names.push_back(std::move(name));
