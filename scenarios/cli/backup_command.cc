@@ -1,6 +1,9 @@
 // `crashdrill backup keygen|create|list|verify|restore|prune` (DESIGN §9): the
 // backups of a real state directory (system/backup) on a target.
 //   --target dir:PATH            a local directory (the default cold tier)
+//   --target s3://BUCKET/PREFIX  S3 or an S3-compatible server: AWS_ENDPOINT_URL
+//                                (default: AWS in AWS_REGION), AWS_ACCESS_KEY_ID,
+//                                AWS_SECRET_ACCESS_KEY from the environment
 // Exit: 0 done; 1 verify or restore found the set damaged (tampered,
 // truncated, missing, or recovery refused what it restored); 2 usage or
 // configuration (target, key file, kind, unknown set); 3 an I/O failure.
@@ -18,6 +21,7 @@
 #include "scenarios/cli/commands.h"
 #include "system/backup/backup.h"
 #include "system/backup/prune.h"
+#include "system/backup/s3_target.h"
 #include "system/io/clock.h"
 #include "system/io/posix_fs.h"
 #include "system/recovery/local_recovery.h"
@@ -64,8 +68,28 @@ system::Result<std::unique_ptr<system::BackupTarget>> OpenTarget(system::Fs& fs,
     CD_RETURN_IF_ERROR(target->Open());
     return std::unique_ptr<system::BackupTarget>(std::move(target));
   }
+  if (spec.rfind("s3://", 0) == 0) {
+    CD_ASSIGN_OR_RETURN(const system::S3Location location, system::ParseS3Url(spec));
+    // Where and as whom, from the environment as the AWS tools read it; the
+    // keys (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY) never go on a command line.
+    const char* region = std::getenv("AWS_REGION");
+    const char* endpoint = std::getenv("AWS_ENDPOINT_URL");
+    system::S3Options options;
+    options.bucket = location.bucket;
+    options.prefix = location.prefix;
+    if (region != nullptr && *region != '\0') options.region = region;
+    if (endpoint != nullptr && *endpoint != '\0') {
+      options.endpoint = endpoint;  // an S3-compatible server: path-style URLs
+    } else {
+      options.endpoint = "https://s3." + options.region + ".amazonaws.com";
+      options.path_style = false;
+    }
+    auto target = std::make_unique<system::S3Target>(std::move(options));
+    CD_RETURN_IF_ERROR(target->Open());
+    return std::unique_ptr<system::BackupTarget>(std::move(target));
+  }
   return Status::InvalidArgument(
-      "--target", fmt::format("'{}' is not a target: use dir:PATH", spec));
+      "--target", fmt::format("'{}' is not a target: use dir:PATH or s3://BUCKET/PREFIX", spec));
 }
 
 // The set `args.set_id`, or the newest complete one.
@@ -225,7 +249,7 @@ void RegisterBackupCommand(CLI::App& app, CommandRegistry& registry) {
   backup->require_subcommand(1);
   auto args = std::make_shared<BackupArgs>();
   const auto target = [&](CLI::App* command) {
-    command->add_option("--target", args->target, "dir:PATH")->required();
+    command->add_option("--target", args->target, "dir:PATH | s3://BUCKET/PREFIX")->required();
   };
   const auto key = [&](CLI::App* command, const char* help) {
     command->add_option("--key-file", args->key_file, help)->required();
