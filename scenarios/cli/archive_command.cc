@@ -17,27 +17,32 @@
 
 namespace crashdrill::scenarios {
 
-system::Result<std::unique_ptr<system::ArchiveDatabase>> OpenArchiveSpec(
+system::Result<std::unique_ptr<system::ArchiveDatabase>> MakeArchiveSpec(
     system::Fs& fs, system::Clock& clock, const std::string& spec) {
   constexpr std::string_view kSqlite = "sqlite:";
   if (spec.rfind(kSqlite, 0) == 0 && spec.size() > kSqlite.size() &&
       spec[kSqlite.size()] == '/') {
-    auto archive = std::make_unique<system::SqliteArchive>(
-        fs, clock, system::SqliteArchiveOptions{.path = spec.substr(kSqlite.size())});
-    CD_RETURN_IF_ERROR(archive->Open());
-    return std::unique_ptr<system::ArchiveDatabase>(std::move(archive));
+    return std::unique_ptr<system::ArchiveDatabase>(std::make_unique<system::SqliteArchive>(
+        fs, clock, system::SqliteArchiveOptions{.path = spec.substr(kSqlite.size())}));
   }
   if (spec.rfind("postgresql://", 0) == 0 || spec.rfind("postgres://", 0) == 0) {
     system::PostgresArchiveOptions options;
     options.connection.conninfo = spec;
-    auto archive = std::make_unique<system::PostgresArchive>(clock, options);
-    CD_RETURN_IF_ERROR(archive->Open());
-    return std::unique_ptr<system::ArchiveDatabase>(std::move(archive));
+    return std::unique_ptr<system::ArchiveDatabase>(
+        std::make_unique<system::PostgresArchive>(clock, options));
   }
   return system::Status::InvalidArgument(
       "--archive",
       fmt::format("'{}' is not an archive: use sqlite:/ABSOLUTE/PATH or postgresql://HOST[:PORT]/DB",
                   spec));
+}
+
+system::Result<std::unique_ptr<system::ArchiveDatabase>> OpenArchiveSpec(
+    system::Fs& fs, system::Clock& clock, const std::string& spec) {
+  CD_ASSIGN_OR_RETURN(std::unique_ptr<system::ArchiveDatabase> archive,
+                      MakeArchiveSpec(fs, clock, spec));
+  CD_RETURN_IF_ERROR(archive->Open());
+  return archive;
 }
 
 namespace {

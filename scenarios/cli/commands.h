@@ -49,6 +49,9 @@ void RegisterArchiveCommand(CLI::App& app, CommandRegistry& registry);
 // kInvalidArgument naming --archive for anything else.
 system::Result<std::unique_ptr<system::ArchiveDatabase>> OpenArchiveSpec(
     system::Fs& fs, system::Clock& clock, const std::string& spec);
+// The same, not opened yet.
+system::Result<std::unique_ptr<system::ArchiveDatabase>> MakeArchiveSpec(
+    system::Fs& fs, system::Clock& clock, const std::string& spec);
 
 // Adds every subcommand that exists to `app`.
 void RegisterCommands(CLI::App& app, CommandRegistry& registry);

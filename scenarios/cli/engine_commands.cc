@@ -30,6 +30,7 @@
 #include "simulator/server.h"
 #include "system/archive/archive_copy_source.h"
 #include "system/archive/sqlite_archive.h"
+#include "system/levels/async_archive.h"
 #include "system/io/posix_fs.h"
 #include "system/recovery/local_recovery.h"
 #include "system/recovery/reconcile.h"
@@ -279,7 +280,16 @@ int RunTrade(const TradeArgs& args) {
   }
   // The archive is the last line of defence: it is written on its period and
   // also used as a recovery candidate at start (the directory may be new).
+  // An archive that is down at start does not stop trading: its copies are
+  // not recovery candidates this time, and every archive period tries again.
   auto archive = OpenArchiveSource(fs, clock, args.archive);
+  if (!archive.ok() && archive.status().code() != system::StatusCode::kInvalidArgument) {
+    std::fprintf(stderr, "crashdrill trade: the archive cannot be opened now (%s); trading goes "
+                 "on and each archive period tries again\n",
+                 archive.status().ToString().c_str());
+    auto unopened = MakeArchiveSpec(fs, clock, args.archive);
+    if (unopened.ok()) archive = ArchiveSource{.archive = std::move(unopened).value()};
+  }
   if (!archive.ok()) {
     Error("trade", archive.status());
     return kExitUsage;
@@ -288,8 +298,15 @@ int RunTrade(const TradeArgs& args) {
   options.checkpointer.archive_period_ns =
       static_cast<int64_t>(args.archive_period_seconds * 1e9);
   options.copy_sources = archive->sources();
-  auto recovered =
-      RecoverWithRetry(fs, clock, *world->venue, options, archive->archive.get());
+  // The archive is written by a worker thread: a database that is down or
+  // slow (a PostgreSQL connect timeout) never holds up the trading loop.
+  std::unique_ptr<system::ThreadExecutor> archive_worker;
+  std::unique_ptr<system::AsyncArchiveSink> async_archive;
+  if (archive->archive) {
+    archive_worker = std::make_unique<system::ThreadExecutor>();
+    async_archive = std::make_unique<system::AsyncArchiveSink>(*archive->archive, *archive_worker);
+  }
+  auto recovered = RecoverWithRetry(fs, clock, *world->venue, options, async_archive.get());
   if (!recovered.ok()) {
     Error("trade", recovered.status());
     return kExitHarnessFailed;
@@ -342,6 +359,18 @@ int RunTrade(const TradeArgs& args) {
                static_cast<unsigned long long>(s.checkpoint_failures),
                s.last_error.ok() ? "" : "; last error: ",
                s.last_error.ok() ? "" : s.last_error.ToString().c_str());
+  if (async_archive) {
+    // The final state is archived too, then the attempts are summed up.
+    if (status.ok()) (void)async_archive->Archive(engine.state());
+    (void)async_archive->Drain();
+    const system::AsyncArchiveStats a = async_archive->stats();
+    std::fprintf(stderr, "archive %s: %llu written, %llu failed, %llu superseded%s%s\n",
+                 archive->archive->Describe().c_str(), static_cast<unsigned long long>(a.written),
+                 static_cast<unsigned long long>(a.failed),
+                 static_cast<unsigned long long>(a.superseded),
+                 a.last_error.ok() ? "" : "; last error: ",
+                 a.last_error.ok() ? "" : a.last_error.ToString().c_str());
+  }
   if (!status.ok()) {
     Error("trade", status);
     return kExitHarnessFailed;

@@ -79,6 +79,9 @@ class ArchiveDatabase : public ArchiveSink {
   ArchiveDatabase(Clock& clock, ValidationOptions validation)
       : clock_(clock), validation_(validation) {}
 
+  // Creates or connects to the database and applies the migrations it
+  // lacks; a database of a newer schema than this build's is refused.
+  virtual Status Open() = 0;
   // Every copy, newest first (by state_seq, then by id: of two copies of the
   // same state_seq the later holds the newer strategy state).
   virtual Result<std::vector<ArchivedCopyInfo>> List() = 0;

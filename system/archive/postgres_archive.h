@@ -50,7 +50,7 @@ class PostgresArchive final : public ArchiveDatabase {
   // transaction. A database of a newer schema than this build's is refused
   // (kFailedPrecondition naming the server); a server that cannot be reached
   // is kUnavailable naming it.
-  Status Open();
+  Status Open() override;
 
   // Archives `state` as a new copy: copy, positions, balances and an 'ok' log
   // row in one transaction. On failure, rolls back, writes a 'failed' log row

@@ -56,7 +56,7 @@ class SqliteArchive final : public ArchiveDatabase {
   // each in one transaction. A database of a newer schema than this build's
   // is refused (kFailedPrecondition naming the file), and so is one that is
   // not a SQLite database (kCorruption).
-  Status Open();
+  Status Open() override;
 
   // Archives `state` as a new copy: copy, positions, balances and an 'ok'
   // log row in one transaction. On failure, writes a 'failed' log row if

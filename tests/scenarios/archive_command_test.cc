@@ -49,5 +49,26 @@ TEST(ArchiveCommandTest, TradeArchivesAndRecoverComesBackFromTheArchiveAfterLosi
   EXPECT_NE(bad.err.find("--archive"), std::string::npos) << bad.err;
 }
 
+// The seeds' "database down": an archive that refuses connections from the
+// start neither stops the engine from starting nor holds up trading; every
+// period's attempt fails, is counted and said.
+TEST(ArchiveCommandTest, TradingGoesOnWhileTheArchiveDatabaseIsDown) {
+  testing::TempDir dir;
+  const Outcome trade = Crashdrill(
+      dir, "trade",
+      {"trade", "--state-dir", dir.Join("state"), "--seconds", "1.5", "--archive",
+       "postgresql://127.0.0.1:1/archive?connect_timeout=2", "--archive-period-seconds", "0.3"});
+  ASSERT_EQ(trade.exit_code, 0) << trade.err;
+  EXPECT_NE(trade.err.find("trading goes on"), std::string::npos) << trade.err;
+  std::smatch match;
+  ASSERT_TRUE(std::regex_search(trade.err, match,
+                                std::regex("state_seq (\\d+), .* (\\d+) sent")))
+      << trade.err;
+  EXPECT_GT(std::stoll(match[2]), 100) << "orders were sent while the archive was down";
+  ASSERT_TRUE(std::regex_search(trade.err, match, std::regex("0 written, (\\d+) failed")))
+      << trade.err;
+  EXPECT_GE(std::stoi(match[1]), 3) << trade.err;
+}
+
 }  // namespace
 }  // namespace crashdrill
