@@ -22,6 +22,7 @@
 #include "system/recovery/local_recovery.h"
 #include "tests/support/temp_dir.h"
 #include "tests/system/archive/archive_states.h"
+#include "tests/system/archive/archive_recovery_check.h"
 
 namespace crashdrill::system {
 namespace {
@@ -525,47 +526,7 @@ TEST(SqliteArchiveTest, RecoveryChoosesTheArchivedCopyOnlyWhenItIsTheNewestValid
   SqliteArchiveOptions archive_options = Options();
   archive_options.path = "/archive/l4.db";
   SqliteArchive archive(disk, clock, archive_options);
-  CheckpointerOptions options;
-  options.state_dir = "/state";
-  options.archive_period_ns = kHourNs;
-  options.l1_slot_bytes = 64 << 10;
-  MultiLevelCheckpointer checkpointer(disk, clock, options, &archive);
-  ASSERT_OK(checkpointer.Open({}));
-  for (int k = 0; k < 6; ++k) {
-    ASSERT_OK(checkpointer.Commit(testing::ArchiveScriptUpdate(0, k)));
-    clock.Advance(kHourNs);
-    ASSERT_OK(checkpointer.Tick());
-  }
-  const EngineState archived = checkpointer.state();
-  for (int k = 6; k < 10; ++k) ASSERT_OK(checkpointer.Commit(testing::ArchiveScriptUpdate(0, k)));
-  const EngineState newest = checkpointer.state();
-  ASSERT_GT(newest.state_seq(), archived.state_seq());
-
-  ArchiveCopySource source(archive);
-  LocalRecoveryOptions recover;
-  recover.state_dir = "/state";
-  recover.l1_slot_bytes = options.l1_slot_bytes;
-  recover.copy_sources = {&source};
-  auto intact = RecoverLocal(disk, clock, recover);
-  ASSERT_OK(intact.status());
-  EXPECT_NE(intact->report.source, "l4");
-  EXPECT_EQ(intact->state.trading, newest.trading);
-
-  // Lose the whole state directory.
-  for (const std::string dir : {"/state/wal", "/state/snapshots", "/state/l2/automatic",
-                                 "/state/l2/manual", "/state/l2/daily"}) {
-    auto names = disk.List(dir);
-    if (!names.ok()) continue;
-    for (const std::string& name : *names) ASSERT_OK(disk.Unlink(dir + "/" + name));
-  }
-  ASSERT_OK(disk.Unlink("/state/l1"));
-  auto lost = RecoverLocal(disk, clock, recover);
-  ASSERT_OK(lost.status());
-  EXPECT_EQ(lost->report.source, "l4");
-  EXPECT_EQ(lost->state, archived);
-  const CandidateCopy& base = lost->report.candidates.at(*lost->report.base);
-  EXPECT_EQ(base.level, CopyLevel::kL4);
-  EXPECT_NE(base.location.find("/archive/l4.db copy "), std::string::npos) << base.location;
+  testing::CheckRecoveryChoosesTheArchiveOnlyWhenItIsTheNewestValid(disk, clock, archive);
 }
 
 }  // namespace
