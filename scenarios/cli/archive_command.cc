@@ -1,8 +1,11 @@
-// `crashdrill archive list|show --archive sqlite:PATH|postgresql://…` (DESIGN §9): the L4
-// archive as an operator reads it. Exit: 0 done; 1 `show` of a copy that does
-// not read back valid (named, never printed as a state); 2 usage (an archive
-// spec that is not one, an unknown copy, a database of a newer schema);
-// 3 the archive could not be read.
+// `crashdrill archive list|show|write|prune --archive sqlite:PATH|postgresql://…`
+// (DESIGN §9): the L4 archive as an operator reads and keeps it. `write`
+// archives a state directory's newest valid state on demand (a running
+// `trade` archives on SIGUSR1 instead); `prune` applies the retention policy.
+// Exit: 0 done; 1 `show` of a copy that does not read back valid (named, never
+// printed as a state), or `write` of a directory with no valid state; 2 usage
+// (an archive spec that is not one, an unknown copy, a database of a newer
+// schema); 3 the archive could not be read or written.
 #include <fmt/format.h>
 
 #include <cstdio>
@@ -14,6 +17,7 @@
 #include "system/archive/sqlite_archive.h"
 #include "system/io/clock.h"
 #include "system/io/posix_fs.h"
+#include "system/recovery/local_recovery.h"
 
 namespace crashdrill::scenarios {
 
@@ -134,6 +138,57 @@ int Show(const std::string& spec, int64_t id) {
   return kExitOk;
 }
 
+// On demand: the newest state the directory's levels hold (recovery's
+// read-only pass, as `inspect` runs it) becomes an archived copy now.
+int Write(const std::string& spec, const std::string& state_dir) {
+  system::PosixFs fs;
+  system::SystemClock clock;
+  auto archive = OpenArchiveSpec(fs, clock, spec);
+  if (!archive.ok()) return Fail("write", archive.status());
+  system::LocalRecoveryOptions options;
+  options.state_dir = state_dir;
+  auto recovery = system::RecoverLocal(fs, clock, options);
+  if (!recovery.ok()) return Fail("write", recovery.status());
+  const system::RecoveryReport& report = recovery->report;
+  if (!report.base && report.recovered_seq == 0) {
+    std::fprintf(stderr,
+                 "crashdrill archive write: %s holds no valid state to archive (crashdrill "
+                 "inspect %s says why); nothing was written\n",
+                 state_dir.c_str(), state_dir.c_str());
+    return kExitPropertyFailed;
+  }
+  const system::Seq seq = recovery->state.state_seq();
+  if (Status status = (*archive)->Archive(recovery->state); !status.ok()) {
+    return Fail("write", status);
+  }
+  std::printf("archived state_seq %llu of %s to %s\n", static_cast<unsigned long long>(seq),
+              state_dir.c_str(), (*archive)->Describe().c_str());
+  return kExitOk;
+}
+
+int Prune(const std::string& spec, double hourly_days, double daily_days) {
+  system::PosixFs fs;
+  system::SystemClock clock;
+  auto archive = OpenArchiveSpec(fs, clock, spec);
+  if (!archive.ok()) return Fail("prune", archive.status());
+  constexpr double kDayNs = 24.0 * 3600 * system::kNanosPerSecond;
+  const system::RetentionPolicy policy{.hourly_for_ns = static_cast<int64_t>(hourly_days * kDayNs),
+                                       .daily_for_ns = static_cast<int64_t>(daily_days * kDayNs)};
+  auto pruned = (*archive)->Prune(policy);
+  if (!pruned.ok()) return Fail("prune", pruned.status());
+  std::printf(
+      "kept the newest copy of each hour for %g days and of each day for %g days; "
+      "deleted %zu copies",
+      hourly_days, daily_days, pruned->deleted_ids.size());
+  if (pruned->newest_valid_id != 0) {
+    std::printf("; the newest valid copy is %lld\n",
+                static_cast<long long>(pruned->newest_valid_id));
+  } else {
+    std::printf("; no copy reads back valid, so nothing was deleted\n");
+  }
+  return kExitOk;
+}
+
 }  // namespace
 
 void RegisterArchiveCommand(CLI::App& app, CommandRegistry& registry) {
@@ -148,6 +203,30 @@ void RegisterArchiveCommand(CLI::App& app, CommandRegistry& registry) {
   show->add_option("--archive", *spec, "sqlite:/PATH or postgresql://HOST[:PORT]/DB of the archive")->required();
   show->add_option("COPY", *id, "the copy's id (archive list)")->required();
   show->callback([&registry, spec, id] { registry.Select([=] { return Show(*spec, *id); }); });
+  auto state_dir = std::make_shared<std::string>();
+  auto* write = archive->add_subcommand(
+      "write", "archive a state directory's newest valid state now (a running trade: SIGUSR1)");
+  write
+      ->add_option("--archive", *spec, "sqlite:/PATH or postgresql://HOST[:PORT]/DB of the archive")
+      ->required();
+  write->add_option("STATE_DIR", *state_dir, "the engine's state directory (read only)")
+      ->required();
+  write->callback(
+      [&registry, spec, state_dir] { registry.Select([=] { return Write(*spec, *state_dir); }); });
+  auto hourly = std::make_shared<double>(7);
+  auto daily = std::make_shared<double>(90);
+  auto* prune = archive->add_subcommand(
+      "prune", "delete copies past the retention policy; the newest valid copy is always kept");
+  prune
+      ->add_option("--archive", *spec, "sqlite:/PATH or postgresql://HOST[:PORT]/DB of the archive")
+      ->required();
+  prune->add_option("--hourly-days", *hourly, "keep the newest copy of each hour this long (7)")
+      ->check(CLI::NonNegativeNumber);
+  prune->add_option("--daily-days", *daily, "keep the newest copy of each day this long (90)")
+      ->check(CLI::NonNegativeNumber);
+  prune->callback([&registry, spec, hourly, daily] {
+    registry.Select([=] { return Prune(*spec, *hourly, *daily); });
+  });
 }
 
 }  // namespace crashdrill::scenarios

@@ -17,7 +17,9 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <memory>
 #include <thread>
@@ -30,8 +32,8 @@
 #include "simulator/server.h"
 #include "system/archive/archive_copy_source.h"
 #include "system/archive/sqlite_archive.h"
-#include "system/levels/async_archive.h"
 #include "system/io/posix_fs.h"
+#include "system/levels/async_archive.h"
 #include "system/recovery/local_recovery.h"
 #include "system/recovery/reconcile.h"
 #include "system/recovery/recover.h"
@@ -255,6 +257,11 @@ std::string AckedOrderId(const system::StateUpdate& update) {
       update);
 }
 
+// SIGUSR1 asks a running `trade` to archive its state now (on demand, besides
+// the archive period); the loop sees the flag within one step.
+std::atomic<bool> g_archive_requested{false};
+extern "C" void RequestArchive(int) { g_archive_requested.store(true); }
+
 struct TradeArgs {
   std::string state_dir;
   std::string venue;
@@ -327,10 +334,23 @@ int RunTrade(const TradeArgs& args) {
     Error("trade", status);
     return kExitHarnessFailed;
   }
+  struct sigaction action {};
+  action.sa_handler = RequestArchive;
+  sigemptyset(&action.sa_mask);
+  ::sigaction(SIGUSR1, &action, nullptr);
   const auto stop = std::chrono::steady_clock::now() +
                     std::chrono::microseconds(static_cast<int64_t>(seconds * 1e6));
   while (std::chrono::steady_clock::now() < stop) {
     (void)engine.Step();  // failures are counted in stats() and the last one kept
+    if (g_archive_requested.exchange(false)) {
+      // Handed to the archive's worker like a period's copy: the loop goes on.
+      const Status handed = async_archive
+                                ? async_archive->Archive(engine.state())
+                                : Status::InvalidArgument("--archive", "no archive was given");
+      std::fprintf(stderr, "crashdrill trade: archive requested (SIGUSR1): state_seq %llu %s\n",
+                   static_cast<unsigned long long>(engine.state().trading.state_seq),
+                   handed.ok() ? "handed to the archive worker" : handed.ToString().c_str());
+    }
     if (engine.resync_needed()) {
       // Reports were lost and the venue no longer keeps them: the engine sends
       // nothing until it agrees with the venue again.

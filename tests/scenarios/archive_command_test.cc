@@ -3,11 +3,15 @@
 // them, and when the whole state directory is lost `recover --archive`
 // brings the engine back from the newest valid archived copy and writes it
 // into the directory before anything goes on.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <csignal>
 #include <filesystem>
 #include <regex>
 #include <string>
+#include <thread>
 
 #include "tests/scenarios/crashdrill_cli.h"
 #include "tests/support/temp_dir.h"
@@ -68,6 +72,88 @@ TEST(ArchiveCommandTest, TradingGoesOnWhileTheArchiveDatabaseIsDown) {
   ASSERT_TRUE(std::regex_search(trade.err, match, std::regex("0 written, (\\d+) failed")))
       << trade.err;
   EXPECT_GE(std::stoi(match[1]), 3) << trade.err;
+}
+
+// On demand, two ways: SIGUSR1 to a running trade archives its state now
+// (the period here is an hour, so only the request and the final copy at the
+// stop are written), and `archive write` archives a stopped engine's directory.
+TEST(ArchiveCommandTest, ArchiveOnDemandFromARunningTradeAndFromAStateDirectory) {
+  testing::TempDir dir;
+  const std::string state = dir.Join("state");
+  const std::string archive = "sqlite:" + dir.Join("archive/l4.db");
+  std::string command = "exec '" + std::string(CRASHDRILL_BINARY) + "' trade --state-dir '" +
+                        state + "' --seconds 3 --archive '" + archive + "' 2>'" +
+                        dir.Join("trade.err") + "'";
+  faults::ChildSpec spec;
+  spec.argv = {"/bin/sh", "-c", command};
+  spec.stdout_path = dir.Join("trade.out");
+  auto child = faults::ChildProcess::Spawn(spec);
+  ASSERT_TRUE(child.ok()) << child.status().ToString();
+  // Once the engine trades (it has written its L1 file), ask for a copy.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (ReadFile(dir.Join("trade.err")).find("reconcil") == std::string::npos &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  ASSERT_TRUE(child->Kill(SIGUSR1).ok());
+  system::SystemClock clock;
+  auto code = child->Wait(clock, 60 * system::kNanosPerSecond);
+  ASSERT_TRUE(code.ok()) << code.status().ToString();
+  const std::string err = ReadFile(dir.Join("trade.err"));
+  ASSERT_EQ(*code, 0) << err;
+  EXPECT_NE(err.find("archive requested (SIGUSR1): state_seq"), std::string::npos) << err;
+  std::smatch match;
+  ASSERT_TRUE(
+      std::regex_search(err, match, std::regex("(\\d+) written, 0 failed, (\\d+) superseded")))
+      << err;
+  EXPECT_EQ(std::stoi(match[1]) + std::stoi(match[2]), 2)
+      << "the request and the final copy: " << err;
+
+  const Outcome write = Crashdrill(dir, "write", {"archive", "write", "--archive", archive, state});
+  ASSERT_EQ(write.exit_code, 0) << write.err;
+  ASSERT_TRUE(std::regex_search(write.out, match, std::regex("archived state_seq (\\d+)")))
+      << write.out;
+  const Outcome list = Crashdrill(dir, "list", {"archive", "list", "--archive", archive});
+  ASSERT_EQ(list.exit_code, 0) << list.err;
+  // Newest first: the on-demand copy of the stopped engine's directory.
+  EXPECT_NE(list.out.find(" " + match[1].str() + "  "), std::string::npos) << list.out;
+
+  const Outcome empty =
+      Crashdrill(dir, "empty", {"archive", "write", "--archive", archive, dir.Join("no-state")});
+  EXPECT_EQ(empty.exit_code, 1) << empty.err;
+  EXPECT_NE(empty.err.find("no valid state"), std::string::npos) << empty.err;
+}
+
+// Retention from the command line: with nothing kept by age, every copy but
+// the newest valid one goes; the newest valid one is never deleted.
+TEST(ArchiveCommandTest, PruneKeepsTheNewestValidCopyWhateverThePolicy) {
+  testing::TempDir dir;
+  const std::string state = dir.Join("state");
+  const std::string archive = "sqlite:" + dir.Join("archive/l4.db");
+  const Outcome trade = Crashdrill(dir, "trade",
+                                   {"trade", "--state-dir", state, "--seconds", "1.2", "--archive",
+                                    archive, "--archive-period-seconds", "0.2"});
+  ASSERT_EQ(trade.exit_code, 0) << trade.err;
+  const Outcome before = Crashdrill(dir, "before", {"archive", "list", "--archive", archive});
+  std::smatch match;
+  ASSERT_TRUE(std::regex_search(before.out, match, std::regex("(\\d+) copies;"))) << before.out;
+  const int copies = std::stoi(match[1]);
+  ASSERT_GE(copies, 2) << before.out;
+  const Outcome prune = Crashdrill(
+      dir, "prune",
+      {"archive", "prune", "--archive", archive, "--hourly-days", "0", "--daily-days", "0"});
+  ASSERT_EQ(prune.exit_code, 0) << prune.err;
+  EXPECT_NE(prune.out.find(fmt::format("deleted {} copies", copies - 1)), std::string::npos)
+      << prune.out;
+  const Outcome after = Crashdrill(dir, "after", {"archive", "list", "--archive", archive});
+  EXPECT_NE(after.out.find("1 copies;"), std::string::npos) << after.out;
+  std::filesystem::remove_all(state);
+  const Outcome recover = Crashdrill(dir, "recover", {"recover", state, "--archive", archive});
+  EXPECT_EQ(recover.exit_code, 0) << recover.out << recover.err;
+  EXPECT_EQ(Crashdrill(dir, "bad", {"archive", "prune", "--archive", archive, "--daily-days", "-1"})
+                .exit_code,
+            2);
 }
 
 }  // namespace
