@@ -130,20 +130,68 @@ Result<int64_t> PostgresArchive::ArchiveInTransaction(const EngineState& state, 
   });
 }
 
-Status PostgresArchive::InsertRows(int64_t copy_id, const EngineState& state) {
-  const std::string insert_position = Pg(kInsertPositionSql);
-  for (const auto& entry : state.trading.positions) {
-    const Position& p = entry.second;
-    const PgParam row[] = {Int(copy_id), Text(entry.first), Int(p.quantity_lots), Int(p.cost_minor),
-                           Int(p.realized_pnl_minor)};
-    CD_RETURN_IF_ERROR(db_->Exec(insert_position, "insert the copy's positions", row));
+namespace {
+
+// A PostgreSQL array literal of `values`, each element quoted ("a\\"b"), so
+// any text, commas and braces included, arrives as it was.
+template <typename T, typename F>
+std::string ArrayLiteral(const std::vector<T>& values, F&& text_of) {
+  std::string out = "{";
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (i > 0) out += ',';
+    out += '"';
+    for (const char c : text_of(values[i])) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += '"';
   }
-  const std::string insert_balance = Pg(kInsertBalanceSql);
-  for (const auto& entry : state.trading.balances) {
-    const Balance& b = entry.second;
-    const PgParam row[] = {Int(copy_id), Text(b.venue), Text(b.currency), Int(b.total_minor),
-                           Int(b.available_minor)};
-    CD_RETURN_IF_ERROR(db_->Exec(insert_balance, "insert the copy's balances", row));
+  out += '}';
+  return out;
+}
+
+// Positions and balances as one statement each (arrays unnested on the
+// server): a row per statement cost a round trip per position, most of an
+// archive write of the typical state's 100 positions.
+constexpr std::string_view kInsertPositionsSql =
+    "INSERT INTO positions (copy_id, symbol, quantity_lots, cost_minor, realized_pnl_minor) "
+    "SELECT $1, * FROM unnest($2::text[], $3::bigint[], $4::bigint[], $5::bigint[])";
+constexpr std::string_view kInsertBalancesSql =
+    "INSERT INTO balances (copy_id, venue, currency, total_minor, available_minor) "
+    "SELECT $1, * FROM unnest($2::text[], $3::text[], $4::bigint[], $5::bigint[])";
+
+}  // namespace
+
+Status PostgresArchive::InsertRows(int64_t copy_id, const EngineState& state) {
+  const auto text = [](const std::string& s) -> const std::string& { return s; };
+  const auto number = [](int64_t v) { return std::to_string(v); };
+  if (!state.trading.positions.empty()) {
+    std::vector<std::string> symbols;
+    std::vector<int64_t> lots, cost, realized;
+    for (const auto& [symbol, p] : state.trading.positions) {
+      symbols.push_back(symbol);
+      lots.push_back(p.quantity_lots);
+      cost.push_back(p.cost_minor);
+      realized.push_back(p.realized_pnl_minor);
+    }
+    const PgParam rows[] = {Int(copy_id), Text(ArrayLiteral(symbols, text)),
+                            Text(ArrayLiteral(lots, number)), Text(ArrayLiteral(cost, number)),
+                            Text(ArrayLiteral(realized, number))};
+    CD_RETURN_IF_ERROR(db_->Exec(kInsertPositionsSql, "insert the copy's positions", rows));
+  }
+  if (!state.trading.balances.empty()) {
+    std::vector<std::string> venues, currencies;
+    std::vector<int64_t> total, available;
+    for (const auto& entry : state.trading.balances) {
+      venues.push_back(entry.second.venue);
+      currencies.push_back(entry.second.currency);
+      total.push_back(entry.second.total_minor);
+      available.push_back(entry.second.available_minor);
+    }
+    const PgParam rows[] = {Int(copy_id), Text(ArrayLiteral(venues, text)),
+                            Text(ArrayLiteral(currencies, text)), Text(ArrayLiteral(total, number)),
+                            Text(ArrayLiteral(available, number))};
+    CD_RETURN_IF_ERROR(db_->Exec(kInsertBalancesSql, "insert the copy's balances", rows));
   }
   return Status::Ok();
 }

@@ -3,18 +3,28 @@
 //   SQLite archive through the VFS (one transaction, synchronous=FULL), in ms,
 //   against the L2 write of the same state (temp, fsync, rename, fsync dir)
 //   measured in the same run: both make the same document durable.
+// - BM_ArchiveWritePostgres: the same copy into PostgreSQL through libpq (one
+//   transaction: document as binary BYTEA, its rows, its log row), in ms,
+//   against the floor of the same server measured in the same run: a
+//   one-row INSERT committed on a connection of its own (a round trip and the
+//   server's WAL flush). Needs a server: run under `pg_virtualenv -t -o
+//   fsync=on` (PGHOST set); without one it is skipped, saying so.
 // - BM_Backup/full|incremental: create and restore MB/s of a state directory
 //   the checkpointer wrote (the typical state, 20k WAL records, snapshots),
 //   against the floor of zstd + secretstream encryption of the same bytes in
 //   memory, measured in the same run; and restore + recovery (verify) time.
 #include <benchmark/benchmark.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <string>
 #include <vector>
 
+#include "system/archive/pg_connection.h"
+#include "system/archive/postgres_archive.h"
 #include "system/archive/sqlite_archive.h"
 #include "system/backup/backup.h"
 #include "system/backup/object_codec.h"
@@ -90,6 +100,67 @@ void BM_ArchiveWriteTypicalState(benchmark::State& state) {
 }
 BENCHMARK(BM_ArchiveWriteTypicalState)->Iterations(40)->UseManualTime()->Unit(
     benchmark::kMillisecond);
+
+void BM_ArchiveWritePostgres(benchmark::State& state) {
+  if (std::getenv("PGHOST") == nullptr) {
+    return state.SkipWithError(
+        "PGHOST is unset: run the benchmarks under `pg_virtualenv -t -o fsync=on` for this one");
+  }
+  const std::string schema = "cd_bench_" + std::to_string(::getpid());
+  PgConnectOptions admin_options;
+  auto admin = PgConnection::Connect(admin_options);
+  if (!admin.ok()) return state.SkipWithError(admin.status().ToString().c_str());
+  auto fsync = (*admin)->Query("SHOW fsync", "show fsync");
+  if (!fsync.ok()) return state.SkipWithError(fsync.status().ToString().c_str());
+  if (fsync->Text(0, 0) != "on") {
+    return state.SkipWithError(
+        "the server runs with fsync=off: its commits are not durable "
+        "(pg_virtualenv needs -o fsync=on)");
+  }
+  struct DropSchema {
+    PgConnection& admin;
+    std::string schema;
+    ~DropSchema() { (void)admin.Exec("DROP SCHEMA IF EXISTS " + schema + " CASCADE", "drop"); }
+  } drop{**admin, schema};
+  for (const std::string& sql :
+       {"DROP SCHEMA IF EXISTS " + schema + " CASCADE", "CREATE SCHEMA " + schema,
+        "CREATE TABLE " + schema + ".floor (id bigserial, v bigint)"}) {
+    if (Status s = (*admin)->Exec(sql, "set up"); !s.ok()) {
+      return state.SkipWithError(s.ToString().c_str());
+    }
+  }
+  SystemClock clock;
+  PostgresArchiveOptions options;
+  options.connection.conninfo = "options='-c search_path=" + schema + "'";
+  PostgresArchive archive(clock, options);
+  if (Status s = archive.Open(); !s.ok()) return state.SkipWithError(s.ToString().c_str());
+  const std::string insert = "INSERT INTO " + schema + ".floor (v) VALUES ($1)";
+  std::vector<double> archive_ms, floor_ms;
+  Seq seq = 1;
+  for (auto _ : state) {
+    const EngineState copy = TypicalEngineState(seq);
+    auto start = std::chrono::steady_clock::now();
+    const Status archived = archive.Archive(copy);
+    const double archive_s = Seconds(start);
+    if (!archived.ok()) return state.SkipWithError(archived.ToString().c_str());
+    const PgParam value = PgParam::Int(static_cast<int64_t>(seq++));
+    start = std::chrono::steady_clock::now();
+    const Status committed = (*admin)->Exec(insert, "floor insert", std::span(&value, 1));
+    const double floor_s = Seconds(start);
+    if (!committed.ok()) return state.SkipWithError(committed.ToString().c_str());
+    state.SetIterationTime(archive_s);
+    archive_ms.push_back(archive_s * 1e3);
+    floor_ms.push_back(floor_s * 1e3);
+  }
+  const auto copies = archive.List();
+  state.counters["archive_ms_p50"] = Median(archive_ms);
+  state.counters["commit_floor_ms_p50"] = Median(floor_ms);
+  state.counters["ratio_p50"] = Median(archive_ms) / std::max(Median(floor_ms), 1e-9);
+  state.counters["document_KiB"] = copies.ok() && !copies->empty()
+                                       ? static_cast<double>(copies->front().document_bytes) / 1024
+                                       : 0;
+}
+BENCHMARK(BM_ArchiveWritePostgres)->Iterations(40)->UseManualTime()->Unit(benchmark::kMillisecond);
 
 // A state directory as the checkpointer leaves it after `records` commits on
 // top of the typical state, with checkpoints and snapshots on their periods.

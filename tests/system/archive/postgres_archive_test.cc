@@ -171,6 +171,39 @@ TEST_F(PostgresArchiveTest, ArchivedStatesReadBackEqualWithTheirRowsAndListNewes
   }
 }
 
+// Positions and balances go to the server as arrays in one statement each:
+// text that means something inside an array literal (quotes, backslashes,
+// commas, braces, NULL, spaces) arrives as it was, row for row.
+TEST_F(PostgresArchiveTest, RowsOfAnyTextArriveAsTheyWere) {
+  EngineState state = ArchiveStates(0, 1, 1).front();
+  const std::vector<std::string> symbols = {"A\"B", "C\\D", "E,F", "{G}", "NULL", " H ", ""};
+  int64_t lots = 1;
+  for (const std::string& symbol : symbols) {
+    state.trading.positions[symbol] = {symbol, lots, lots * 100, -lots};
+    state.trading.risk.exposure_lots[symbol] = lots;
+    ++lots;
+  }
+  state.trading.balances["v\"1/c,2"] = {"v\"1", "c,2", 500, 400};
+  PostgresArchive archive(clock_, Options());
+  ASSERT_OK(archive.Open());
+  ASSERT_OK(archive.Archive(state));
+  const int64_t id = archive.List()->front().id;
+  const Result<EngineState> read = archive.Read(id);  // checks the rows against the document
+  ASSERT_TRUE(read.ok()) << read.status().ToString();
+  EXPECT_EQ(*read, state);
+  const Result<std::vector<Position>> positions = archive.Positions(id);
+  ASSERT_TRUE(positions.ok());
+  ASSERT_EQ(positions->size(), state.trading.positions.size());
+  for (const Position& p : *positions) {
+    EXPECT_EQ(p, state.trading.positions.at(p.symbol)) << p.symbol;
+  }
+  const Result<std::vector<Balance>> balances = archive.Balances(id);
+  ASSERT_TRUE(balances.ok());
+  ASSERT_EQ(balances->size(), state.trading.balances.size());
+  EXPECT_EQ(admin_.Sql("SELECT venue || '|' || currency FROM balances WHERE venue LIKE 'v%'"),
+            "v\"1|c,2");
+}
+
 TEST_F(PostgresArchiveTest, ListOrdersByStateSeqNotByArrival) {
   const std::vector<EngineState> states = ArchiveStates(0, 3, 3);
   PostgresArchive archive(clock_, Options());
