@@ -100,14 +100,16 @@ Result<PruneResult> PruneBackups(BackupTarget& target, const BackupKey& key,
   CD_ASSIGN_OR_RETURN(const std::vector<std::string> names, target.List());
   const uint64_t newest_number = *ParseSetId(sets.back().set_id);
   for (const Manifest& set : sets) {
-    if (keep.contains(set.set_id)) {
-      result.kept.push_back(set.set_id);
-      continue;
-    }
-    // The manifest goes first and durably: the set is never listed without objects.
-    CD_RETURN_IF_ERROR(target.Delete(ManifestObjectName(set.set_id)));
+    if (keep.contains(set.set_id)) result.kept.push_back(set.set_id);
+  }
+  // Newest first, so a child's manifest goes before its parent's: a prune
+  // cut short never leaves a listed set whose chain it broke. Each manifest
+  // goes before the set's objects: a set is never listed without them.
+  for (auto set = sets.rbegin(); set != sets.rend(); ++set) {
+    if (keep.contains(set->set_id)) continue;
+    CD_RETURN_IF_ERROR(target.Delete(ManifestObjectName(set->set_id)));
     ++result.objects_deleted;
-    result.deleted_sets.push_back(set.set_id);
+    result.deleted_sets.insert(result.deleted_sets.begin(), set->set_id);
   }
   for (const std::string& name : names) {
     const std::string set_id = SetIdOfObject(name);

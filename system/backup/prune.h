@@ -7,7 +7,8 @@
 // each of the `keep_weekly` most recent ISO weeks and `keep_monthly` months;
 // and every ancestor of a kept set (the full and the sets between), so a kept
 // incremental or differential always restores. Everything else is deleted:
-// each set's manifest first (it stops being listed), then its objects, never
+// each set's manifest first, newest set first (a prune cut short never
+// leaves a listed set whose parent it deleted), then the objects, never
 // an object a kept manifest names. Objects of interrupted sets older than the
 // newest complete set are deleted too.
 #pragma once

@@ -5,7 +5,11 @@
 // and a new backup taken after the restart restores too.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <map>
+
 #include "system/backup/backup.h"
+#include "system/backup/prune.h"
 #include "tests/system/backup/backup_world.h"
 #include "tests/system/levels/crash_sweep.h"
 
@@ -115,6 +119,147 @@ TEST(BackupCrashTest, CrashAtEveryOperationOfCreateBackupKeepsThePreviousChainAn
   // Both outcomes happen: crashes before the manifest was durable, and after.
   EXPECT_GT(listed, 0u);
   EXPECT_LT(listed, total);
+}
+
+// --- PruneBackups ----------------------------------------------------------------
+
+constexpr int64_t kDayNs = int64_t{86'400} * kNanosPerSecond;
+// Keeps the newest day's set and its chain: the older chain goes.
+constexpr PrunePolicy kPrunePolicy{.keep_daily = 1, .keep_weekly = 0, .keep_monthly = 0};
+
+// Two chains, uncounted: full, incremental, incremental on days 0-2; full,
+// differential, incremental on days 10-12. Then a counted prune.
+bool TakeChainsAndPrune(SimDisk& disk, const BackupKey& key) {
+  disk.SetUncounted(true);
+  StateWriter writer(disk);
+  DirTarget target(disk, kTargetDir);
+  bool ready = writer.Open().ok() && target.Open().ok();
+  const std::pair<BackupKind, int64_t> sets[] = {
+      {BackupKind::kFull, 0},  {BackupKind::kIncremental, 1},   {BackupKind::kIncremental, 2},
+      {BackupKind::kFull, 10}, {BackupKind::kDifferential, 11}, {BackupKind::kIncremental, 12}};
+  for (const auto& [kind, day] : sets) {
+    faults::SimClock clock(faults::SimClock::kDefaultWallStartNs + day * kDayNs);
+    ready = ready && writer.Commit(4).ok() &&
+            CreateBackup(disk, clock, kStateDir, target, key, kind).ok();
+  }
+  EXPECT_TRUE(ready) << "the state directory or the sets could not be made";
+  disk.SetUncounted(false);
+  return PruneBackups(target, key, kPrunePolicy).ok();
+}
+
+struct PruneReference {
+  std::vector<std::string> kept;                // what a whole prune keeps
+  std::map<std::string, EngineState> restored;  // every set's state, before the prune
+};
+
+std::vector<std::string> ListedIds(BackupTarget& target, const BackupKey& key) {
+  std::vector<std::string> ids;
+  Result<std::vector<Manifest>> sets = ListBackups(target, key);
+  EXPECT_TRUE(sets.ok()) << sets.status().ToString();
+  if (sets.ok()) {
+    for (const Manifest& set : *sets) ids.push_back(set.set_id);
+  }
+  return ids;
+}
+
+PruneReference MakePruneReference(const BackupKey& key) {
+  PruneReference reference;
+  SimDisk before = testing::MakeDisk();
+  {
+    // The same sets, unpruned: what each restores to.
+    SimDisk& disk = before;
+    StateWriter writer(disk);
+    DirTarget target(disk, kTargetDir);
+    EXPECT_TRUE(writer.Open().ok() && target.Open().ok());
+    const std::pair<BackupKind, int64_t> sets[] = {
+        {BackupKind::kFull, 0},  {BackupKind::kIncremental, 1},   {BackupKind::kIncremental, 2},
+        {BackupKind::kFull, 10}, {BackupKind::kDifferential, 11}, {BackupKind::kIncremental, 12}};
+    for (const auto& [kind, day] : sets) {
+      faults::SimClock clock(faults::SimClock::kDefaultWallStartNs + day * kDayNs);
+      EXPECT_TRUE(writer.Commit(4).ok());
+      EXPECT_TRUE(CreateBackup(disk, clock, kStateDir, target, key, kind).ok());
+    }
+    int n = 0;
+    for (const std::string& id : ListedIds(target, key)) {
+      Result<EngineState> state =
+          RestoreAndRecover(disk, target, key, id, "/ref" + std::to_string(n++));
+      EXPECT_TRUE(state.ok()) << id << ": " << state.status().ToString();
+      if (state.ok()) reference.restored.emplace(id, *state);
+    }
+  }
+  SimDisk disk = testing::MakeDisk();
+  EXPECT_TRUE(TakeChainsAndPrune(disk, key));
+  DirTarget target(disk, kTargetDir);
+  EXPECT_TRUE(target.Open().ok());
+  reference.kept = ListedIds(target, key);
+  EXPECT_EQ(reference.restored.size(), 6u);
+  EXPECT_EQ(reference.kept.size(), 3u) << "the newest chain (full, differential, incremental)";
+  return reference;
+}
+
+// After a crash anywhere in the prune: every set still listed restores, to
+// the state it restored to before (no listed set lost an object it needs);
+// every set a whole prune keeps is listed; and a prune after the restart
+// leaves exactly what a whole prune leaves.
+void CheckAfterPruneCrash(SimDisk& disk, const BackupKey& key, const PruneReference& reference,
+                          uint64_t n, size_t& partly_pruned) {
+  SCOPED_TRACE("crash at operation " + std::to_string(n));
+  DirTarget target(disk, kTargetDir);
+  ASSERT_TRUE(target.Open().ok());
+  const std::vector<std::string> listed = ListedIds(target, key);
+  for (const std::string& id : reference.kept) {
+    EXPECT_NE(std::find(listed.begin(), listed.end(), id), listed.end())
+        << "set " << id << ", which the prune keeps, is no longer listed";
+  }
+  int k = 0;
+  for (const std::string& id : listed) {
+    Result<EngineState> state =
+        RestoreAndRecover(disk, target, key, id, "/r" + std::to_string(k++));
+    ASSERT_TRUE(state.ok()) << "listed set " << id
+                            << " does not restore: " << state.status().ToString();
+    EXPECT_TRUE(*state == reference.restored.at(id)) << "set " << id;
+  }
+  if (listed.size() != 6 && listed.size() != reference.kept.size()) ++partly_pruned;
+  Result<PruneResult> again = PruneBackups(target, key, kPrunePolicy);
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(ListedIds(target, key), reference.kept);
+  // Nothing of the deleted sets is left behind on the target.
+  Result<std::vector<std::string>> objects = target.List();
+  ASSERT_TRUE(objects.ok());
+  for (const std::string& object : *objects) {
+    bool of_a_kept_set = false;
+    for (const std::string& id : reference.kept)
+      of_a_kept_set |= object.find(id) != std::string::npos;
+    EXPECT_TRUE(of_a_kept_set) << "left behind: " << object;
+  }
+}
+
+TEST(BackupCrashTest, CrashAtEveryOperationOfPruneKeepsEveryListedSetRestorable) {
+  const BackupKey key = BackupKey::Generate();
+  const PruneReference reference = MakePruneReference(key);
+  ASSERT_FALSE(HasFailure());
+  size_t total = 0, partly = 0;
+  for (const faults::CrashModel& model : testing::SweepModels()) {
+    for (const CrashKind kind : {CrashKind::kProcessCrash, CrashKind::kPowerLoss}) {
+      const testing::SweepStats stats = testing::SweepEveryOperation<bool>(
+          model, 0x9A0E, kind, [&](SimDisk& disk) { return TakeChainsAndPrune(disk, key); },
+          [&](SimDisk& disk, bool, uint64_t n) {
+            CheckAfterPruneCrash(disk, key, reference, n, partly);
+          });
+      const std::string what = std::string("PruneBackups, ") +
+                               (kind == CrashKind::kPowerLoss ? "power loss" : "process crash") +
+                               ", sector " + std::to_string(model.sector_bytes);
+      testing::PrintSweep(what.c_str(), stats);
+      EXPECT_GE(stats.crash_points, 10u) << what;
+      total += stats.crash_points;
+      if (HasFailure()) return;
+    }
+  }
+  std::printf(
+      "[ sweep ] PruneBackups: %zu crash points in all, %zu left some sets deleted and "
+      "some not\n",
+      total, partly);
+  EXPECT_GT(partly, 0u) << "no crash fell between two sets' deletions";
 }
 
 }  // namespace
