@@ -9,6 +9,7 @@
 #include "system/backup/object_codec.h"
 #include "system/backup/state_files.h"
 #include "system/levels/atomic_file.h"
+#include "system/levels/checkpointer.h"
 
 namespace crashdrill::system {
 namespace {
@@ -224,6 +225,12 @@ Result<RestoreStats> RestoreBackup(BackupTarget& target, const BackupKey& key,
     CD_RETURN_IF_ERROR(FetchFile(target, key, entry).status());
   }
   CD_RETURN_IF_ERROR(MakeDurableDir(fs, out_dir));
+  // The marker first, durably: until it is gone, recovery refuses the
+  // directory (a crash mid-restore must not recover an older state).
+  const std::string marker = fmt::format("restore of backup set {} in progress\n", set_id);
+  CD_RETURN_IF_ERROR(WriteFileAtomically(fs, out_dir, std::string(kRestoreInProgressFile),
+                                         std::as_bytes(std::span(marker.data(), marker.size())),
+                                         "restore marker"));
   std::set<std::string> made;
   for (const ManifestEntry& entry : manifest.files) {
     CD_ASSIGN_OR_RETURN(const std::vector<std::byte> bytes, FetchFile(target, key, entry));
@@ -235,6 +242,10 @@ Result<RestoreStats> RestoreBackup(BackupTarget& target, const BackupKey& key,
     ++stats.files;
     stats.bytes += bytes.size();
   }
+  // Every file is durable (WriteFileAtomically syncs file and directory):
+  // only now does the directory become recoverable.
+  CD_RETURN_IF_ERROR(fs.Unlink(JoinPath(out_dir, std::string(kRestoreInProgressFile))));
+  CD_RETURN_IF_ERROR(fs.SyncDir(out_dir));
   return stats;
 }
 

@@ -43,6 +43,12 @@ namespace crashdrill::system {
 // <state_dir>/l2/<type>/ with its own retention.
 enum class CheckpointType : uint8_t { kAutomatic, kManual, kEmergency, kPreUpgrade, kDaily };
 inline constexpr size_t kCheckpointTypeCount = 5;
+
+// A backup restore writes this file into the state directory before any
+// other and removes it after the last: a directory that holds it was cut
+// short mid-restore (some levels restored, others not), and recovery refuses
+// it rather than recover an older state from what happened to land.
+inline constexpr std::string_view kRestoreInProgressFile = "RESTORE-IN-PROGRESS";
 std::string_view CheckpointTypeName(CheckpointType type);
 
 // Where the L4 archive plugs in; the checkpointer calls it on its period.

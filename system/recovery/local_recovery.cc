@@ -505,6 +505,13 @@ std::string QuarantineDir(const std::string& state_dir) {
 }
 
 Result<LocalRecovery> RecoverLocal(Fs& fs, Clock& clock, const LocalRecoveryOptions& options) {
+  const std::string restoring = JoinPath(options.state_dir, std::string(kRestoreInProgressFile));
+  CD_ASSIGN_OR_RETURN(const bool half_restored, fs.Exists(restoring));
+  if (half_restored) {
+    return Status::Error(StatusCode::kFailedPrecondition, "recover", restoring,
+                         "a backup restore into this directory did not finish: its levels are "
+                         "part restored; restore the set again into an empty directory");
+  }
   LocalRecovery out;
   Discovery discovery(fs, clock, options, out);
   CD_RETURN_IF_ERROR(discovery.Run());

@@ -10,6 +10,7 @@
 
 #include "system/backup/backup.h"
 #include "system/backup/prune.h"
+#include "system/recovery/local_recovery.h"
 #include "tests/system/backup/backup_world.h"
 #include "tests/system/levels/crash_sweep.h"
 
@@ -29,7 +30,7 @@ struct Reference {
 
 // The state dir and the full set are made uncounted (no crash there); the
 // incremental runs counted, so the sweep crashes each of its operations.
-bool TakeIncremental(SimDisk& disk, const BackupKey& key) {
+bool TakeIncremental(SimDisk& disk, const BackupKey& key, bool count_the_incremental = true) {
   disk.SetUncounted(true);
   StateWriter writer(disk);
   DirTarget target(disk, kTargetDir);
@@ -38,8 +39,11 @@ bool TakeIncremental(SimDisk& disk, const BackupKey& key) {
       CreateBackup(disk, writer.clock(), kStateDir, target, key, BackupKind::kFull).ok() &&
       writer.Commit(7).ok();
   EXPECT_TRUE(ready) << "the state directory or the full set could not be made";
+  disk.SetUncounted(!count_the_incremental);
+  const bool taken =
+      CreateBackup(disk, writer.clock(), kStateDir, target, key, BackupKind::kIncremental).ok();
   disk.SetUncounted(false);
-  return CreateBackup(disk, writer.clock(), kStateDir, target, key, BackupKind::kIncremental).ok();
+  return taken;
 }
 
 Result<EngineState> RestoreAndRecover(SimDisk& disk, BackupTarget& target, const BackupKey& key,
@@ -119,6 +123,78 @@ TEST(BackupCrashTest, CrashAtEveryOperationOfCreateBackupKeepsThePreviousChainAn
   // Both outcomes happen: crashes before the manifest was durable, and after.
   EXPECT_GT(listed, 0u);
   EXPECT_LT(listed, total);
+}
+
+// --- RestoreBackup ----------------------------------------------------------------
+
+// The state directory and its incremental chain are made uncounted; the
+// restore of the incremental into /restored runs counted.
+bool TakeChainAndRestore(SimDisk& disk, const BackupKey& key) {
+  const bool taken = TakeIncremental(disk, key, /*count_the_incremental=*/false);
+  EXPECT_TRUE(taken);
+  DirTarget target(disk, kTargetDir);
+  disk.SetUncounted(true);
+  const bool opened = target.Open().ok();
+  disk.SetUncounted(false);
+  return taken && opened && RestoreBackup(target, key, SetId(2), disk, "/restored").ok();
+}
+
+// After a crash anywhere in the restore, recovery of the directory gives the
+// set's state, or refuses the directory naming the unfinished restore, or
+// finds nothing at all: never an older state from the part that landed. A
+// restore after the restart into a new directory gives the set's state.
+void CheckAfterRestoreCrash(SimDisk& disk, const BackupKey& key, const Reference& reference,
+                            uint64_t n, std::map<std::string, size_t>& outcomes) {
+  SCOPED_TRACE("crash at operation " + std::to_string(n));
+  faults::SimClock clock;
+  Result<LocalRecovery> recovery =
+      RecoverLocal(disk, clock, {.state_dir = "/restored", .l1_slot_bytes = testing::kL1SlotBytes});
+  if (!recovery.ok()) {
+    EXPECT_EQ(recovery.status().code(), StatusCode::kFailedPrecondition)
+        << recovery.status().ToString();
+    EXPECT_NE(recovery.status().ToString().find("RESTORE-IN-PROGRESS"), std::string::npos)
+        << recovery.status().ToString();
+    ++outcomes["refused"];
+  } else if (!recovery->report.base && recovery->report.recovered_seq == 0) {
+    ++outcomes["nothing"];
+  } else {
+    EXPECT_TRUE(recovery->state == reference.incremental)
+        << "recovered state_seq " << recovery->state.state_seq() << " from a restore cut short; "
+        << "the set's is " << reference.incremental.state_seq();
+    ++outcomes["whole"];
+  }
+  DirTarget target(disk, kTargetDir);
+  ASSERT_TRUE(target.Open().ok());
+  Result<EngineState> again = RestoreAndRecover(disk, target, key, SetId(2), "/restored-again");
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_TRUE(*again == reference.incremental);
+}
+
+TEST(BackupCrashTest, CrashAtEveryOperationOfRestoreNeverRecoversAnOlderState) {
+  const BackupKey key = BackupKey::Generate();
+  const Reference reference = MakeReference(key);
+  std::map<std::string, size_t> outcomes;
+  for (const faults::CrashModel& model : testing::SweepModels()) {
+    for (const CrashKind kind : {CrashKind::kProcessCrash, CrashKind::kPowerLoss}) {
+      const testing::SweepStats stats = testing::SweepEveryOperation<bool>(
+          model, 0x4E57, kind, [&](SimDisk& disk) { return TakeChainAndRestore(disk, key); },
+          [&](SimDisk& disk, bool, uint64_t n) {
+            CheckAfterRestoreCrash(disk, key, reference, n, outcomes);
+          });
+      const std::string what = std::string("RestoreBackup, ") +
+                               (kind == CrashKind::kPowerLoss ? "power loss" : "process crash") +
+                               ", sector " + std::to_string(model.sector_bytes);
+      testing::PrintSweep(what.c_str(), stats);
+      EXPECT_GE(stats.crash_points, 20u) << what;
+      if (HasFailure()) return;
+    }
+  }
+  std::printf(
+      "[ sweep ] RestoreBackup: recovery refused %zu half-restored directories, found "
+      "nothing in %zu, the set's state in %zu\n",
+      outcomes["refused"], outcomes["nothing"], outcomes["whole"]);
+  EXPECT_GT(outcomes["refused"], 0u);
+  EXPECT_GT(outcomes["whole"], 0u);
 }
 
 // --- PruneBackups ----------------------------------------------------------------
