@@ -28,3 +28,11 @@ if(CRASHDRILL_TSAN)
   add_compile_options(-fsanitize=thread -fno-omit-frame-pointer)
   add_link_options(-fsanitize=thread)
 endif()
+
+# Line tables only (-g1, after the configuration's -g): backtraces, sanitizer
+# reports and gdb still give function, file and line; full debug info of the
+# template-heavy test files (RapidCheck, GoogleTest) was most of a cold build,
+# and CI builds three trees from a clean clone.
+if(CMAKE_BUILD_TYPE STREQUAL "RelWithDebInfo")
+  add_compile_options(-g1)
+endif()
