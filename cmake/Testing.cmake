@@ -1,12 +1,15 @@
-# crashdrill_add_test(NAME SOURCES a.cc b.cc LIBS x y): one GoogleTest binary,
-# each test case registered with CTest without running the binary at build time.
+# crashdrill_add_test(NAME SOURCES a.cc b.cc LIBS x y [SERIAL filter]): one
+# GoogleTest binary, each test case registered with CTest without running the
+# binary at build time. The cases matching SERIAL (a gtest filter) are instead
+# one CTest test, NAME_serial, that runs alone (RUN_SERIAL): for a test that
+# stops a server the other tests share.
 # In a ThreadSanitizer tree (CRASHDRILL_TSAN) only the cases matching the
 # gtest filter CRASHDRILL_THREADED_TESTS (tests/CMakeLists.txt) are
 # registered, with the label "threaded".
 include(GoogleTest)
 
 function(crashdrill_add_test name)
-  cmake_parse_arguments(ARG "" "" "SOURCES;LIBS" ${ARGN})
+  cmake_parse_arguments(ARG "" "SERIAL" "SOURCES;LIBS" ${ARGN})
   add_executable(${name} ${ARG_SOURCES})
   target_link_libraries(${name} PRIVATE ${ARG_LIBS} crashdrill_test_support crashdrill_warnings
                         rapidcheck_gtest rapidcheck GTest::gmock GTest::gtest_main)
@@ -21,6 +24,12 @@ function(crashdrill_add_test name)
   if(CRASHDRILL_TSAN)
     set(filter_args TEST_FILTER "${CRASHDRILL_THREADED_TESTS}")
     set(label_args LABELS threaded)
+  elseif(ARG_SERIAL)
+    set(filter_args TEST_FILTER "-${ARG_SERIAL}")
+    add_test(NAME ${name}_serial COMMAND ${name} --gtest_filter=${ARG_SERIAL}
+             WORKING_DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR})
+    set_tests_properties(${name}_serial PROPERTIES RUN_SERIAL TRUE
+                         ENVIRONMENT "CRASHDRILL_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
   endif()
   gtest_discover_tests(${name}
     DISCOVERY_MODE PRE_TEST

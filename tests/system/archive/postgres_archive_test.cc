@@ -66,6 +66,8 @@ class Admin {
         connection_, [](void*, const char*) {}, nullptr);  // DROP ... NOTICEs
   }
   ~Admin() { PQfinish(connection_); }
+  // A new connection after the server was restarted.
+  void Reconnect() { PQreset(connection_); }
   bool connected() const { return PQstatus(connection_) == CONNECTION_OK; }
   std::string error() const { return PQerrorMessage(connection_); }
   // Runs `sql`; returns the first value of the first row ("" when none).
@@ -417,6 +419,71 @@ TEST_F(PostgresArchiveTest, ServerGoneMidRunIsCountedAndTheNextPeriodArchivesAga
   ASSERT_EQ(copies.size(), archived.size());
   EXPECT_EQ(archive.NewestValid()->state, archived.back());
   // The attempts the server could not log then were logged when it was back.
+  const std::vector<ArchiveLogEntry> log = *archive.Log();
+  ASSERT_EQ(log.size(), 8u);
+  EXPECT_EQ(std::count_if(log.begin(), log.end(), [](const ArchiveLogEntry& e) { return !e.ok; }),
+            2);
+}
+
+// The suite's server itself stops (immediate shutdown: as in a crash, so
+// restarting it runs its crash recovery) and starts again while the engine
+// trades. Runs alone (tests/system/archive/CMakeLists.txt: SERIAL), and only
+// on pg_virtualenv's throwaway cluster, never on a server it was pointed at.
+class PostgresServerStopTest : public PostgresArchiveTest {
+ protected:
+  static int Cluster(const std::string& action) {
+    const std::string command =
+        "pg_ctlcluster \"$PGVERSION\" regress " + action + " >/dev/null 2>&1";
+    return std::system(command.c_str());
+  }
+};
+
+TEST_F(PostgresServerStopTest, ServerStoppedAndStartedMidRunIsCountedAndArchivesAgain) {
+  if (std::getenv("PG_CLUSTER_CONF_ROOT") == nullptr || std::getenv("PGVERSION") == nullptr) {
+    GTEST_SKIP() << "stops the server: only on pg_virtualenv's throwaway cluster (.ci/test)";
+  }
+  PostgresArchive archive(clock_, Options());
+  ASSERT_OK(archive.Open());
+  SimDisk disk({});
+  CheckpointerOptions options;
+  options.state_dir = "/state";
+  options.archive_period_ns = kHourNs;
+  options.l1_slot_bytes = 64 << 10;
+  MultiLevelCheckpointer checkpointer(disk, clock_, options, &archive);
+  ASSERT_OK(checkpointer.Open({}));
+  std::vector<EngineState> archived;
+  struct StartAgain {  // whatever happens, the other tests get their server back
+    ~StartAgain() { (void)Cluster("start"); }
+  } start_again;
+  for (int k = 0; k < 8; ++k) {
+    ASSERT_OK(checkpointer.Commit(testing::ArchiveScriptUpdate(0, k)));
+    clock_.Advance(kHourNs);
+    if (k == 3) {
+      ASSERT_EQ(Cluster("stop -m immediate"), 0) << "pg_ctlcluster stop";
+    }
+    if (k == 5) {
+      ASSERT_EQ(Cluster("start"), 0) << "pg_ctlcluster start";
+      admin_.Reconnect();
+      ASSERT_TRUE(admin_.connected()) << admin_.error();
+    }
+    const Status ticked = checkpointer.Tick();
+    if (k == 3 || k == 4) {
+      EXPECT_FALSE(ticked.ok()) << "period " << k << " archived while the server was down";
+      EXPECT_NE(ticked.ToString().find(archive.Describe()), std::string::npos) << ticked.ToString();
+    } else {
+      ASSERT_OK(ticked);
+      archived.push_back(checkpointer.state());
+    }
+  }
+  EXPECT_EQ(checkpointer.stats().commits, 8u);
+  EXPECT_EQ(checkpointer.stats().archive.writes, 6u);
+  EXPECT_EQ(checkpointer.stats().archive.failures, 2u);
+  // The copies committed before the crash of the server survived it.
+  const std::vector<ArchivedCopyInfo> copies = *archive.List();
+  ASSERT_EQ(copies.size(), archived.size());
+  for (size_t i = 0; i < copies.size(); ++i) {
+    EXPECT_EQ(*archive.Read(copies[i].id), archived[archived.size() - 1 - i]);
+  }
   const std::vector<ArchiveLogEntry> log = *archive.Log();
   ASSERT_EQ(log.size(), 8u);
   EXPECT_EQ(std::count_if(log.begin(), log.end(), [](const ArchiveLogEntry& e) { return !e.ok; }),
