@@ -17,6 +17,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -26,8 +27,8 @@
 #include "system/archive/archive_schema.h"
 #include "system/levels/checkpointer.h"
 #include "system/recovery/local_recovery.h"
-#include "tests/system/archive/archive_states.h"
 #include "tests/system/archive/archive_recovery_check.h"
+#include "tests/system/archive/archive_states.h"
 
 namespace crashdrill::system {
 namespace {
@@ -121,6 +122,53 @@ class PostgresArchiveTest : public ::testing::Test {
       ASSERT_OK(archive.Archive(state));
       clock_.Advance(kHourNs);
     }
+  }
+
+  // Eight archive periods of trading: `go_away` runs before period 3's
+  // archive and `come_back` before period 5's. Trading goes on throughout,
+  // periods 3 and 4 fail naming the server and are counted, every other one
+  // archives, and the copies read back as the states they archived (those
+  // committed before the outage survived it). The attempts the server could
+  // not log then are logged once it is back.
+  void TradeThroughAnOutage(PostgresArchive& archive, const std::function<void()>& go_away,
+                            const std::function<void()>& come_back) {
+    SimDisk disk({});
+    CheckpointerOptions options;
+    options.state_dir = "/state";
+    options.archive_period_ns = kHourNs;
+    options.l1_slot_bytes = 64 << 10;
+    MultiLevelCheckpointer checkpointer(disk, clock_, options, &archive);
+    ASSERT_OK(checkpointer.Open({}));
+    std::vector<EngineState> archived;
+    for (int k = 0; k < 8; ++k) {
+      ASSERT_OK(checkpointer.Commit(testing::ArchiveScriptUpdate(0, k)));
+      clock_.Advance(kHourNs);
+      if (k == 3) go_away();
+      if (k == 5) come_back();
+      if (HasFatalFailure()) return;
+      const Status ticked = checkpointer.Tick();
+      if (k == 3 || k == 4) {
+        EXPECT_FALSE(ticked.ok()) << "period " << k << " archived while the server was away";
+        EXPECT_NE(ticked.ToString().find(archive.Describe()), std::string::npos)
+            << ticked.ToString();
+      } else {
+        ASSERT_OK(ticked);
+        archived.push_back(checkpointer.state());
+      }
+    }
+    EXPECT_EQ(checkpointer.stats().commits, 8u);
+    EXPECT_EQ(checkpointer.stats().archive.writes, 6u);
+    EXPECT_EQ(checkpointer.stats().archive.failures, 2u);
+    const std::vector<ArchivedCopyInfo> copies = *archive.List();
+    ASSERT_EQ(copies.size(), archived.size());
+    for (size_t i = 0; i < copies.size(); ++i) {
+      EXPECT_EQ(*archive.Read(copies[i].id), archived[archived.size() - 1 - i]);
+    }
+    EXPECT_EQ(archive.NewestValid()->state, archived.back());
+    const std::vector<ArchiveLogEntry> log = *archive.Log();
+    ASSERT_EQ(log.size(), 8u);
+    EXPECT_EQ(std::count_if(log.begin(), log.end(), [](const ArchiveLogEntry& e) { return !e.ok; }),
+              2);
   }
 
   SimClock clock_;
@@ -366,12 +414,9 @@ TEST_F(PostgresArchiveTest, StatementPastTheTimeoutFailsTheAttemptAndTheNextOneS
   EXPECT_TRUE(log[1].ok);
 }
 
-// The server goes away while the engine trades: the archive's backend is
-// terminated and the database refuses connections (ALLOW_CONNECTIONS false),
-// then comes back. Trading goes on, each failed period is counted, and the
-// next period after the server is back archives again. See the report: the
-// shared cluster is not stopped, because the other tests (and binaries) of a
-// ctest -j2 run use it at the same time.
+// One database goes away while the engine trades: its backends are
+// terminated and it refuses connections (ALLOW_CONNECTIONS false), then comes
+// back. PostgresServerStopTest below stops the whole server.
 TEST_F(PostgresArchiveTest, ServerGoneMidRunIsCountedAndTheNextPeriodArchivesAgain) {
   const std::string database = schema_;
   admin_.Sql("DROP DATABASE IF EXISTS " + database);
@@ -385,44 +430,14 @@ TEST_F(PostgresArchiveTest, ServerGoneMidRunIsCountedAndTheNextPeriodArchivesAga
   archive_options.connection.conninfo = "dbname=" + database;
   PostgresArchive archive(clock_, archive_options);
   ASSERT_OK(archive.Open());
-
-  SimDisk disk({});
-  CheckpointerOptions options;
-  options.state_dir = "/state";
-  options.archive_period_ns = kHourNs;
-  options.l1_slot_bytes = 64 << 10;
-  MultiLevelCheckpointer checkpointer(disk, clock_, options, &archive);
-  ASSERT_OK(checkpointer.Open({}));
-  std::vector<EngineState> archived;
-  for (int k = 0; k < 8; ++k) {
-    ASSERT_OK(checkpointer.Commit(testing::ArchiveScriptUpdate(0, k)));
-    clock_.Advance(kHourNs);
-    if (k == 3) {  // the server goes away
-      admin_.Sql("ALTER DATABASE " + database + " ALLOW_CONNECTIONS false");
-      admin_.Sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" +
-                 database + "'");
-    }
-    if (k == 5) admin_.Sql("ALTER DATABASE " + database + " ALLOW_CONNECTIONS true");
-    const Status ticked = checkpointer.Tick();
-    if (k == 3 || k == 4) {
-      EXPECT_FALSE(ticked.ok()) << "period " << k << " archived while the server was gone";
-      EXPECT_NE(ticked.ToString().find(archive.Describe()), std::string::npos) << ticked.ToString();
-    } else {
-      ASSERT_OK(ticked);
-      archived.push_back(checkpointer.state());
-    }
-  }
-  EXPECT_EQ(checkpointer.stats().commits, 8u);
-  EXPECT_EQ(checkpointer.stats().archive.writes, 6u);
-  EXPECT_EQ(checkpointer.stats().archive.failures, 2u);
-  const std::vector<ArchivedCopyInfo> copies = *archive.List();
-  ASSERT_EQ(copies.size(), archived.size());
-  EXPECT_EQ(archive.NewestValid()->state, archived.back());
-  // The attempts the server could not log then were logged when it was back.
-  const std::vector<ArchiveLogEntry> log = *archive.Log();
-  ASSERT_EQ(log.size(), 8u);
-  EXPECT_EQ(std::count_if(log.begin(), log.end(), [](const ArchiveLogEntry& e) { return !e.ok; }),
-            2);
+  TradeThroughAnOutage(
+      archive,
+      [&] {
+        admin_.Sql("ALTER DATABASE " + database + " ALLOW_CONNECTIONS false");
+        admin_.Sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" +
+                   database + "'");
+      },
+      [&] { admin_.Sql("ALTER DATABASE " + database + " ALLOW_CONNECTIONS true"); });
 }
 
 // The suite's server itself stops (immediate shutdown: as in a crash, so
@@ -442,52 +457,18 @@ TEST_F(PostgresServerStopTest, ServerStoppedAndStartedMidRunIsCountedAndArchives
   if (std::getenv("PG_CLUSTER_CONF_ROOT") == nullptr || std::getenv("PGVERSION") == nullptr) {
     GTEST_SKIP() << "stops the server: only on pg_virtualenv's throwaway cluster (.ci/test)";
   }
-  PostgresArchive archive(clock_, Options());
-  ASSERT_OK(archive.Open());
-  SimDisk disk({});
-  CheckpointerOptions options;
-  options.state_dir = "/state";
-  options.archive_period_ns = kHourNs;
-  options.l1_slot_bytes = 64 << 10;
-  MultiLevelCheckpointer checkpointer(disk, clock_, options, &archive);
-  ASSERT_OK(checkpointer.Open({}));
-  std::vector<EngineState> archived;
   struct StartAgain {  // whatever happens, the other tests get their server back
     ~StartAgain() { (void)Cluster("start"); }
   } start_again;
-  for (int k = 0; k < 8; ++k) {
-    ASSERT_OK(checkpointer.Commit(testing::ArchiveScriptUpdate(0, k)));
-    clock_.Advance(kHourNs);
-    if (k == 3) {
-      ASSERT_EQ(Cluster("stop -m immediate"), 0) << "pg_ctlcluster stop";
-    }
-    if (k == 5) {
-      ASSERT_EQ(Cluster("start"), 0) << "pg_ctlcluster start";
-      admin_.Reconnect();
-      ASSERT_TRUE(admin_.connected()) << admin_.error();
-    }
-    const Status ticked = checkpointer.Tick();
-    if (k == 3 || k == 4) {
-      EXPECT_FALSE(ticked.ok()) << "period " << k << " archived while the server was down";
-      EXPECT_NE(ticked.ToString().find(archive.Describe()), std::string::npos) << ticked.ToString();
-    } else {
-      ASSERT_OK(ticked);
-      archived.push_back(checkpointer.state());
-    }
-  }
-  EXPECT_EQ(checkpointer.stats().commits, 8u);
-  EXPECT_EQ(checkpointer.stats().archive.writes, 6u);
-  EXPECT_EQ(checkpointer.stats().archive.failures, 2u);
-  // The copies committed before the crash of the server survived it.
-  const std::vector<ArchivedCopyInfo> copies = *archive.List();
-  ASSERT_EQ(copies.size(), archived.size());
-  for (size_t i = 0; i < copies.size(); ++i) {
-    EXPECT_EQ(*archive.Read(copies[i].id), archived[archived.size() - 1 - i]);
-  }
-  const std::vector<ArchiveLogEntry> log = *archive.Log();
-  ASSERT_EQ(log.size(), 8u);
-  EXPECT_EQ(std::count_if(log.begin(), log.end(), [](const ArchiveLogEntry& e) { return !e.ok; }),
-            2);
+  PostgresArchive archive(clock_, Options());
+  ASSERT_OK(archive.Open());
+  TradeThroughAnOutage(
+      archive, [] { ASSERT_EQ(Cluster("stop -m immediate"), 0) << "pg_ctlcluster stop"; },
+      [&] {
+        ASSERT_EQ(Cluster("start"), 0) << "pg_ctlcluster start";
+        admin_.Reconnect();
+        ASSERT_TRUE(admin_.connected()) << admin_.error();
+      });
 }
 
 // Nothing listens on the port: the attempt fails at once (well within the
