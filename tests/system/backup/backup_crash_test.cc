@@ -203,12 +203,10 @@ constexpr int64_t kDayNs = int64_t{86'400} * kNanosPerSecond;
 // Keeps the newest day's set and its chain: the older chain goes.
 constexpr PrunePolicy kPrunePolicy{.keep_daily = 1, .keep_weekly = 0, .keep_monthly = 0};
 
-// Two chains, uncounted: full, incremental, incremental on days 0-2; full,
-// differential, incremental on days 10-12. Then a counted prune.
-bool TakeChainsAndPrune(SimDisk& disk, const BackupKey& key) {
-  disk.SetUncounted(true);
+// Two chains: full, incremental, incremental on days 0-2; full, differential,
+// incremental on days 10-12.
+bool TakeChains(SimDisk& disk, DirTarget& target, const BackupKey& key) {
   StateWriter writer(disk);
-  DirTarget target(disk, kTargetDir);
   bool ready = writer.Open().ok() && target.Open().ok();
   const std::pair<BackupKind, int64_t> sets[] = {
       {BackupKind::kFull, 0},  {BackupKind::kIncremental, 1},   {BackupKind::kIncremental, 2},
@@ -219,8 +217,16 @@ bool TakeChainsAndPrune(SimDisk& disk, const BackupKey& key) {
             CreateBackup(disk, clock, kStateDir, target, key, kind).ok();
   }
   EXPECT_TRUE(ready) << "the state directory or the sets could not be made";
+  return ready;
+}
+
+// The chains uncounted, then a counted prune.
+bool TakeChainsAndPrune(SimDisk& disk, const BackupKey& key) {
+  disk.SetUncounted(true);
+  DirTarget target(disk, kTargetDir);
+  const bool ready = TakeChains(disk, target, key);
   disk.SetUncounted(false);
-  return PruneBackups(target, key, kPrunePolicy).ok();
+  return ready && PruneBackups(target, key, kPrunePolicy).ok();
 }
 
 struct PruneReference {
@@ -244,17 +250,8 @@ PruneReference MakePruneReference(const BackupKey& key) {
   {
     // The same sets, unpruned: what each restores to.
     SimDisk& disk = before;
-    StateWriter writer(disk);
     DirTarget target(disk, kTargetDir);
-    EXPECT_TRUE(writer.Open().ok() && target.Open().ok());
-    const std::pair<BackupKind, int64_t> sets[] = {
-        {BackupKind::kFull, 0},  {BackupKind::kIncremental, 1},   {BackupKind::kIncremental, 2},
-        {BackupKind::kFull, 10}, {BackupKind::kDifferential, 11}, {BackupKind::kIncremental, 12}};
-    for (const auto& [kind, day] : sets) {
-      faults::SimClock clock(faults::SimClock::kDefaultWallStartNs + day * kDayNs);
-      EXPECT_TRUE(writer.Commit(4).ok());
-      EXPECT_TRUE(CreateBackup(disk, clock, kStateDir, target, key, kind).ok());
-    }
+    TakeChains(disk, target, key);
     int n = 0;
     for (const std::string& id : ListedIds(target, key)) {
       Result<EngineState> state =
