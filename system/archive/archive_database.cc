@@ -129,8 +129,8 @@ Result<ArchivedState> ArchiveDatabase::NewestValid() {
   return Status::Error(StatusCode::kNotFound, "find the newest valid copy", Describe(), why);
 }
 
-Result<PruneResult> ArchiveDatabase::Prune(const RetentionPolicy& policy) {
-  PruneResult result;
+Result<ArchivePruneResult> ArchiveDatabase::Prune(const RetentionPolicy& policy) {
+  ArchivePruneResult result;
   Result<ArchivedState> newest = NewestValid();
   if (!newest.ok()) {
     if (newest.status().IsNotFound()) return result;  // no valid copy: delete nothing

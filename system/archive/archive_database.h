@@ -60,7 +60,7 @@ struct RetentionPolicy {
   int64_t daily_for_ns = 90 * 24 * 3600 * kNanosPerSecond;
 };
 
-struct PruneResult {
+struct ArchivePruneResult {
   int64_t newest_valid_id = 0;  // 0: no valid copy, and nothing was deleted
   std::vector<int64_t> deleted_ids;
 };
@@ -99,7 +99,7 @@ class ArchiveDatabase : public ArchiveSink {
   // The newest copy that reads and validates; kNotFound when there is none.
   Result<ArchivedState> NewestValid();
   // Applies `policy` in one transaction; see RetentionPolicy.
-  Result<PruneResult> Prune(const RetentionPolicy& policy);
+  Result<ArchivePruneResult> Prune(const RetentionPolicy& policy);
 
   // "2026-11-28T09:53:22.000000001Z".
   static std::string UtcLabel(int64_t wall_ns);

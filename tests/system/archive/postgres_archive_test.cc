@@ -333,7 +333,7 @@ TEST_F(PostgresArchiveTest, DocumentAlteredInTheDatabaseIsRefusedNamingTheCopyNe
   ASSERT_EQ(newest->skipped.size(), 1u);
   // Retention keeps the newest valid copy, not the newest (corrupt) one.
   clock_.Advance(365 * 24 * kHourNs);
-  const Result<PruneResult> pruned = archive.Prune({});
+  const Result<ArchivePruneResult> pruned = archive.Prune({});
   ASSERT_TRUE(pruned.ok()) << pruned.status().ToString();
   EXPECT_EQ(pruned->newest_valid_id, 2);
   EXPECT_EQ(archive.NewestValid()->id, 2);

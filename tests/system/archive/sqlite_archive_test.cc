@@ -324,7 +324,7 @@ TEST(SqliteArchiveTest, PruneKeepsTheOnlyCopyEvenWhenItIsOld) {
   ASSERT_OK(archive.Open());
   ArchiveAll(archive, clock, ArchiveStates(0, 1, 3));
   clock.Advance(400 * kDayNs);
-  const Result<PruneResult> pruned = archive.Prune({});
+  const Result<ArchivePruneResult> pruned = archive.Prune({});
   ASSERT_TRUE(pruned.ok()) << pruned.status().ToString();
   EXPECT_EQ(pruned->newest_valid_id, 1);
   EXPECT_TRUE(pruned->deleted_ids.empty());
@@ -339,7 +339,7 @@ TEST(SqliteArchiveTest, PruneKeepsTheNewestValidCopyWhenEveryOtherIsOld) {
   const std::vector<EngineState> states = ArchiveStates(0, 6, 3);
   ArchiveAll(archive, clock, states, kDayNs);
   clock.Advance(200 * kDayNs);
-  const Result<PruneResult> pruned = archive.Prune({});
+  const Result<ArchivePruneResult> pruned = archive.Prune({});
   ASSERT_TRUE(pruned.ok()) << pruned.status().ToString();
   EXPECT_EQ(pruned->deleted_ids.size(), 5u);
   const std::vector<ArchivedCopyInfo> copies = *archive.List();
@@ -360,7 +360,7 @@ TEST(SqliteArchiveTest, PruneKeepsTheNewestValidCopyWhenTheNewestCopyIsCorrupt) 
   clock.Advance(200 * kDayNs);
   SqliteArchive archive(disk, clock, Options());
   ASSERT_OK(archive.Open());
-  const Result<PruneResult> pruned = archive.Prune({});
+  const Result<ArchivePruneResult> pruned = archive.Prune({});
   ASSERT_TRUE(pruned.ok()) << pruned.status().ToString();
   EXPECT_EQ(pruned->newest_valid_id, 5);
   const Result<ArchivedState> newest = archive.NewestValid();
@@ -378,7 +378,7 @@ TEST(SqliteArchiveTest, PruneKeepsHourlyForAWeekAndDailyForNinetyDays) {
   ArchiveAll(archive, clock, states, 12 * kHourNs);
   const int64_t now_ns = clock.Wall();
   const std::vector<ArchivedCopyInfo> before = *archive.List();
-  const Result<PruneResult> pruned = archive.Prune({});
+  const Result<ArchivePruneResult> pruned = archive.Prune({});
   ASSERT_TRUE(pruned.ok()) << pruned.status().ToString();
   std::set<int64_t> kept_ids;
   const Result<std::vector<ArchivedCopyInfo>> after = archive.List();
