@@ -65,6 +65,10 @@ class File {
   // (SEEK_DATA/SEEK_HOLE). Only a hint for not reading zeros: a file system
   // that cannot tell answers the size, as this default does.
   virtual Result<uint64_t> ZerosFrom() { return Size(); }
+  // A hint that [offset, offset+length) will be read soon, so a file system
+  // with a page cache can start reading it in the background. Changes
+  // nothing any read returns; the default ignores it.
+  virtual void WillRead(uint64_t /*offset*/, uint64_t /*length*/) {}
   // Maps [offset, offset+length). REQUIRES: the file is at least that long.
   virtual Result<std::unique_ptr<MappedRegion>> Map(uint64_t offset, size_t length) = 0;
 };
@@ -151,6 +155,7 @@ class FileWrapper : public File {
     return target_->Allocate(offset, length);
   }
   Result<uint64_t> ZerosFrom() override { return target_->ZerosFrom(); }
+  void WillRead(uint64_t offset, uint64_t length) override { target_->WillRead(offset, length); }
   Result<std::unique_ptr<MappedRegion>> Map(uint64_t offset, size_t length) override {
     return target_->Map(offset, length);
   }

@@ -2,19 +2,24 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <fiu-control.h>
+#include <fiu.h>
+#include <fmt/format.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
+#include <condition_variable>
 #include <cstdint>
+#include <deque>
+#include <memory>
 #include <mutex>
-
-#include <fmt/format.h>
-#include <fiu-control.h>
-#include <fiu.h>
+#include <thread>
+#include <vector>
 
 namespace crashdrill::system {
 namespace {
@@ -65,6 +70,82 @@ class PosixMappedRegion final : public MappedRegion {
   std::string path_;
   void* base_;
   size_t length_;
+};
+
+// Pulls hinted ranges of files into the page cache on a thread of its own,
+// so a sequential reader (WAL replay) finds its next chunks there instead of
+// waiting for the device between parsing them. Only a page-cache warmer: what
+// it reads is thrown away, its errors are ignored, and no caller's read ever
+// depends on it. posix_fadvise(WILLNEED) was tried first: it issues the reads
+// in the calling thread, and made replay slower. One per process, stopped and
+// joined at exit.
+class ReadAheadWorker {
+ public:
+  static ReadAheadWorker& Get() {
+    static ReadAheadWorker worker;
+    return worker;
+  }
+
+  void Hint(int fd, uint64_t offset, uint64_t length) {
+    const int own = fcntl(fd, F_DUPFD_CLOEXEC, 0);  // the file may close first
+    if (own < 0) return;
+    {
+      std::lock_guard lock(mutex_);
+      if (queue_.size() < kQueueMax) {
+        queue_.push_back({own, offset, length});
+        ready_.notify_one();
+        return;
+      }
+    }
+    close(own);  // the reader is far behind: this hint would only add to it
+  }
+
+  ~ReadAheadWorker() {
+    {
+      std::lock_guard lock(mutex_);
+      stop_ = true;
+      ready_.notify_one();
+    }
+    thread_.join();
+    for (const Range& range : queue_) close(range.fd);
+  }
+
+ private:
+  struct Range {
+    int fd;
+    uint64_t offset, length;
+  };
+  static constexpr size_t kQueueMax = 8;
+
+  ReadAheadWorker() : thread_([this] { Run(); }) {}
+
+  void Run() {
+    std::vector<char> buffer(1 << 20);
+    std::unique_lock lock(mutex_);
+    while (true) {
+      ready_.wait(lock, [this] { return stop_ || !queue_.empty(); });
+      if (stop_) return;
+      const Range range = queue_.front();
+      queue_.pop_front();
+      lock.unlock();
+      for (uint64_t done = 0; done < range.length && !stop_.load();) {
+        const size_t want =
+            static_cast<size_t>(std::min<uint64_t>(buffer.size(), range.length - done));
+        const ssize_t n =
+            pread(range.fd, buffer.data(), want, static_cast<off_t>(range.offset + done));
+        if (n <= 0) break;
+        done += static_cast<uint64_t>(n);
+      }
+      close(range.fd);
+      lock.lock();
+    }
+  }
+
+  std::mutex mutex_;
+  std::condition_variable ready_;
+  std::deque<Range> queue_;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;  // last: starts once the members above exist
 };
 
 class PosixFile final : public File {
@@ -156,6 +237,10 @@ class PosixFile final : public File {
       at = data_end;
     }
     return data_end;
+  }
+
+  void WillRead(uint64_t offset, uint64_t length) override {
+    ReadAheadWorker::Get().Hint(fd_, offset, length);
   }
 
   Result<std::unique_ptr<MappedRegion>> Map(uint64_t offset, size_t length) override {

@@ -97,6 +97,15 @@ class SegmentWindow {
       start_ = end_ = offset;
       CD_RETURN_IF_ERROR(ReadFully(file_, offset, MutableByteSpan(buffer_.get(), load)));
       end_ = offset + load;
+      // The file system reads ahead while this chunk is parsed and replayed:
+      // up to kAheadBytes past it, never into what was never written (zero
+      // pages would then count as data).
+      if (end_ + kAheadBytes / 2 > advised_to_ && advised_to_ < zeros_from_) {
+        const uint64_t from = std::max(end_, advised_to_);
+        const uint64_t to = std::min<uint64_t>(end_ + kAheadBytes, zeros_from_);
+        if (to > from) file_.WillRead(from, to - from);
+        advised_to_ = to;
+      }
     }
     return ByteSpan(buffer_.get() + (offset - start_), end_ - offset);
   }
@@ -156,6 +165,8 @@ class SegmentWindow {
   size_t& buffer_bytes_;
   uint64_t start_ = 0, end_ = 0;  // the window is [start_, end_) of the file
   uint64_t zeros_from_ = size_;   // every byte from here on reads as zero
+  static constexpr uint64_t kAheadBytes = 16 << 20;
+  uint64_t advised_to_ = 0;  // WillRead was asked up to here
 };
 
 }  // namespace
