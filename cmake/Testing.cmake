@@ -14,8 +14,9 @@ function(crashdrill_add_test name)
   target_link_libraries(${name} PRIVATE ${ARG_LIBS} crashdrill_test_support crashdrill_warnings
                         rapidcheck_gtest rapidcheck GTest::gmock GTest::gtest_main)
   # The test files themselves at -O1 in the release tree (the sanitizer trees
-  # are -O1 throughout): they compile 2.5x faster than at -O2, and the code
-  # their sweeps spend their time in, the libraries under test, stays -O2.
+  # are -O1 throughout): with -g1, checkpointer_test.cc compiles in 20 s
+  # instead of 33 s at -O2 -g, and the code the sweeps spend their time in,
+  # the libraries under test, stays -O2.
   if(NOT CRASHDRILL_SANITIZE AND NOT CRASHDRILL_TSAN AND CMAKE_BUILD_TYPE STREQUAL "RelWithDebInfo")
     target_compile_options(${name} PRIVATE -O1)
   endif()
