@@ -130,14 +130,19 @@ class PostgresArchiveTest : public ::testing::Test {
   // archives, and the copies read back as the states they archived (those
   // committed before the outage survived it). The attempts the server could
   // not log then are logged once it is back.
-  void TradeThroughAnOutage(PostgresArchive& archive, const std::function<void()>& go_away,
-                            const std::function<void()>& come_back) {
-    SimDisk disk({});
+  // A checkpointer on /state that archives every hour.
+  static CheckpointerOptions HourlyArchive() {
     CheckpointerOptions options;
     options.state_dir = "/state";
     options.archive_period_ns = kHourNs;
     options.l1_slot_bytes = 64 << 10;
-    MultiLevelCheckpointer checkpointer(disk, clock_, options, &archive);
+    return options;
+  }
+
+  void TradeThroughAnOutage(PostgresArchive& archive, const std::function<void()>& go_away,
+                            const std::function<void()>& come_back) {
+    SimDisk disk({});
+    MultiLevelCheckpointer checkpointer(disk, clock_, HourlyArchive(), &archive);
     ASSERT_OK(checkpointer.Open({}));
     std::vector<EngineState> archived;
     for (int k = 0; k < 8; ++k) {
@@ -490,11 +495,7 @@ TEST_F(PostgresArchiveTest, ConnectionRefusedFailsFastNamingHostPortAndTradingGo
   EXPECT_NE(refused.ToString().find("connect"), std::string::npos) << refused.ToString();
 
   SimDisk disk({});
-  CheckpointerOptions options;
-  options.state_dir = "/state";
-  options.archive_period_ns = kHourNs;
-  options.l1_slot_bytes = 64 << 10;
-  MultiLevelCheckpointer checkpointer(disk, clock_, options, &archive);
+  MultiLevelCheckpointer checkpointer(disk, clock_, HourlyArchive(), &archive);
   ASSERT_OK(checkpointer.Open({}));
   for (int k = 0; k < 4; ++k) {
     ASSERT_OK(checkpointer.Commit(testing::ArchiveScriptUpdate(0, k)));
