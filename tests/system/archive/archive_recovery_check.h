@@ -8,10 +8,12 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 #include "faults/sim_clock.h"
 #include "faults/sim_disk.h"
 #include "system/archive/archive_copy_source.h"
+#include "system/archive/archive_database.h"
 #include "system/levels/checkpointer.h"
 #include "system/recovery/local_recovery.h"
 #include "tests/system/archive/archive_states.h"
@@ -64,6 +66,19 @@ inline void CheckRecoveryChoosesTheArchiveOnlyWhenItIsTheNewestValid(
   const CandidateCopy& base = lost->report.candidates.at(*lost->report.base);
   EXPECT_EQ(base.level, CopyLevel::kL4);
   EXPECT_EQ(base.location.rfind(archive.Describe() + " copy ", 0), 0u) << base.location;
+}
+
+// Every attempt of a run that archived `copies` states without a failure is
+// logged as one 'ok' row naming its copy and what it held.
+inline void ExpectEveryAttemptLoggedOk(system::ArchiveDatabase& archive, size_t copies) {
+  const system::Result<std::vector<system::ArchiveLogEntry>> log = archive.Log();
+  ASSERT_TRUE(log.ok()) << log.status().ToString();
+  ASSERT_EQ(log->size(), copies);
+  for (const system::ArchiveLogEntry& entry : *log) {
+    EXPECT_TRUE(entry.ok);
+    EXPECT_NE(entry.copy_id, 0);
+    EXPECT_NE(entry.notes.find("positions"), std::string::npos) << entry.notes;
+  }
 }
 
 }  // namespace crashdrill::testing

@@ -216,14 +216,7 @@ TEST_F(PostgresArchiveTest, ArchivedStatesReadBackEqualWithTheirRowsAndListNewes
       admin_.Sql("SELECT data_type FROM information_schema.columns WHERE table_schema = '" +
                  schema_ + "' AND table_name = 'archived_copies' AND column_name = 'document'"),
       "bytea");
-  const Result<std::vector<ArchiveLogEntry>> log = archive.Log();
-  ASSERT_TRUE(log.ok());
-  ASSERT_EQ(log->size(), states.size());
-  for (const ArchiveLogEntry& entry : *log) {
-    EXPECT_TRUE(entry.ok);
-    EXPECT_NE(entry.copy_id, 0);
-    EXPECT_NE(entry.notes.find("positions"), std::string::npos) << entry.notes;
-  }
+  testing::ExpectEveryAttemptLoggedOk(archive, states.size());
 }
 
 // Positions and balances go to the server as arrays in one statement each:

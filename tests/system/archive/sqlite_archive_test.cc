@@ -102,14 +102,7 @@ TEST(SqliteArchiveTest, ArchivedStatesReadBackEqualWithTheirRowsAndListNewestFir
   }
   EXPECT_FALSE(archive.Positions(copies->front().id)->empty());
   EXPECT_EQ(archive.Balances(copies->front().id)->size(), 2u);
-  const Result<std::vector<ArchiveLogEntry>> log = archive.Log();
-  ASSERT_TRUE(log.ok());
-  ASSERT_EQ(log->size(), states.size());
-  for (const ArchiveLogEntry& entry : *log) {
-    EXPECT_TRUE(entry.ok);
-    EXPECT_NE(entry.copy_id, 0);
-    EXPECT_NE(entry.notes.find("positions"), std::string::npos) << entry.notes;
-  }
+  testing::ExpectEveryAttemptLoggedOk(archive, states.size());
 }
 
 // A statement left holding a read transaction keeps every checkpoint from
