@@ -1,16 +1,17 @@
 #include "faults/process_control.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
 #include <ctime>
-
-#include <fmt/format.h>
 
 extern char** environ;
 
@@ -92,36 +93,143 @@ Status WriteFaketimeFile(const std::string& path, const std::string& faketime) {
   return Status::Ok();
 }
 
+namespace {
+
+// Both ends close-on-exec; the child's end is dup2'ed onto its stdin or stdout.
+Status MakePipe(int fds[2]) {
+  if (::pipe2(fds, O_CLOEXEC) != 0) return Status::FromErrno(errno, "pipe2", "");
+  return Status::Ok();
+}
+
+void CloseFd(int& fd) {
+  if (fd >= 0) ::close(fd);
+  fd = -1;
+}
+
+}  // namespace
+
 Result<ChildProcess> ChildProcess::Spawn(const ChildSpec& spec) {
   if (spec.argv.empty()) return Status::InvalidArgument("spawn", "empty argv");
   std::vector<std::string> argv = spec.argv;
   std::vector<std::string> env = BuildEnvironment(spec);
+  int in_pipe[2] = {-1, -1};
+  int out_pipe[2] = {-1, -1};
+  if (spec.stdin_pipe) CD_RETURN_IF_ERROR(MakePipe(in_pipe));
+  if (spec.stdout_pipe) {
+    if (Status made = MakePipe(out_pipe); !made.ok()) {
+      CloseFd(in_pipe[0]);
+      CloseFd(in_pipe[1]);
+      return made;
+    }
+  }
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  if (!spec.stdout_path.empty()) {
+  if (spec.stdin_pipe) posix_spawn_file_actions_adddup2(&actions, in_pipe[0], STDIN_FILENO);
+  if (spec.stdout_pipe) {
+    posix_spawn_file_actions_adddup2(&actions, out_pipe[1], STDOUT_FILENO);
+  } else if (!spec.stdout_path.empty()) {
     posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, spec.stdout_path.c_str(),
                                      O_WRONLY | O_CREAT | O_TRUNC, 0644);
   }
+  // The child starts with no signal blocked and the usual dispositions, whatever
+  // the harness blocks or ignores (it may sigwait for SIGINT, ignore SIGPIPE).
+  posix_spawnattr_t attributes;
+  posix_spawnattr_init(&attributes);
+  sigset_t none, defaults;
+  sigemptyset(&none);
+  sigemptyset(&defaults);
+  for (int signal_number : {SIGINT, SIGTERM, SIGPIPE, SIGHUP}) sigaddset(&defaults, signal_number);
+  posix_spawnattr_setsigmask(&attributes, &none);
+  posix_spawnattr_setsigdefault(&attributes, &defaults);
+  short flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF;
+  if (spec.own_process_group) {
+    flags |= POSIX_SPAWN_SETPGROUP;
+    posix_spawnattr_setpgroup(&attributes, 0);
+  }
+  posix_spawnattr_setflags(&attributes, flags);
   pid_t pid = 0;
-  const int err = posix_spawn(&pid, argv[0].c_str(), &actions, nullptr,
-                              Pointers(argv).data(), Pointers(env).data());
+  const int err = posix_spawn(&pid, argv[0].c_str(), &actions, &attributes, Pointers(argv).data(),
+                              Pointers(env).data());
   posix_spawn_file_actions_destroy(&actions);
-  if (err != 0) return Status::FromErrno(err, "spawn", argv[0]);
-  return ChildProcess(pid);
+  posix_spawnattr_destroy(&attributes);
+  CloseFd(in_pipe[0]);
+  CloseFd(out_pipe[1]);
+  if (err != 0) {
+    CloseFd(in_pipe[1]);
+    CloseFd(out_pipe[0]);
+    return Status::FromErrno(err, "spawn", argv[0]);
+  }
+  if (out_pipe[0] >= 0) ::fcntl(out_pipe[0], F_SETFL, O_NONBLOCK);
+  return ChildProcess(pid, in_pipe[1], out_pipe[0], spec.own_process_group);
 }
 
 ChildProcess::ChildProcess(ChildProcess&& other) noexcept
-    : pid_(other.pid_), reaped_(other.reaped_) {
+    : pid_(other.pid_),
+      stdin_fd_(other.stdin_fd_),
+      stdout_fd_(other.stdout_fd_),
+      group_(other.group_),
+      reaped_(other.reaped_) {
   other.reaped_ = true;
+  other.stdin_fd_ = -1;
+  other.stdout_fd_ = -1;
 }
 
 ChildProcess::~ChildProcess() {
-  if (reaped_) return;
-  ::kill(pid_, SIGKILL);
+  if (!reaped_) {
+    if (group_) ::kill(-pid_, SIGKILL);
+    ::kill(pid_, SIGKILL);
+    Reap();
+  }
+  CloseFd(stdin_fd_);
+  CloseFd(stdout_fd_);
+}
+
+void ChildProcess::Reap() {
   int status = 0;
   while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
   }
+  reaped_ = true;
 }
+
+void ChildProcess::KillGroupAndReap() {
+  if (reaped_) return;
+  if (group_) ::kill(-pid_, SIGKILL);
+  ::kill(pid_, SIGKILL);
+  Reap();
+}
+
+Status ChildProcess::WriteStdin(std::string_view text) {
+  if (stdin_fd_ < 0) return Status::Error(StatusCode::kUnavailable, "write", "stdin", "closed");
+  // A child that closed its stdin must give EPIPE here, not kill the harness
+  // with SIGPIPE: block it for the write and take back one it raised.
+  sigset_t pipe_signal, previous;
+  sigemptyset(&pipe_signal);
+  sigaddset(&pipe_signal, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &pipe_signal, &previous);
+  size_t done = 0;
+  int write_errno = 0;
+  while (done < text.size()) {
+    const ssize_t n = ::write(stdin_fd_, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      write_errno = n < 0 ? errno : EIO;
+      break;
+    }
+    done += static_cast<size_t>(n);
+  }
+  if (write_errno == EPIPE) {
+    const timespec zero{};
+    while (sigtimedwait(&pipe_signal, nullptr, &zero) == SIGPIPE) {
+    }
+  }
+  pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+  if (write_errno != 0) {
+    return Status::FromErrno(write_errno, "write", fmt::format("stdin of pid {}", pid_));
+  }
+  return Status::Ok();
+}
+
+void ChildProcess::CloseStdin() { CloseFd(stdin_fd_); }
 
 Result<int> ChildProcess::Wait(system::Clock& clock, int64_t timeout_ns) {
   if (reaped_) return Status::Error(StatusCode::kFailedPrecondition, "wait", "", "reaped");

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "system/io/clock.h"
@@ -27,7 +28,14 @@ struct ChildSpec {
   std::vector<std::string> argv;             // argv[0] is the program path (PATH is not searched)
   std::map<std::string, std::string> env;    // set on top of the caller's environment
   std::vector<std::string> preload;          // joined into LD_PRELOAD, in order
-  std::string stdout_path;                   // empty: inherit
+  std::string stdout_path;                   // empty: inherit (unless stdout_pipe)
+  // A pipe to the child's stdin (ChildProcess::WriteStdin; closing it gives the
+  // child EOF) and one from its stdout (ChildProcess::stdout_fd, non-blocking).
+  bool stdin_pipe = false;
+  bool stdout_pipe = false;
+  // The child leads a process group of its own, so KillGroup reaches whatever it
+  // starts (a harness that is interrupted kills every group it made).
+  bool own_process_group = false;
 };
 
 // Adds what `fiu-run -x -f fifo_prefix -c cmd...` adds: the run and POSIX preload
@@ -59,14 +67,30 @@ class ChildProcess {
   ~ChildProcess();
 
   pid_t pid() const { return pid_; }
+  bool running() const { return !reaped_; }
+  // -1 unless spawned with stdout_pipe. Non-blocking; the caller reads it.
+  int stdout_fd() const { return stdout_fd_; }
+  // Writes `text` to the child's stdin (REQUIRES: stdin_pipe). kUnavailable once the
+  // child closed it.
+  system::Status WriteStdin(std::string_view text);
+  // Closes the child's stdin: it reads EOF.
+  void CloseStdin();
   // Waits until the child exits or `timeout_ns` of clock.Mono() passes (polling every
   // millisecond). Returns the exit code, 128+signal when killed, kUnavailable on timeout.
   system::Result<int> Wait(system::Clock& clock, int64_t timeout_ns);
   system::Status Kill(int signal_number);
+  // SIGKILLs the child's whole process group (REQUIRES: own_process_group) and reaps
+  // the child.
+  void KillGroupAndReap();
 
  private:
-  explicit ChildProcess(pid_t pid) : pid_(pid) {}
+  ChildProcess(pid_t pid, int stdin_fd, int stdout_fd, bool group)
+      : pid_(pid), stdin_fd_(stdin_fd), stdout_fd_(stdout_fd), group_(group) {}
+  void Reap();
   pid_t pid_;
+  int stdin_fd_ = -1;
+  int stdout_fd_ = -1;
+  bool group_ = false;
   bool reaped_ = false;
 };
 

@@ -46,7 +46,37 @@ ExchangeServer::~ExchangeServer() { Stop(); }
 
 int64_t ExchangeServer::NowNs() const {
   system::SystemClock clock;
-  return clock.Mono() - start_mono_ns_;
+  const int64_t now = market_paused_ ? paused_since_ns_ : clock.Mono();
+  return now - start_mono_ns_ - paused_total_ns_;
+}
+
+void ExchangeServer::SetPartitioned(bool partitioned) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (partitioned == partitioned_) return;
+  partitioned_ = partitioned;
+  for (auto& connection : connections_) {
+    if (partitioned) {
+      connection->blackholed = true;
+      connection->out.clear();  // nothing in flight gets through either
+    } else if (connection->blackholed) {
+      connection->closing = true;
+      connection->in.clear();
+    }
+  }
+  const char byte = 1;  // the loop closes healed connections now, not at its next tick
+  [[maybe_unused]] ssize_t written = ::write(wake_fds_[1], &byte, 1);
+}
+
+void ExchangeServer::SetMarketPaused(bool paused) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (paused == market_paused_) return;
+  system::SystemClock clock;
+  if (paused) {
+    paused_since_ns_ = clock.Mono();
+  } else {
+    paused_total_ns_ += clock.Mono() - paused_since_ns_;
+  }
+  market_paused_ = paused;
 }
 
 Status ExchangeServer::Start() {
@@ -105,7 +135,12 @@ void ExchangeServer::Loop() {
     }
     if (::poll(fds.data(), fds.size(), config_.market_tick_ms) < 0 && errno != EINTR) return;
     std::lock_guard<std::mutex> lock(mutex_);
-    market_->AdvanceTo(NowNs());
+    if (!market_paused_) market_->AdvanceTo(NowNs());
+    if (wake_fds_[0] >= 0 && (fds[0].revents & POLLIN) != 0) {
+      char drain[64];
+      while (::read(wake_fds_[0], drain, sizeof(drain)) > 0) {
+      }
+    }
     for (size_t i = 0; i < connections_.size(); ++i) {
       Connection& connection = *connections_[i];
       const short revents = fds[i + 2].revents;
@@ -133,6 +168,7 @@ void ExchangeServer::AcceptOne() {
   ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
   auto connection = std::make_unique<Connection>();
   connection->fd = fd;
+  connection->blackholed = partitioned_;
   connections_.push_back(std::move(connection));
   sessions_accepted_.fetch_add(1);
 }
@@ -146,6 +182,7 @@ void ExchangeServer::ReadFrom(Connection& connection) {
     return;
   }
   if (received < 0) return;
+  if (connection.blackholed) return;  // across a partition: read, never answered
   connection.in.append(chunk, static_cast<size_t>(received));
   size_t offset = 0;
   while (!connection.closing) {

@@ -50,6 +50,18 @@ class ExchangeServer {
   uint64_t protocol_errors() const { return protocol_errors_.load(); }
   uint64_t sessions_accepted() const { return sessions_accepted_.load(); }
 
+  // Fault hooks a harness drives (process-mode network faults, DESIGN §6).
+  // A partition is a black hole, not a refusal: connections are accepted and
+  // what they send is read and thrown away, nothing is answered, so a client
+  // sees its calls time out, as across a real partition. Healing closes every
+  // connection that lived through it (their requests are lost, as in flight),
+  // and the clients reconnect. The exchange itself goes on matching.
+  void SetPartitioned(bool partitioned);
+  // A paused market makes no background actions and its clock stands still
+  // (resuming does not make up for the pause), so the venue holds still while
+  // a harness compares an engine's state with it.
+  void SetMarketPaused(bool paused);
+
   // Runs `read` on the exchange under the loop's lock (truth for tests).
   template <typename Read>
   auto WithExchange(Read read) {
@@ -65,6 +77,7 @@ class ExchangeServer {
     bool has_account = false;
     AccountId account = 0;
     bool closing = false;
+    bool blackholed = false;  // lived through a partition: closed when it heals
   };
 
   void Loop();
@@ -87,6 +100,10 @@ class ExchangeServer {
   int wake_fds_[2] = {-1, -1};
   uint16_t port_ = 0;
   int64_t start_mono_ns_ = 0;
+  bool partitioned_ = false;     // under mutex_
+  bool market_paused_ = false;   // under mutex_
+  int64_t paused_since_ns_ = 0;  // raw mono, while paused
+  int64_t paused_total_ns_ = 0;  // excluded from the market's clock
   std::vector<std::unique_ptr<Connection>> connections_;
   std::unordered_map<AccountId, system::Seq> poll_cursors_;
   std::atomic<uint64_t> protocol_errors_{0};

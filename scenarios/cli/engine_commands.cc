@@ -14,6 +14,9 @@
 // learns what was acknowledged without trusting the engine's files.
 // --crash-after N: _exit(9) right after the Nth acknowledgement, as abrupt as
 // a kill -9 (nothing flushed, no destructor run).
+// --pause-at checkpoint|snapshot|wal-commit [--pause-after-acks N]: after N
+// acknowledgements, the next sync of that moment prints "paused <moment> <path>"
+// and blocks, so a drill can kill -9 the engine inside it (pause_at_moment.h).
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -25,6 +28,7 @@
 #include <thread>
 
 #include "scenarios/cli/commands.h"
+#include "scenarios/cli/pause_at_moment.h"
 #include "scenarios/cli/recovery_json.h"
 #include "simulator/in_process_venue.h"
 #include "simulator/loopback_venue.h"
@@ -271,6 +275,9 @@ struct TradeArgs {
   bool acks = false;
   std::string archive;  // sqlite:/PATH, or none
   double archive_period_seconds = 3600;
+  double snapshot_period_seconds = 300;
+  std::string pause_at;  // a PersistenceMoment name, or none
+  uint64_t pause_after_acks = 0;
 };
 
 int RunTrade(const TradeArgs& args) {
@@ -278,8 +285,19 @@ int RunTrade(const TradeArgs& args) {
   const double seconds = args.seconds;
   const uint64_t crash_after = args.crash_after;
   const bool acks = args.acks;
-  system::PosixFs fs;
+  system::PosixFs posix_fs;
   system::SystemClock clock;
+  std::unique_ptr<PauseAtMomentFs> pausing;
+  if (!args.pause_at.empty()) {
+    auto moment = ParsePersistenceMoment(args.pause_at);
+    if (!moment.ok()) {
+      Error("trade", moment.status());
+      return kExitUsage;
+    }
+    pausing = std::make_unique<PauseAtMomentFs>(posix_fs, state_dir, *moment);
+    if (args.pause_after_acks == 0) pausing->Arm();
+  }
+  system::Fs& fs = pausing ? static_cast<system::Fs&>(*pausing) : posix_fs;
   auto world = MakeVenue(args.venue, args.seed, clock);
   if (!world.ok()) {
     Error("trade", world.status());
@@ -304,6 +322,8 @@ int RunTrade(const TradeArgs& args) {
   system::RecoverOptions options = Options(state_dir, args.seed);
   options.checkpointer.archive_period_ns =
       static_cast<int64_t>(args.archive_period_seconds * 1e9);
+  options.checkpointer.snapshot_period_ns =
+      static_cast<int64_t>(args.snapshot_period_seconds * 1e9);
   options.copy_sources = archive->sources();
   // The archive is written by a worker thread: a database that is down or
   // slow (a PostgreSQL connect timeout) never holds up the trading loop.
@@ -327,6 +347,7 @@ int RunTrade(const TradeArgs& args) {
                             AckedOrderId(update)));
     }
     if (crash_after != 0 && acknowledged >= crash_after) ::_exit(9);
+    if (pausing && acknowledged == args.pause_after_acks) pausing->Arm();
   });
   Status status = ReconcileWithRetry(engine, clock, recovered->report, 10);
   std::fprintf(stderr, "%s", RecoveryReportText(recovered->report).c_str());
@@ -456,6 +477,15 @@ void RegisterEngineCommands(CLI::App& app, CommandRegistry& registry) {
     command->add_option("--archive-period-seconds", args->archive_period_seconds,
                         "how often the archive is written (default 3600)")
         ->check(CLI::PositiveNumber);
+    command
+        ->add_option("--snapshot-period-seconds", args->snapshot_period_seconds,
+                     "how often an L3 snapshot is written (default 300)")
+        ->check(CLI::PositiveNumber);
+    command->add_option("--pause-at", args->pause_at,
+                        "checkpoint, snapshot or wal-commit: block in that moment's next sync "
+                        "(after --pause-after-acks) and say so on stdout, for a drill's kill -9");
+    command->add_option("--pause-after-acks", args->pause_after_acks,
+                        "arm --pause-at after this many acknowledgements (default 0: at once)");
     command->callback(
         [&registry, args] { registry.Select([=] { return RunTrade(*args); }); });
   }
