@@ -162,6 +162,39 @@ void ReadScenario(FieldReader& reader, const json& s, const std::string& path,
   reader.Number(s, path, "recovery_cpu_ms", &out->recovery_cpu_ms);
 }
 
+// What a drill's result is beside its drill record (ResultRecord::drill): the
+// cheap checks that are right whatever the runner measures.
+std::optional<std::string> CheckDrillResult(const ResultRecord& result) {
+  const ShardId shard = result.provenance.shard;
+  if (shard.count != 1) {
+    return fmt::format(
+        "field 'provenance.shard' is {}/{}, but a drill result is the whole drill (0/1): a drill "
+        "is not sharded",
+        shard.index, shard.count);
+  }
+  if (result.scenarios.size() != 1 || result.scenarios[0].name != "drill" ||
+      result.scenarios[0].mode != "process") {
+    return fmt::format(
+        "field 'scenarios' lists {} scenario(s){}, but a drill result has one, 'drill' in mode "
+        "'process'",
+        result.scenarios.size(),
+        result.scenarios.empty() ? ""
+                                 : fmt::format(", the first '{}' in mode '{}'",
+                                               result.scenarios[0].name, result.scenarios[0].mode));
+  }
+  const size_t recovered =
+      std::count_if(result.drill->steps.begin(), result.drill->steps.end(),
+                    [](const DrillStep& s) { return !s.recovered_from.empty(); });
+  const size_t samples = result.scenarios[0].rto.values_ms.size();
+  if (samples != recovered) {
+    return fmt::format(
+        "field 'scenarios[0].samples_ms.rto' holds {} samples, but drill.steps lists {} steps "
+        "that recovered (one RTO sample each)",
+        samples, recovered);
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::optional<int64_t> UtcSeconds(std::string_view text) {
@@ -264,10 +297,12 @@ json ToJson(const ResultRecord& result) {
                      {"wall_seconds", p.wall_seconds}};
   if (!p.started_at.empty()) provenance["started_at"] = p.started_at;
   if (!p.shard_wall_seconds.empty()) provenance["shard_wall_seconds"] = p.shard_wall_seconds;
-  return {{"schema", kResultSchema},
-          {"provenance", provenance},
-          {"violations", result.violations()},
-          {"scenarios", scenarios}};
+  json document = {{"schema", kResultSchema},
+                   {"provenance", provenance},
+                   {"violations", result.violations()},
+                   {"scenarios", scenarios}};
+  if (result.drill) document["drill"] = DrillToJson(*result.drill);
+  return document;
 }
 
 Checked<ResultRecord> ResultFromJson(const json& document) {
@@ -290,6 +325,12 @@ Checked<ResultRecord> ResultFromJson(const json& document) {
                             result.violations()));
   }
   if (reader.failed()) return Refusal{reader.error()};
+  if (document.contains("drill")) {
+    Checked<DrillRecord> drill = DrillFromJson(document["drill"]);
+    if (!drill.ok()) return Refusal{drill.error()};
+    result.drill = std::move(drill).value();
+    if (auto why = CheckDrillResult(result)) return Refusal{*why};
+  }
   return result;
 }
 
