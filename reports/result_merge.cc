@@ -156,6 +156,16 @@ Provenance MergedProvenance(const std::vector<ShardResult>& shards) {
 
 Checked<ResultRecord> MergeShards(std::vector<ShardResult> shards) {
   if (shards.empty()) return Refusal{"no result to merge"};
+  for (const ShardResult& s : shards) {
+    // A merge rebuilds the scenarios and knows nothing of a drill's steps: it
+    // would drop them. A drill runs whole, in one process, and has no shards.
+    if (s.result.drill) {
+      return Refusal{fmt::format(
+          "{}: field 'drill' is present: a drill result is the whole drill, not a shard; report "
+          "on it without --merge",
+          s.path)};
+    }
+  }
   for (size_t i = 1; i < shards.size(); ++i) {
     if (auto why = CheckSameRun(shards.front(), shards[i])) return Refusal{*why};
   }

@@ -25,6 +25,7 @@ struct ShardResult {
 // Commit, seed, configuration, disk cost model, shard count and the scenarios
 // (names, modes, targets) must agree; machine, compiler and build type may
 // differ (each case is deterministic from its seed) and are then listed.
+// A drill result (with a "drill") is refused: a drill is not sharded.
 // A refusal names the file and the field.
 Checked<ResultRecord> MergeShards(std::vector<ShardResult> shards);
 

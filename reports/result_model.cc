@@ -8,119 +8,12 @@
 #include <ctime>
 #include <optional>
 
+#include "reports/field_reader.h"
+
 namespace crashdrill::reports {
 namespace {
 
 using nlohmann::json;
-
-std::string Member(const std::string& path, const std::string& key) {
-  return path.empty() ? key : path + "." + key;
-}
-
-std::string Element(const std::string& path, size_t index) {
-  return fmt::format("{}[{}]", path, index);
-}
-
-// The largest duration a result holds, in ms (about 31 years): anything
-// beyond is a damaged or hostile file, not a measurement.
-constexpr double kMaxMs = 1e12;
-
-// Reads typed fields out of a JSON document by path; the first error wins and
-// names the field.
-class FieldReader {
- public:
-  // The member `key` of the object at `path`, or nullptr (an error) if it is missing.
-  const json* Find(const json& object, const std::string& path, const std::string& key) {
-    const auto it = object.find(key);
-    if (it == object.end()) {
-      Fail(fmt::format("field '{}' is missing", Member(path, key)));
-      return nullptr;
-    }
-    return &*it;
-  }
-
-  const json* Object(const json& object, const std::string& path, const std::string& key) {
-    return Typed(object, path, key, json::value_t::object, "an object");
-  }
-  const json* Array(const json& object, const std::string& path, const std::string& key) {
-    return Typed(object, path, key, json::value_t::array, "a list");
-  }
-
-  void String(const json& object, const std::string& path, const std::string& key,
-              std::string* out) {
-    const json* value = Typed(object, path, key, json::value_t::string, "a string");
-    if (value != nullptr) *out = value->get<std::string>();
-  }
-  void Unsigned(const json& value, const std::string& path, uint64_t* out) {
-    if (!value.is_number_integer() || (!value.is_number_unsigned() && value.get<int64_t>() < 0)) {
-      return NotA(path, value, "an unsigned integer");
-    }
-    *out = value.get<uint64_t>();
-  }
-  void Unsigned(const json& object, const std::string& path, const std::string& key,
-                uint64_t* out) {
-    if (const json* value = Find(object, path, key)) Unsigned(*value, Member(path, key), out);
-  }
-  void Integer(const json& object, const std::string& path, const std::string& key, int64_t* out) {
-    const json* value = Find(object, path, key);
-    if (value == nullptr) return;
-    if (!value->is_number_integer() ||
-        (value->is_number_unsigned() && value->get<uint64_t>() > INT64_MAX)) {
-      return NotA(Member(path, key), *value, "an integer");
-    }
-    *out = value->get<int64_t>();
-  }
-  void Number(const json& value, const std::string& path, double* out) {
-    if (!value.is_number()) return NotA(path, value, "a number");
-    *out = value.get<double>();
-  }
-  void Number(const json& object, const std::string& path, const std::string& key, double* out) {
-    if (const json* value = Find(object, path, key)) Number(*value, Member(path, key), out);
-  }
-  // An object of unsigned counts, such as recovered_from.
-  void Counts(const json& object, const std::string& path, const std::string& key,
-              std::map<std::string, uint64_t>* out) {
-    const json* counts = Object(object, path, key);
-    if (counts == nullptr) return;
-    for (const auto& [name, n] : counts->items()) {
-      Unsigned(n, Member(Member(path, key), name), &(*out)[name]);
-    }
-  }
-  void Numbers(const json& object, const std::string& path, const std::string& key,
-               std::vector<double>* out) {
-    const json* values = Array(object, path, key);
-    if (values == nullptr) return;
-    out->resize(values->size());
-    for (size_t i = 0; i < values->size(); ++i) {
-      Number((*values)[i], Element(Member(path, key), i), &(*out)[i]);
-    }
-  }
-
-  void Fail(std::string message) {
-    if (!error_) error_ = std::move(message);
-  }
-  bool failed() const { return error_.has_value(); }
-  const std::string& error() const { return *error_; }
-
- private:
-  const json* Typed(const json& object, const std::string& path, const std::string& key,
-                    json::value_t type, const char* what) {
-    const json* value = Find(object, path, key);
-    if (value == nullptr) return nullptr;
-    if (value->type() != type) {
-      NotA(Member(path, key), *value, what);
-      return nullptr;
-    }
-    return value;
-  }
-  void NotA(const std::string& path, const json& value, const char* what) {
-    std::string text = value.dump();
-    if (text.size() > 40) text = text.substr(0, 37) + "...";
-    Fail(fmt::format("field '{}' is not {} (it is {})", path, what, text));
-  }
-
-  std::optional<std::string> error_;
-};
 
 // "crashdrill.result/1" and nothing else: an older or a newer version, or
 // another kind of file, each with its own message.
@@ -269,6 +162,39 @@ void ReadScenario(FieldReader& reader, const json& s, const std::string& path,
   reader.Number(s, path, "recovery_cpu_ms", &out->recovery_cpu_ms);
 }
 
+// What a drill's result is beside its drill record (ResultRecord::drill): the
+// cheap checks that are right whatever the runner measures.
+std::optional<std::string> CheckDrillResult(const ResultRecord& result) {
+  const ShardId shard = result.provenance.shard;
+  if (shard.count != 1) {
+    return fmt::format(
+        "field 'provenance.shard' is {}/{}, but a drill result is the whole drill (0/1): a drill "
+        "is not sharded",
+        shard.index, shard.count);
+  }
+  if (result.scenarios.size() != 1 || result.scenarios[0].name != "drill" ||
+      result.scenarios[0].mode != "process") {
+    return fmt::format(
+        "field 'scenarios' lists {} scenario(s){}, but a drill result has one, 'drill' in mode "
+        "'process'",
+        result.scenarios.size(),
+        result.scenarios.empty() ? ""
+                                 : fmt::format(", the first '{}' in mode '{}'",
+                                               result.scenarios[0].name, result.scenarios[0].mode));
+  }
+  const size_t recovered =
+      std::count_if(result.drill->steps.begin(), result.drill->steps.end(),
+                    [](const DrillStep& s) { return !s.recovered_from.empty(); });
+  const size_t samples = result.scenarios[0].rto.values_ms.size();
+  if (samples != recovered) {
+    return fmt::format(
+        "field 'scenarios[0].samples_ms.rto' holds {} samples, but drill.steps lists {} steps "
+        "that recovered (one RTO sample each)",
+        samples, recovered);
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::optional<int64_t> UtcSeconds(std::string_view text) {
@@ -371,10 +297,12 @@ json ToJson(const ResultRecord& result) {
                      {"wall_seconds", p.wall_seconds}};
   if (!p.started_at.empty()) provenance["started_at"] = p.started_at;
   if (!p.shard_wall_seconds.empty()) provenance["shard_wall_seconds"] = p.shard_wall_seconds;
-  return {{"schema", kResultSchema},
-          {"provenance", provenance},
-          {"violations", result.violations()},
-          {"scenarios", scenarios}};
+  json document = {{"schema", kResultSchema},
+                   {"provenance", provenance},
+                   {"violations", result.violations()},
+                   {"scenarios", scenarios}};
+  if (result.drill) document["drill"] = DrillToJson(*result.drill);
+  return document;
 }
 
 Checked<ResultRecord> ResultFromJson(const json& document) {
@@ -397,6 +325,12 @@ Checked<ResultRecord> ResultFromJson(const json& document) {
                             result.violations()));
   }
   if (reader.failed()) return Refusal{reader.error()};
+  if (document.contains("drill")) {
+    Checked<DrillRecord> drill = DrillFromJson(document["drill"]);
+    if (!drill.ok()) return Refusal{drill.error()};
+    result.drill = std::move(drill).value();
+    if (auto why = CheckDrillResult(result)) return Refusal{*why};
+  }
   return result;
 }
 

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "reports/checked.h"
+#include "reports/drill_record.h"
 
 namespace crashdrill::reports {
 
@@ -113,6 +114,10 @@ inline constexpr std::array<const char*, 5> kRecoveryPhases = {"discover", "load
 struct ResultRecord {
   Provenance provenance;
   std::vector<ScenarioRecord> scenarios;
+  // A drill's result (`crashdrill drill`): the whole drill (shard 0/1, never
+  // merged) with one scenario, "drill" in mode "process", whose samples the
+  // runner fills; its RTO samples are one per step that recovered.
+  std::optional<DrillRecord> drill;
 
   uint64_t violations() const;
 };
@@ -127,7 +132,9 @@ nlohmann::json DistributionJson(const Samples& samples);
 nlohmann::json ToJson(const ResultRecord& result);
 
 // The result `document` holds, or why it is not one this build wrote, naming
-// the field ("field 'scenarios[0].samples_ms.rto' is missing").
+// the field ("field 'scenarios[0].samples_ms.rto' is missing"). A result
+// with a "drill" must also be what ResultRecord::drill says: shard 0/1, one
+// scenario "drill" in mode "process", an RTO sample per step that recovered.
 Checked<ResultRecord> ResultFromJson(const nlohmann::json& document);
 
 // `result` without its wall-time fields (provenance.started_at, wall_seconds

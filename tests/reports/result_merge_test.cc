@@ -134,5 +134,13 @@ TEST(ResultMergeTest, AViolationOfAnotherShardsCaseIsRefused) {
             "shard1.json: field 'scenarios[0].violations[0].case' is 2, not a case of shard 1/3");
 }
 
+// A merge would rebuild the scenarios and drop the steps: a drill, even the
+// one whole drill (0/1) a merge of one result would copy, is refused.
+TEST(ResultMergeTest, ADrillResultIsNeverMerged) {
+  EXPECT_EQ(RefusalOf({{"drill.json", testing::MadeUpDrill()}}),
+            "drill.json: field 'drill' is present: a drill result is the whole drill, not a "
+            "shard; report on it without --merge");
+}
+
 }  // namespace
 }  // namespace crashdrill::reports
