@@ -131,6 +131,10 @@ Result<ChildProcess> ChildProcess::Spawn(const ChildSpec& spec) {
     posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, spec.stdout_path.c_str(),
                                      O_WRONLY | O_CREAT | O_TRUNC, 0644);
   }
+  if (!spec.stderr_path.empty()) {
+    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, spec.stderr_path.c_str(),
+                                     O_WRONLY | O_CREAT | O_APPEND, 0644);
+  }
   // The child starts with no signal blocked and the usual dispositions, whatever
   // the harness blocks or ignores (it may sigwait for SIGINT, ignore SIGPIPE).
   posix_spawnattr_t attributes;

@@ -29,6 +29,7 @@ struct ChildSpec {
   std::map<std::string, std::string> env;    // set on top of the caller's environment
   std::vector<std::string> preload;          // joined into LD_PRELOAD, in order
   std::string stdout_path;                   // empty: inherit (unless stdout_pipe)
+  std::string stderr_path;                   // empty: inherit; appended to otherwise
   // A pipe to the child's stdin (ChildProcess::WriteStdin; closing it gives the
   // child EOF) and one from its stdout (ChildProcess::stdout_fd, non-blocking).
   bool stdin_pipe = false;

@@ -43,6 +43,9 @@ void RegisterReportCommand(CLI::App& app, CommandRegistry& registry);
 // backup keygen|create|list|verify|restore|prune: encrypted backups of a state directory.
 void RegisterBackupCommand(CLI::App& app, CommandRegistry& registry);
 
+// drill: the recovery drill in process mode.
+void RegisterDrillCommand(CLI::App& app, CommandRegistry& registry);
+
 // archive list|show: the L4 archive database.
 void RegisterArchiveCommand(CLI::App& app, CommandRegistry& registry);
 // The archive named by `spec` ("sqlite:/PATH" or a PostgreSQL URI), opened;

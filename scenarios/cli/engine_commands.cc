@@ -14,6 +14,9 @@
 // learns what was acknowledged without trusting the engine's files.
 // --crash-after N: _exit(9) right after the Nth acknowledgement, as abrupt as
 // a kill -9 (nothing flushed, no destructor run).
+// Fail-stop: when a WAL sync fails the log refuses every append until it is
+// reopened (Linux fsync semantics), so `trade` exits 1 naming the failure; a
+// restart (a supervisor, or the drill) recovers from what is durable.
 // --pause-at checkpoint|snapshot|wal-commit [--pause-after-acks N]: after N
 // acknowledgements, the next sync of that moment prints "paused <moment> <path>"
 // and blocks, so a drill can kill -9 the engine inside it (pause_at_moment.h).
@@ -363,6 +366,13 @@ int RunTrade(const TradeArgs& args) {
                     std::chrono::microseconds(static_cast<int64_t>(seconds * 1e6));
   while (std::chrono::steady_clock::now() < stop) {
     (void)engine.Step();  // failures are counted in stats() and the last one kept
+    if (recovered->checkpointer->NeedsReopen()) {
+      std::fprintf(stderr,
+                   "crashdrill trade: stopping (fail-stop): %s; the log takes no appends until it "
+                   "is reopened, so restart to recover from what is durable\n",
+                   engine.stats().last_error.ToString().c_str());
+      return kExitPropertyFailed;
+    }
     if (g_archive_requested.exchange(false)) {
       // Handed to the archive's worker like a period's copy: the loop goes on.
       const Status handed = async_archive

@@ -126,6 +126,11 @@ class MultiLevelCheckpointer {
 
   const EngineState& state() const { return state_; }
   const CheckpointerStats& stats() const { return stats_; }
+  // True after a failed WAL sync: the log refuses every append until it is
+  // reopened, so no critical update can be acknowledged any more. An engine
+  // must then stop and be recovered (a restart reopens the log), not go on
+  // halted with no record of why.
+  bool NeedsReopen() const { return wal_ && wal_->poisoned(); }
   std::string L2Dir(CheckpointType type) const;
 
  private:
