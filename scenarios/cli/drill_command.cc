@@ -22,6 +22,7 @@
 #include "scenarios/drill/drill_plan.h"
 #include "scenarios/drill/drill_processes.h"
 #include "scenarios/drill/drill_run.h"
+#include "scenarios/runner/chaos_run.h"
 
 namespace crashdrill::scenarios {
 namespace {
@@ -76,6 +77,7 @@ int LockStateDir(const std::string& state_dir, std::string* why) {
 int WriteDrillResults(const std::string& out_dir, const DrillOutcome& outcome,
                       const DrillPlan& plan, const std::string& started_at, double wall_seconds) {
   reports::ResultRecord record;
+  record.provenance = BuildProvenance();
   record.provenance.seed = plan.seed;
   record.provenance.started_at = started_at;
   record.provenance.wall_seconds = wall_seconds;

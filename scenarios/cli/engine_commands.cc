@@ -281,9 +281,23 @@ struct TradeArgs {
   double snapshot_period_seconds = 300;
   std::string pause_at;  // a PersistenceMoment name, or none
   uint64_t pause_after_acks = 0;
+  bool stdin_lifeline = false;
 };
 
+// --stdin-lifeline: the harness that started this engine holds its stdin; EOF
+// means the harness is gone (however it died), and the engine stops at once,
+// as abruptly as a kill -9, rather than trade on unwatched.
+void WatchLifeline() {
+  std::thread([] {
+    char byte;
+    while (::read(STDIN_FILENO, &byte, 1) > 0) {
+    }
+    ::_exit(kExitHarnessFailed);
+  }).detach();
+}
+
 int RunTrade(const TradeArgs& args) {
+  if (args.stdin_lifeline) WatchLifeline();
   const std::string& state_dir = args.state_dir;
   const double seconds = args.seconds;
   const uint64_t crash_after = args.crash_after;
@@ -494,6 +508,8 @@ void RegisterEngineCommands(CLI::App& app, CommandRegistry& registry) {
     command->add_option("--pause-at", args->pause_at,
                         "checkpoint, snapshot or wal-commit: block in that moment's next sync "
                         "(after --pause-after-acks) and say so on stdout, for a drill's kill -9");
+    command->add_flag("--stdin-lifeline", args->stdin_lifeline,
+                      "exit at once when stdin reaches EOF (the harness that started it is gone)");
     command->add_option("--pause-after-acks", args->pause_after_acks,
                         "arm --pause-at after this many acknowledgements (default 0: at once)");
     command->callback(

@@ -119,7 +119,9 @@ faults::ChildSpec DrillRunner::TradeSpec(const std::string& dir, const DrillStep
                std::to_string(plan_.seed * 1000 + index),
                "--snapshot-period-seconds",
                "1",
-               "--acks"};
+               "--acks",
+               "--stdin-lifeline"};
+  spec.stdin_pipe = true;  // its lifeline: if the drill dies, the engine stops
   spec.stderr_path = StepLog(index);
   const FaultKind kind = step.fault.kind;
   if (kind == FaultKind::kClockStep || kind == FaultKind::kClockDrift) {
@@ -188,6 +190,10 @@ bool DrillRunner::InjectWhileRunning(DrillStep& out, const DrillStepPlan& step,
         ok && Act(out, "the engine acknowledges again, or stops itself (fail-stop)",
                   [&](std::string& outcome) { return ResumesOrStops(engine, out.index, outcome); });
     engine.Kill();
+    // libfiu's remote-control fifos of a killed engine stay behind: remove them.
+    for (const char* end : {".in", ".out"}) {
+      std::filesystem::remove(fmt::format("{}-{}{}", fifo, engine.pid(), end));
+    }
     return ok;
   }
   if (kind == FaultKind::kNetworkPartition && step.during == "trading") {

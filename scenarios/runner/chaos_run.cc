@@ -28,22 +28,6 @@ uint64_t NameHash(const std::string& name) {
   return h;
 }
 
-std::string Machine() {
-  utsname name{};
-  if (uname(&name) != 0) return "unknown";
-  return std::string(name.sysname) + " " + name.release + " " + name.machine;
-}
-
-std::string Compiler() {
-#if defined(__clang__)
-  return "clang " __clang_version__;
-#elif defined(__GNUC__)
-  return "g++ " __VERSION__;
-#else
-  return "unknown";
-#endif
-}
-
 std::string UtcNow() {
   const std::time_t now = std::time(nullptr);
   std::tm utc{};
@@ -86,6 +70,29 @@ reports::ScenarioRecord RecordOf(const ScenarioSummary& s) {
 }
 
 }  // namespace
+
+std::string Machine() {
+  utsname name{};
+  if (uname(&name) != 0) return "unknown";
+  return std::string(name.sysname) + " " + name.release + " " + name.machine;
+}
+
+std::string Compiler() {
+#if defined(__clang__)
+  return "clang " __clang_version__;
+#elif defined(__GNUC__)
+  return "g++ " __VERSION__;
+#else
+  return "unknown";
+#endif
+}
+
+reports::Provenance BuildProvenance() {
+  return {.commit = CRASHDRILL_COMMIT,
+          .build_type = CRASHDRILL_BUILD_TYPE,
+          .compiler = Compiler(),
+          .machine = Machine()};
+}
 
 uint64_t ChaosResult::violations() const {
   uint64_t n = 0;

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "reports/result_model.h"
 #include "scenarios/runner/sim_case.h"
 
 namespace crashdrill::scenarios {
@@ -72,5 +73,11 @@ ChaosResult RunChaos(const ChaosOptions& options,
 // seed, shard, configuration, the disk cost model) and what a merge of shard
 // results needs (reports/result_model.h): the samples, each violation's case.
 nlohmann::json ResultJson(const ChaosResult& result);
+
+// What produced a result: "Linux 6.1.0 x86_64", "g++ 12.2.0", and a
+// provenance with this build's commit and type, compiler and machine filled.
+std::string Machine();
+std::string Compiler();
+reports::Provenance BuildProvenance();
 
 }  // namespace crashdrill::scenarios
