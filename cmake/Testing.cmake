@@ -1,15 +1,16 @@
-# crashdrill_add_test(NAME SOURCES a.cc b.cc LIBS x y [SERIAL filter]): one
+# crashdrill_add_test(NAME SOURCES a.cc b.cc LIBS x y [SERIAL filter] [FIXTURE f]): one
 # GoogleTest binary, each test case registered with CTest without running the
 # binary at build time. The cases matching SERIAL (a gtest filter) are instead
 # one CTest test, NAME_serial, that runs alone (RUN_SERIAL): for a test that
-# stops a server the other tests share.
+# stops a server the other tests share. FIXTURE: every case requires the CTest
+# fixture f (FIXTURES_REQUIRED), so f's cleanup test runs after all of them.
 # In a ThreadSanitizer tree (CRASHDRILL_TSAN) only the cases matching the
 # gtest filter CRASHDRILL_THREADED_TESTS (tests/CMakeLists.txt) are
 # registered, with the label "threaded".
 include(GoogleTest)
 
 function(crashdrill_add_test name)
-  cmake_parse_arguments(ARG "" "SERIAL" "SOURCES;LIBS" ${ARGN})
+  cmake_parse_arguments(ARG "" "SERIAL;FIXTURE" "SOURCES;LIBS" ${ARGN})
   add_executable(${name} ${ARG_SOURCES})
   target_link_libraries(${name} PRIVATE ${ARG_LIBS} crashdrill_test_support crashdrill_warnings
                         rapidcheck_gtest rapidcheck GTest::gmock GTest::gtest_main)
@@ -32,9 +33,14 @@ function(crashdrill_add_test name)
     set_tests_properties(${name}_serial PROPERTIES RUN_SERIAL TRUE
                          ENVIRONMENT "CRASHDRILL_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
   endif()
+  set(fixture_args "")
+  if(ARG_FIXTURE AND NOT CRASHDRILL_TSAN)
+    set(fixture_args FIXTURES_REQUIRED ${ARG_FIXTURE})
+  endif()
   gtest_discover_tests(${name}
     DISCOVERY_MODE PRE_TEST
     ${filter_args}
     WORKING_DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR}
-    PROPERTIES ENVIRONMENT "CRASHDRILL_SOURCE_DIR=${PROJECT_SOURCE_DIR}" ${label_args})
+    PROPERTIES ENVIRONMENT "CRASHDRILL_SOURCE_DIR=${PROJECT_SOURCE_DIR}" ${label_args}
+               ${fixture_args})
 endfunction()
