@@ -193,6 +193,14 @@ system::Result<std::string> EngineProcess::WaitForPause(int64_t timeout_ms) {
   }
 }
 
+void EngineProcess::Kill() {
+  child_.KillGroupAndReap();
+  // Every writer of the pipe is dead: it reads to EOF (bounded, in case one
+  // was passed on to a process outside the group).
+  const int64_t deadline = MonoNowMs() + 2'000;
+  while (!out_.Pump() && MonoNowMs() < deadline) Nap();
+}
+
 std::vector<Ack> EngineProcess::acks() const {
   std::vector<Ack> out;
   for (const auto& line : out_.lines()) {

@@ -92,8 +92,9 @@ class EngineProcess {
   system::Result<std::string> WaitForPause(int64_t timeout_ms);
   std::vector<Ack> acks() const;
   pid_t pid() const { return child_.pid(); }
-  // SIGKILL (the whole group) and reap.
-  void Kill() { child_.KillGroupAndReap(); }
+  // SIGKILL (the whole group), reap, and read what it wrote before it died:
+  // an acknowledgement still in the pipe was made and must be counted.
+  void Kill();
   std::optional<int> exit_code() const { return exit_code_; }
 
  private:

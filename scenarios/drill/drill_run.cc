@@ -153,7 +153,9 @@ bool DrillRunner::InjectWhileRunning(DrillStep& out, const DrillStepPlan& step,
   }
   if (kind == FaultKind::kNoSpace || kind == FaultKind::kIoError ||
       kind == FaultKind::kSyncFailure) {
-    const auto [point, error] = FiuPointOf(step);
+    const std::pair<std::string, int> fiu = FiuPointOf(step);
+    const std::string& point = fiu.first;  // not a structured binding: lambdas capture it
+    const int error = fiu.second;
     const std::string fifo = options_.out_dir + "/fiu";
     system::SystemClock clock;
     bool ok = Act(out,
