@@ -91,6 +91,25 @@ bool DrillRecord::passed() const {
          std::all_of(steps.begin(), steps.end(), [](const DrillStep& s) { return s.passed(); });
 }
 
+std::vector<std::string> DrillProperties(const DrillRecord& drill) {
+  std::vector<std::string> checked;
+  for (const DrillStep& s : drill.steps) {
+    for (const DrillCheck& c : s.checks) {
+      if (std::find(checked.begin(), checked.end(), c.property) == checked.end()) {
+        checked.push_back(c.property);
+      }
+    }
+  }
+  std::vector<std::string> properties;
+  for (const auto& [id, title] : kProperties) {
+    if (std::find(checked.begin(), checked.end(), id) != checked.end()) properties.push_back(id);
+  }
+  for (const std::string& id : checked) {
+    if (PropertyTitle(id).empty()) properties.push_back(id);
+  }
+  return properties;
+}
+
 json DrillToJson(const DrillRecord& drill) {
   json steps = json::array();
   for (const DrillStep& s : drill.steps) {

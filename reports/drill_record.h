@@ -74,6 +74,11 @@ struct DrillRecord {
   bool operator==(const DrillRecord&) const = default;
 };
 
+// The columns of a drill's checklist: every property some step checked, in
+// the order of kProperties (result_model.h), then any other in the order
+// first seen.
+std::vector<std::string> DrillProperties(const DrillRecord& drill);
+
 // The "drill" member of result.json: the fields above by their names, and
 // each step's derived "passed" (for readers of the JSON; checked on read).
 nlohmann::json DrillToJson(const DrillRecord& drill);
