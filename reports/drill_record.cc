@@ -91,6 +91,52 @@ bool DrillRecord::passed() const {
          std::all_of(steps.begin(), steps.end(), [](const DrillStep& s) { return s.passed(); });
 }
 
+std::optional<std::string> SignOff(DrillRecord* drill, const std::string& operator_name,
+                                   const std::string& at, bool allow_failed) {
+  if (operator_name.find_first_not_of(" \t\n\r") == std::string::npos) {
+    return "the operator's name is blank";
+  }
+  if (!UtcSeconds(at)) return fmt::format("'{}' is not a UTC time YYYY-MM-DDTHH:MM:SSZ", at);
+  if (drill->signed_off()) {
+    return fmt::format("the drill is already signed off by '{}' at {}", drill->operator_name,
+                       drill->signed_off_at);
+  }
+  std::vector<uint64_t> failed;
+  for (const DrillStep& s : drill->steps) {
+    if (!s.passed()) failed.push_back(s.index);
+  }
+  if (!allow_failed && (!failed.empty() || drill->steps.empty())) {
+    return drill->steps.empty()
+               ? std::string("the drill has no step; sign it off with --sign-off-failed")
+               : fmt::format(
+                     "{} of {} steps failed (step {}); sign a failed drill off with "
+                     "--sign-off-failed",
+                     failed.size(), drill->steps.size(), fmt::join(failed, ", "));
+  }
+  drill->operator_name = operator_name;
+  drill->signed_off_at = at;
+  return std::nullopt;
+}
+
+std::vector<std::string> DrillProperties(const DrillRecord& drill) {
+  std::vector<std::string> checked;
+  for (const DrillStep& s : drill.steps) {
+    for (const DrillCheck& c : s.checks) {
+      if (std::find(checked.begin(), checked.end(), c.property) == checked.end()) {
+        checked.push_back(c.property);
+      }
+    }
+  }
+  std::vector<std::string> properties;
+  for (const auto& [id, title] : kProperties) {
+    if (std::find(checked.begin(), checked.end(), id) != checked.end()) properties.push_back(id);
+  }
+  for (const std::string& id : checked) {
+    if (PropertyTitle(id).empty()) properties.push_back(id);
+  }
+  return properties;
+}
+
 json DrillToJson(const DrillRecord& drill) {
   json steps = json::array();
   for (const DrillStep& s : drill.steps) {

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -73,6 +74,19 @@ struct DrillRecord {
   bool signed_off() const { return !operator_name.empty(); }
   bool operator==(const DrillRecord&) const = default;
 };
+
+// Signs `drill` off as `operator_name` at `at` (RFC 3339 UTC, the caller's
+// clock): nullopt when done, else why not. Refused: a blank name, a time not
+// of that form, a drill already signed off (a signature is not overwritten),
+// and a drill whose steps did not all pass unless `allow_failed` (the
+// operator then signs a failed drill knowingly, and the report says so).
+std::optional<std::string> SignOff(DrillRecord* drill, const std::string& operator_name,
+                                   const std::string& at, bool allow_failed);
+
+// The columns of a drill's checklist: every property some step checked, in
+// the order of kProperties (result_model.h), then any other in the order
+// first seen.
+std::vector<std::string> DrillProperties(const DrillRecord& drill);
 
 // The "drill" member of result.json: the fields above by their names, and
 // each step's derived "passed" (for readers of the JSON; checked on read).

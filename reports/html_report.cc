@@ -41,10 +41,17 @@ ol.violations li { margin-bottom: .6rem; }
 button.copy { font-size: .75rem; margin-left: .4rem; }
 .note { color: #555; font-size: .9rem; }
 footer { margin-top: 3rem; font-size: .85rem; color: #555; }
+table.checklist td.mark { text-align: center; }
+section.step { border-left: 4px solid #009E73; padding-left: .8rem; margin: 1.2rem 0; }
+section.step.failed-step { border-left-color: #D55E00; }
+ul.checks { padding-left: 1.2rem; } ul.checks li { margin-bottom: .2rem; }
+section.signoff { margin-top: 2.5rem; border: 1px solid #333; padding: .8rem 1.2rem 1.6rem; break-inside: avoid; }
+.signoff .field { display: inline-block; margin: 1.6rem 2.5rem 0 0; }
+.signoff .line { display: inline-block; min-width: 14rem; border-bottom: 1px solid #000; padding: 0 .3rem; }
 @media print {
   body { max-width: none; padding: 0; font-size: 10pt; }
   button.copy, summary { display: none; }
-  h2 { break-after: avoid; } section.scenario { break-inside: avoid; }
+  h2 { break-after: avoid; } section.scenario, section.step { break-inside: avoid; }
 }
 )";
 
@@ -481,10 +488,179 @@ std::string Trend(const History& h) {
   return out + "</ul>\n";
 }
 
+// The drill report (DESIGN §10): a drill's result gets this page instead of
+// the chaos run's.
+
+std::string Mark(bool ok) {
+  return ok ? "<span class=\"ok\">&#10004;</span>" : "<span class=\"miss\">&#10008;</span>";
+}
+
+std::string DrillHeader(const ResultRecord& r) {
+  const DrillRecord& d = *r.drill;
+  const bool held = d.passed() && r.violations() == 0;
+  const size_t passed =
+      std::count_if(d.steps.begin(), d.steps.end(), [](const DrillStep& s) { return s.passed(); });
+  return fmt::format(
+      "<h1>crashdrill drill: {} {}</h1>\n<p>{} of {} steps passed.</p>\n<dl class=\"provenance\">"
+      "<dt>plan</dt><dd>{} ({})</dd><dt>state directory</dt><dd><code>{}</code></dd>"
+      "<dt>venue</dt><dd><code>{}</code></dd><dt>commit</dt><dd>{}</dd><dt>build</dt><dd>{}, {}"
+      "</dd><dt>machine</dt><dd>{}</dd><dt>started</dt><dd>{}</dd></dl>\n",
+      E(d.plan), Verdict(held), passed, d.steps.size(), E(d.plan), E(d.plan_source), E(d.state_dir),
+      E(d.venue), E(r.provenance.commit), E(r.provenance.build_type), E(r.provenance.compiler),
+      E(r.provenance.machine),
+      r.provenance.started_at.empty() ? "not recorded" : E(r.provenance.started_at));
+}
+
+std::string DrillChecklist(const DrillRecord& d) {
+  const std::vector<std::string> properties = DrillProperties(d);
+  std::string out =
+      "<h2 id=\"checklist\">Checklist</h2>\n<table class=\"checklist\"><tr><th>step</th>"
+      "<th>passed</th><th>name</th><th>started</th><th>fault</th><th>recovered from</th>"
+      "<th>RTO ms</th><th>target ms</th><th>RPO critical ms</th>";
+  for (const std::string& p : properties) {
+    out += fmt::format("<th title=\"{}\">{}</th>", E(PropertyTitle(p)), E(p));
+  }
+  out += "</tr>\n";
+  for (const DrillStep& s : d.steps) {
+    const bool met = s.rto_ms <= static_cast<double>(s.rto_target_ms);
+    out += fmt::format(
+        "<tr><td><a href=\"#step-{0}\">{0}</a></td><td class=\"mark\">{1}</td><td class=\"text\">"
+        "{2}</td><td class=\"text\">{3}</td><td class=\"text\">{4}</td><td class=\"text\">{5}</td>"
+        "<td>{6}</td><td>{7}</td><td>{8}</td>",
+        s.index, Mark(s.passed()), E(s.name), E(s.started_at), E(s.fault),
+        s.recovered_from.empty() ? "<span class=\"miss\">did not finish</span>"
+                                 : E(s.recovered_from),
+        s.recovered_from.empty()
+            ? "-"
+            : fmt::format("<span class=\"{}\">{}</span>{}", met ? "ok" : "miss", FormatMs(s.rto_ms),
+                          met ? "" : " (over)"),
+        s.rto_target_ms, FormatMs(s.rpo_critical_ms));
+    for (const std::string& p : properties) {
+      std::string cell = "-";
+      for (const DrillCheck& c : s.checks) {
+        if (c.property == p && (cell == "-" || !c.held)) cell = Mark(c.held);
+      }
+      out += "<td class=\"mark\">" + cell + "</td>";
+    }
+    out += "</tr>\n";
+  }
+  return out + "</table>\n";
+}
+
+std::string DrillRtoChart(const DrillRecord& d) {
+  std::vector<TargetBar> rows;
+  std::string table = "<table><tr><th>step</th><th>RTO ms</th><th>target ms</th></tr>";
+  size_t over = 0;
+  for (const DrillStep& s : d.steps) {
+    rows.push_back({.label = fmt::format("{}. {}", s.index, s.name),
+                    .has_value = !s.recovered_from.empty(),
+                    .value = s.rto_ms,
+                    .target = static_cast<double>(s.rto_target_ms)});
+    over += rows.back().has_value && s.rto_target_ms > 0 &&
+            s.rto_ms > static_cast<double>(s.rto_target_ms);
+    table += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td></tr>", s.index,
+                         s.recovered_from.empty() ? "did not recover" : FormatMs(s.rto_ms),
+                         s.rto_target_ms);
+  }
+  table += "</table>";
+  if (rows.empty()) return "<p class=\"note\">The drill has no step.</p>\n";
+  const std::string desc = fmt::format(
+      "RTO of each of the {} steps against its target: {} over target.", rows.size(), over);
+  return "<h2 id=\"rto\">RTO per step</h2>\n" +
+         Figure(TargetBarsSvg({.id = "c-drill-rto", .title = "RTO per step", .desc = desc}, rows,
+                              "milliseconds from restart to ready to trade", "did not recover"),
+                E(desc) + " The dashed line on each row is the step's target.", table);
+}
+
+std::string DrillStepSection(const DrillStep& s) {
+  std::string out = fmt::format(
+      "<section class=\"step{}\" id=\"step-{}\"><h3>Step {}: {} {}</h3>\n<p>Fault <code>{}</code>: "
+      "{}. Started {}; {} acknowledged before the fault; {}; critical RPO {} ms.</p>\n",
+      s.passed() ? "" : " failed-step", s.index, s.index, E(s.name), Verdict(s.passed()),
+      E(s.fault), E(s.fault_detail), E(s.started_at), s.acknowledged,
+      s.recovered_from.empty()
+          ? std::string("<span class=\"miss\">recovery did not finish</span>")
+          : fmt::format("recovered from {} in {} ms (target {} ms)", E(s.recovered_from),
+                        FormatMs(s.rto_ms), s.rto_target_ms),
+      FormatMs(s.rpo_critical_ms));
+  if (s.actions.empty()) {
+    out += "<p class=\"note\">No checklist action was recorded.</p>\n";
+  } else {
+    out +=
+        "<table class=\"actions\"><caption>The operator's checklist, as performed</caption><tr>"
+        "<th>action</th><th>ok</th><th>ms</th><th>outcome</th></tr>";
+    for (const DrillAction& a : s.actions) {
+      out += fmt::format(
+          "<tr><td>{}</td><td class=\"mark\">{}</td><td>{}</td><td class=\"text\">{}</td></tr>",
+          E(a.name), Mark(a.ok), FormatMs(a.duration_ms), E(a.outcome));
+    }
+    out += "</table>\n";
+  }
+  out += "<ul class=\"checks\">\n";
+  if (s.checks.empty()) out += "<li class=\"miss\">No property was checked.</li>\n";
+  for (const DrillCheck& c : s.checks) {
+    out += fmt::format("<li>{} <strong>{} {}</strong>: {}</li>\n", Mark(c.held), E(c.property),
+                       E(PropertyTitle(c.property)), E(c.evidence));
+  }
+  out += "</ul>\n";
+  if (!s.passed()) {
+    out += fmt::format(
+        "<p>Run it again: <code class=\"repro\">{0}</code><button class=\"copy\" type=\"button\" "
+        "hidden data-text=\"{0}\">copy</button></p>\n",
+        E(s.repro));
+  }
+  return out + "</section>\n";
+}
+
+std::string DrillSignOff(const DrillRecord& d) {
+  const auto field = [](const char* label, const std::string& value) {
+    return fmt::format(
+        "<div class=\"field\"><span class=\"label\">{}:</span> <span class=\"line\">{}</span>"
+        "</div>",
+        label, value.empty() ? "&nbsp;" : E(value));
+  };
+  const size_t failed =
+      std::count_if(d.steps.begin(), d.steps.end(), [](const DrillStep& s) { return !s.passed(); });
+  return fmt::format(
+      "<section class=\"signoff\" id=\"sign-off\"><h2>Sign-off</h2>\n<p>I have read this report; "
+      "the steps above were performed as recorded.</p>{}\n<div class=\"form\" "
+      "role=\"group\" aria-label=\"sign-off\">{}{}{}</div></section>\n",
+      d.signed_off() && failed > 0
+          ? fmt::format("<p class=\"miss\">Signed off with {} failed step(s).</p>", failed)
+          : "",
+      field("Operator", d.operator_name), field("Signature", ""), field("Date", d.signed_off_at));
+}
+
+std::string DrillHtml(const ResultRecord& r) {
+  const DrillRecord& d = *r.drill;
+  std::string out = fmt::format(
+      "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+      "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+      "style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">\n"
+      "<title>crashdrill drill {}: {}</title>\n<style>{}</style></head>\n<body>\n",
+      E(d.plan), d.passed() && r.violations() == 0 ? "held" : "FAILED", kStyle);
+  out += DrillHeader(r);
+  out +=
+      "<nav><a href=\"#checklist\">Checklist</a> &middot; <a href=\"#rto\">RTO</a> &middot; "
+      "<a href=\"#steps\">Steps</a> &middot; <a href=\"#sign-off\">Sign-off</a></nav>\n";
+  out += DrillChecklist(d);
+  out += DrillRtoChart(d);
+  out += "<h2 id=\"steps\">Steps</h2>\n";
+  for (const DrillStep& s : d.steps) out += DrillStepSection(s);
+  out += DrillSignOff(d);
+  out += fmt::format(
+      "<footer><p>Written by <code>crashdrill report</code> from a drill result (schema {}).</p>"
+      "</footer>\n<script>{}</script>\n</body></html>\n",
+      kResultSchema, kScript);
+  return out;
+}
+
 }  // namespace
 
 std::string HtmlReport(const History& h) {
   const ResultRecord& r = h.night();
+  if (r.drill) return DrillHtml(r);
   std::string out = fmt::format(
       "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"

@@ -17,6 +17,10 @@
 
 namespace crashdrill::reports {
 
+// A drill's result (one with a drill record) gets the drill report instead:
+// the checklist of every step, an RTO bar per step against its target, each
+// step's actions and checks with their evidence, the command that runs each
+// failed step again, and the sign-off as a printable form.
 std::string HtmlReport(const History& history);
 
 }  // namespace crashdrill::reports

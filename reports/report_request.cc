@@ -94,19 +94,51 @@ Checked<History> HistoryOfRequest(const ReportRequest& request) {
   return HistoryOf(std::move(others), index);
 }
 
+// Signs off the drill in the one result given and rewrites its file.
+ReportOutcome SignOffResult(const ReportRequest& request) {
+  if (request.results.size() != 1 || !request.merge_path.empty()) {
+    return Refused(fmt::format("--sign-off signs the drill of one result file; {} given{}",
+                               request.results.size(),
+                               request.merge_path.empty() ? "" : " with --merge"));
+  }
+  const std::string& path = request.results.front();
+  Checked<ResultRecord> result = ReadResultFile(path);
+  if (!result.ok()) return Refused(result.error());
+  if (!result->drill) {
+    return Refused(fmt::format("{}: no field 'drill': only a drill's result is signed off", path));
+  }
+  if (auto why = SignOff(&*result.value().drill, request.sign_off_name, request.now_utc,
+                         request.sign_off_failed)) {
+    return Refused(fmt::format("{}: cannot sign off: {}", path, *why));
+  }
+  if (auto why = WriteFileAtomically(path, ResultFileText(ToJson(*result)))) {
+    return {.kind = ReportOutcome::Kind::kWriteFailed, .message = *why};
+  }
+  return {.written = {path}};
+}
+
 }  // namespace
 
 ReportOutcome MakeReports(const ReportRequest& request) {
   if (request.results.empty()) return Refused("no RESULT.json given");
   bool any_report = !request.merge_path.empty();
   for (const Writer& writer : WritersOf(request)) any_report |= !writer.path.empty();
-  if (!any_report) {
-    return Refused("no report asked for (--html F, --md F, --junit F, --metrics F, --merge F)");
+  if (!any_report && request.sign_off_name.empty()) {
+    return Refused(
+        "no report asked for (--html F, --md F, --junit F, --metrics F, --merge F, --sign-off "
+        "NAME)");
+  }
+  std::vector<std::string> signed_off;
+  if (!request.sign_off_name.empty()) {
+    ReportOutcome signing = SignOffResult(request);
+    if (signing.kind != ReportOutcome::Kind::kDone || !any_report) return signing;
+    signed_off = std::move(signing.written);
   }
   const Checked<History> history = HistoryOfRequest(request);
   if (!history.ok()) return Refused(history.error());
 
-  ReportOutcome outcome{.night = history->nights[history->current].label,
+  ReportOutcome outcome{.written = std::move(signed_off),
+                        .night = history->nights[history->current].label,
                         .nights = history->nights.size()};
   std::vector<std::pair<std::string, std::string>> files;
   if (!request.merge_path.empty()) {

@@ -21,6 +21,12 @@ struct ReportRequest {
   std::string junit_path;            // --junit
   std::string metrics_path;          // --metrics: OpenMetrics text
   std::string history_dir;           // --history: earlier nights' results
+  // --sign-off NAME: sign off the drill in the one result given (SignOff in
+  // drill_record.h) and rewrite that file atomically, before any report is
+  // written from it. --sign-off-failed: sign a drill whose steps did not all pass.
+  std::string sign_off_name;
+  bool sign_off_failed = false;
+  std::string now_utc;  // RFC 3339 UTC: when the sign-off happens (the caller's clock)
 };
 
 struct ReportOutcome {
@@ -37,7 +43,8 @@ struct ReportOutcome {
 };
 
 // Reads the results, merges what belongs together, and writes every report
-// asked for, each atomically. Nothing is written when an input is refused.
+// asked for, each atomically. Nothing is written when an input is refused
+// (a sign-off that is refused included).
 ReportOutcome MakeReports(const ReportRequest& request);
 
 // Every report of one night with no history (what `crashdrill chaos --out`

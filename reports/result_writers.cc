@@ -53,10 +53,58 @@ std::string Code(const std::string& text) {
 
 std::string Ms(double value) { return fmt::format("{:.1f}", value); }
 
+std::string Mark(bool ok) { return ok ? "\u2714" : "\u2718"; }  // check mark, ballot x
+
+// What a drill check found, for a table cell: its mark, or "-" when the step
+// did not check the property.
+std::string CheckCell(const DrillStep& step, const std::string& property) {
+  std::string cell;
+  for (const DrillCheck& c : step.checks) {
+    if (c.property == property) cell = cell.empty() || !c.held ? Mark(c.held) : cell;
+  }
+  return cell.empty() ? "-" : cell;
+}
+
+std::string RtoCell(const DrillStep& s) {
+  if (s.recovered_from.empty()) return "did not recover";
+  const bool met = s.rto_ms <= static_cast<double>(s.rto_target_ms);
+  return fmt::format("{}{} ({})", Ms(s.rto_ms), met ? "" : " \u2718 over", s.rto_target_ms);
+}
+
+void DrillStepDetails(const DrillStep& s, std::ostringstream& out) {
+  out << fmt::format("#### {} Step {}: {}\n\n", Mark(s.passed()), s.index, Cell(s.name));
+  out << fmt::format(
+      "Fault {}: {}. Started {}; {} acknowledged before the fault; {}; critical RPO {} ms.\n\n",
+      Code(s.fault), Cell(s.fault_detail), Cell(s.started_at), s.acknowledged,
+      s.recovered_from.empty() ? std::string("recovery did not finish")
+                               : fmt::format("recovered from {} in {} ms (target {} ms)",
+                                             Cell(s.recovered_from), Ms(s.rto_ms), s.rto_target_ms),
+      Ms(s.rpo_critical_ms));
+  if (s.actions.empty()) {
+    out << "No checklist action was recorded.\n\n";
+  } else {
+    out << "| action | ok | ms | outcome |\n|---|---|---|---|\n";
+    for (const DrillAction& a : s.actions) {
+      out << fmt::format("| {} | {} | {} | {} |\n", Cell(a.name), Mark(a.ok), Ms(a.duration_ms),
+                         Cell(a.outcome));
+    }
+    out << "\n";
+  }
+  if (s.checks.empty()) out << "No property was checked.\n";
+  for (const DrillCheck& c : s.checks) {
+    const std::string title = PropertyTitle(c.property);
+    out << fmt::format("- {} **{}**{}{}: {}\n", Mark(c.held), Cell(c.property),
+                       title.empty() ? "" : " ", title, Cell(c.evidence));
+  }
+  if (!s.passed()) out << fmt::format("\nRun it again: {}\n", Code(s.repro));
+  out << "\n";
+}
+
 }  // namespace
 
 std::string MarkdownSummary(const History& history) {
   const ResultRecord& result = history.night();
+  if (result.drill) return DrillMarkdown(result);
   const Provenance& p = result.provenance;
   std::ostringstream out;
   const uint64_t violations = result.violations();
@@ -103,6 +151,7 @@ std::string MarkdownSummary(const History& history) {
 }
 
 std::string JunitXml(const ResultRecord& result) {
+  if (result.drill) return DrillJunitXml(result);
   // Per scenario, the violations of each property; a property this build does
   // not know still gets its testcase, so no violation is left out.
   std::vector<std::vector<std::pair<std::string, std::vector<const ViolationRecord*>>>> suites;
@@ -148,6 +197,105 @@ std::string JunitXml(const ResultRecord& result) {
     out << "  </testsuite>\n";
   }
   out << "</testsuites>\n";
+  return out.str();
+}
+
+std::string DrillMarkdown(const ResultRecord& result) {
+  const DrillRecord& d = *result.drill;
+  const bool held = d.passed() && result.violations() == 0;
+  const size_t passed =
+      std::count_if(d.steps.begin(), d.steps.end(), [](const DrillStep& s) { return s.passed(); });
+  std::ostringstream out;
+  out << "## crashdrill drill: " << (held ? "held" : "FAILED") << "\n\n";
+  out << fmt::format(
+      "Plan {} ({}), state directory {}, venue {}; commit {}, started {}.\n\n", Code(d.plan),
+      Cell(d.plan_source), Code(d.state_dir), Code(d.venue), Cell(result.provenance.commit),
+      result.provenance.started_at.empty() ? "not recorded" : result.provenance.started_at);
+  out << fmt::format(
+      "{} of {} steps passed{}.\n\n", passed, d.steps.size(),
+      passed == d.steps.size() ? "" : fmt::format("; {} failed", d.steps.size() - passed));
+  const std::vector<std::string> properties = DrillProperties(d);
+  out << "| | step | name | started | fault | recovered from | RTO ms (target) | RPO critical ms |";
+  for (const std::string& p : properties) out << " " << Cell(p) << " |";
+  out << "\n|---|---|---|---|---|---|---|---|";
+  for (size_t i = 0; i < properties.size(); ++i) out << "---|";
+  out << "\n";
+  for (const DrillStep& s : d.steps) {
+    out << fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} |", Mark(s.passed()), s.index,
+                       Cell(s.name), Cell(s.started_at), Cell(s.fault),
+                       s.recovered_from.empty() ? "-" : Cell(s.recovered_from), RtoCell(s),
+                       Ms(s.rpo_critical_ms));
+    for (const std::string& p : properties) out << " " << CheckCell(s, p) << " |";
+    out << "\n";
+  }
+  if (passed < d.steps.size()) {
+    out << "\n### Failed steps: run them again\n\n";
+    for (const DrillStep& s : d.steps) {
+      if (!s.passed())
+        out << fmt::format("- step {}, {}: {}\n", s.index, Cell(s.name), Code(s.repro));
+    }
+  }
+  out << "\n### Steps\n\n";
+  for (const DrillStep& s : d.steps) DrillStepDetails(s, out);
+  out << "### Sign-off\n\n";
+  out << "I have read this report; the steps above were performed as recorded.\n\n";
+  if (d.signed_off() && !d.passed()) {
+    out << fmt::format("Signed off with {} failed step(s).\n\n", d.steps.size() - passed);
+  }
+  out << fmt::format("Operator: {}  Signature: ____  Date: {}\n",
+                     d.signed_off() ? Cell(d.operator_name) : "____",
+                     d.signed_off() ? Cell(d.signed_off_at) : "____");
+  return out.str();
+}
+
+std::string DrillJunitXml(const ResultRecord& result) {
+  const DrillRecord& d = *result.drill;
+  const size_t failures =
+      std::count_if(d.steps.begin(), d.steps.end(), [](const DrillStep& s) { return !s.passed(); });
+  std::ostringstream out;
+  out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+  out << fmt::format("<testsuites name=\"crashdrill\" tests=\"{}\" failures=\"{}\">\n",
+                     d.steps.size(), failures);
+  out << fmt::format("  <testsuite name=\"drill {}\" tests=\"{}\" failures=\"{}\"{}>\n",
+                     Escape(d.plan), d.steps.size(), failures,
+                     UtcSeconds(result.provenance.started_at)
+                         ? fmt::format(" timestamp=\"{}\"", result.provenance.started_at)
+                         : "");
+  for (const DrillStep& s : d.steps) {
+    out << fmt::format(
+        "    <testcase classname=\"crashdrill.drill.{}\" name=\"step {}: {}\" time=\"{:.3f}\"",
+        Escape(d.plan), s.index, Escape(s.name), s.rto_ms / 1000);
+    if (s.passed()) {
+      out << "/>\n";
+      continue;
+    }
+    std::string body;
+    std::vector<std::string> failed;
+    if (s.recovered_from.empty()) {
+      failed.push_back("recovery");
+      body += "recovery did not finish\n";
+    }
+    if (s.checks.empty()) {
+      failed.push_back("checks");
+      body += "no property was checked\n";
+    }
+    for (const DrillCheck& c : s.checks) {
+      if (c.held) continue;
+      failed.push_back(c.property);
+      body += fmt::format("{} {} did not hold: {}\n", c.property, PropertyTitle(c.property),
+                          c.evidence);
+    }
+    for (const DrillAction& a : s.actions) {
+      if (a.ok) continue;
+      failed.push_back("'" + a.name + "'");
+      body += fmt::format("action '{}' failed: {}\n", a.name, a.outcome);
+    }
+    body += s.repro + "\n";
+    out << fmt::format(
+        ">\n      <failure message=\"step {} failed: {}\">{}</failure>\n    </testcase>\n", s.index,
+        Escape(fmt::format("{}", fmt::join(failed, ", "))), Escape(body));
+  }
+  out << "  </testsuite>\n</testsuites>\n";
   return out.str();
 }
 

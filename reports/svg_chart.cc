@@ -229,6 +229,58 @@ std::string StackedBarsSvg(const ChartText& text, const std::vector<std::string>
   return out + "</svg>";
 }
 
+std::string TargetBarsSvg(const ChartText& text, const std::vector<TargetBar>& rows,
+                          const std::string& unit, const std::string& missing) {
+  const int label_width = 190, bar_height = 18, gap = 10, width = 640;
+  const int height = static_cast<int>(rows.size()) * (bar_height + gap) + 52;
+  double max = 0;
+  for (const TargetBar& row : rows) {
+    max = std::max({max, row.has_value ? row.value : 0.0, row.target});
+  }
+  const std::vector<double> ticks = Ticks(max * 1.05);
+  const Frame f{.left = label_width,
+                .top = 10,
+                .width = width - label_width - 20.0,
+                .height = static_cast<double>(rows.size()) * (bar_height + gap),
+                .x_max = ticks.back(),
+                .y_max = 1};
+  std::string out = Open(text, width, height);
+  out += XAxis(f, ticks, unit);
+  for (size_t r = 0; r < rows.size(); ++r) {
+    const TargetBar& row = rows[r];
+    const double y = f.top + static_cast<double>(r) * (bar_height + gap) + gap / 2.0;
+    out += fmt::format("<text x=\"{}\" y=\"{:.1f}\" text-anchor=\"end\">{}</text>", label_width - 6,
+                       y + bar_height - 5, HtmlEscape(row.label));
+    const bool over = row.has_value && row.target > 0 && row.value > row.target;
+    if (row.has_value) {
+      out += fmt::format(
+          "<rect class=\"mark{}\" x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{}\" "
+          "fill=\"{}\"><title>{}: {} {}{}</title></rect>",
+          over ? " flagged" : "", f.X(0), y, std::max(0.5, f.X(row.value) - f.X(0)), bar_height,
+          over ? kFlag : kPalette[0], HtmlEscape(row.label), Number(row.value), HtmlEscape(unit),
+          row.target > 0 ? fmt::format(", target {}", Number(row.target)) : "");
+    } else {
+      out += fmt::format("<text class=\"mark\" x=\"{:.1f}\" y=\"{:.1f}\" fill=\"{}\">{}</text>",
+                         f.X(0) + 4, y + bar_height - 5, kFlag, HtmlEscape(missing));
+    }
+    if (row.target > 0) {
+      out += fmt::format(
+          "<line x1=\"{0:.1f}\" x2=\"{0:.1f}\" y1=\"{1:.1f}\" y2=\"{2:.1f}\" stroke=\"#000\" "
+          "stroke-width=\"2\" stroke-dasharray=\"4 3\"><title>target {3} {4}</title></line>",
+          f.X(row.target), y - 3, y + bar_height + 3, Number(row.target), HtmlEscape(unit));
+    }
+    if (over) {  // beside the bar's end, or inside it when there is no room
+      const bool outside = f.X(row.value) + 80 <= width;
+      out += fmt::format(
+          "<text x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"{}\" fill=\"{}\" "
+          "font-weight=\"bold\">over target</text>",
+          f.X(row.value) + (outside ? 4 : -4), y + bar_height - 5, outside ? "start" : "end",
+          outside ? kFlag : "#fff");
+    }
+  }
+  return out + "</svg>";
+}
+
 std::string TrendSvg(const ChartText& text, const std::vector<TrendPoint>& points, size_t current,
                      const std::string& unit) {
   const int width = 520, height = 210;

@@ -45,6 +45,18 @@ struct BarRow {
 std::string StackedBarsSvg(const ChartText& text, const std::vector<std::string>& segments,
                            const std::vector<BarRow>& rows, const std::string& unit);
 
+// Horizontal bars, one per row, each against its own target (a dashed tick
+// across the row); a bar past its target is drawn in the warning colour and
+// labelled "over target", a row without a value is labelled with `missing`.
+struct TargetBar {
+  std::string label;
+  bool has_value = true;
+  double value = 0;
+  double target = 0;  // <= 0: none
+};
+std::string TargetBarsSvg(const ChartText& text, const std::vector<TargetBar>& rows,
+                          const std::string& unit, const std::string& missing);
+
 // One value per night, joined by a line; `flagged` nights (a regression) are
 // drawn as red diamonds with a label, the `current` night is circled (none
 // when `current` is not an index of `points`).

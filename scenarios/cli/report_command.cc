@@ -1,9 +1,12 @@
 // `crashdrill report RESULT.json... [--html F] [--md F] [--junit F]
-// [--metrics F] [--history DIR] [--merge OUT.json]` (DESIGN §9-10): the
-// command line of reports::MakeReports, which does the work.
+// [--metrics F] [--history DIR] [--merge OUT.json] [--sign-off NAME
+// [--sign-off-failed]]` (DESIGN §9-10): the command line of
+// reports::MakeReports, which does the work. A sign-off is dated now (UTC,
+// the system's wall clock).
 // Exit: 0 written, 2 usage or an input refused (the message names the file
 // and the field), 3 a report could not be written.
 #include <cstdio>
+#include <ctime>
 #include <memory>
 #include <string>
 
@@ -13,10 +16,26 @@
 namespace crashdrill::scenarios {
 namespace {
 
-int RunReport(const reports::ReportRequest& request) {
+// Now, RFC 3339 UTC ("2026-11-28T09:30:00Z"): when an operator signs off.
+std::string NowUtc() {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char text[32];
+  std::strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return text;
+}
+
+int RunReport(reports::ReportRequest request) {
+  if (!request.sign_off_name.empty()) request.now_utc = NowUtc();
   const reports::ReportOutcome outcome = reports::MakeReports(request);
   switch (outcome.kind) {
     case reports::ReportOutcome::Kind::kDone:
+      if (!request.sign_off_name.empty()) {
+        std::fprintf(stderr, "report: %s signed off by %s at %s\n", request.results[0].c_str(),
+                     request.sign_off_name.c_str(), request.now_utc.c_str());
+      }
+      if (outcome.night.empty()) return kExitOk;  // only signed off
       std::fprintf(stderr, "report: night %s%s\n", outcome.night.c_str(),
                    outcome.nights > 1
                        ? (", with " + std::to_string(outcome.nights - 1) + " other nights").c_str()
@@ -56,6 +75,12 @@ void RegisterReportCommand(CLI::App& app, CommandRegistry& registry) {
   command->add_option("--merge", request->merge_path,
                       "OUT.json: the results are the shards of one run (crashdrill chaos --shard "
                       "I/N); write the whole run's result");
+  command->add_option("--sign-off", request->sign_off_name,
+                      "NAME: sign off the drill in the one RESULT.json given (operator name and "
+                      "the time now, UTC) and rewrite it; refused for a drill with a failed step");
+  command->add_flag("--sign-off-failed", request->sign_off_failed,
+                    "with --sign-off: sign a drill whose steps did not all pass (the report says "
+                    "so)");
   command->callback([&registry, request] { registry.Select([=] { return RunReport(*request); }); });
 }
 

@@ -55,9 +55,7 @@ struct BrowserRun {
 
 // The running test's name: CTest runs the cases of this file side by side,
 // so each has its own page, profile and logs.
-std::string TestName() {
-  return ::testing::UnitTest::GetInstance()->current_test_info()->name();
-}
+std::string TestName() { return ::testing::UnitTest::GetInstance()->current_test_info()->name(); }
 
 // Runs Chromium headless on `page` with `arguments`; stderr goes to `log`.
 BrowserRun Chromium(const std::string& page, const std::string& arguments, const std::string& log) {
@@ -82,29 +80,9 @@ BrowserRun Chromium(const std::string& page, const std::string& arguments, const
   return run;
 }
 
-class HtmlInChromiumTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    ASSERT_EQ(std::system("command -v chromium >/dev/null"), 0)
-        << "chromium is not installed: bash .ci/install-deps installs it";
-    history_ = ReportedHistory();
-    page_ = kOut + "/report-in-chromium-" + TestName() + ".html";
-    ASSERT_EQ(WriteFileAtomically(page_, HtmlReport(history_)), std::nullopt);
-  }
-
-  History history_;
-  std::string page_;
-};
-
-TEST_F(HtmlInChromiumTest, RendersWithoutConsoleMessagesOrRequestsAndDrawsEveryChart) {
-  const std::string log = kOut + "/chromium-dom.log";
-  const std::string netlog = kOut + "/chromium-netlog.json";
-  const BrowserRun run =
-      Chromium(page_, "--enable-logging=stderr --v=0 --log-net-log=" + netlog + " --dump-dom", log);
-  ASSERT_EQ(run.status, 0) << Slurp(log);
-  const std::string& dom = run.output;
-  ASSERT_NE(dom.find("</html>"), std::string::npos) << dom.substr(0, 500);
-
+// No console message of any level in the browser's `log` (script errors and
+// CSP refusals are ones), and no request from the page in its `netlog`.
+void ExpectNoConsoleMessageAndNoRequest(const std::string& log, const std::string& netlog) {
   // No console message of any level: script errors and CSP refusals are ones.
   std::istringstream lines(Slurp(log));
   for (std::string line; std::getline(lines, line);) {
@@ -132,6 +110,32 @@ TEST_F(HtmlInChromiumTest, RendersWithoutConsoleMessagesOrRequestsAndDrawsEveryC
     }
   }
   EXPECT_EQ(page_requests, 0u);
+}
+
+class HtmlInChromiumTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_EQ(std::system("command -v chromium >/dev/null"), 0)
+        << "chromium is not installed: bash .ci/install-deps installs it";
+    history_ = ReportedHistory();
+    page_ = kOut + "/report-in-chromium-" + TestName() + ".html";
+    ASSERT_EQ(WriteFileAtomically(page_, HtmlReport(history_)), std::nullopt);
+  }
+
+  History history_;
+  std::string page_;
+};
+
+TEST_F(HtmlInChromiumTest, RendersWithoutConsoleMessagesOrRequestsAndDrawsEveryChart) {
+  const std::string log = kOut + "/chromium-dom.log";
+  const std::string netlog = kOut + "/chromium-netlog.json";
+  const BrowserRun run =
+      Chromium(page_, "--enable-logging=stderr --v=0 --log-net-log=" + netlog + " --dump-dom", log);
+  ASSERT_EQ(run.status, 0) << Slurp(log);
+  const std::string& dom = run.output;
+  ASSERT_NE(dom.find("</html>"), std::string::npos) << dom.substr(0, 500);
+
+  ExpectNoConsoleMessageAndNoRequest(log, netlog);
 
   // Every chart the report promises is in the DOM, with marks: sources and
   // phases, RTO and RPO for three scenarios, five trend charts, and two
@@ -185,6 +189,47 @@ TEST_F(HtmlInChromiumTest, PrintsToPdf) {
     pages += document.compare(at, 12, "/Type /Pages") != 0;
   }
   EXPECT_GE(pages, 3u) << pdf;
+}
+
+// The drill report (a drill's result): it renders without console messages
+// or requests, draws its RTO chart, the script shows the copy button of each
+// failed step's repro line, and it prints with the sign-off form on a page.
+TEST(HtmlDrillInChromiumTest, RendersEveryStepAndPrintsTheSignOffForm) {
+  ASSERT_EQ(std::system("command -v chromium >/dev/null"), 0)
+      << "chromium is not installed: bash .ci/install-deps installs it";
+  const ResultRecord drill = testing::MadeUpDrill();
+  const std::string page = kOut + "/drill-report-in-chromium.html";
+  ASSERT_EQ(
+      WriteFileAtomically(
+          page,
+          HtmlReport(HistoryOf(
+              {{.label = NightLabel(drill, ""), .paths = {"drill.json"}, .result = drill}}, 0))),
+      std::nullopt);
+  const std::string log = kOut + "/chromium-drill-dom.log";
+  const std::string netlog = kOut + "/chromium-drill-netlog.json";
+  const BrowserRun run =
+      Chromium(page, "--enable-logging=stderr --v=0 --log-net-log=" + netlog + " --dump-dom", log);
+  ASSERT_EQ(run.status, 0) << Slurp(log);
+  const std::string& dom = run.output;
+  ASSERT_NE(dom.find("</html>"), std::string::npos) << dom.substr(0, 500);
+  ExpectNoConsoleMessageAndNoRequest(log, netlog);
+  EXPECT_NE(dom.find("<svg class=\"chart\" role=\"img\" aria-labelledby=\"c-drill-rto-t"),
+            std::string::npos);
+  for (const DrillStep& s : drill.drill->steps) {
+    EXPECT_NE(dom.find("id=\"step-" + std::to_string(s.index) + "\""), std::string::npos);
+    const std::string button =
+        "<button class=\"copy\" type=\"button\" data-text=\"" + s.repro + "\">copy</button>";
+    EXPECT_EQ(dom.find(button) != std::string::npos, !s.passed()) << "step " << s.index;
+  }
+  EXPECT_NE(dom.find("<span class=\"label\">Signature:</span>"), std::string::npos);
+
+  const std::string pdf = kOut + "/drill-report-print.pdf";
+  std::filesystem::remove(pdf);
+  const BrowserRun print = Chromium(page, "--no-pdf-header-footer --print-to-pdf=" + pdf,
+                                    kOut + "/chromium-drill-print.log");
+  ASSERT_EQ(print.status, 0) << Slurp(kOut + "/chromium-drill-print.log");
+  EXPECT_TRUE(Slurp(pdf).starts_with("%PDF-")) << pdf;
+  std::printf("drill report: %s, printed: %s\n", page.c_str(), pdf.c_str());
 }
 
 }  // namespace

@@ -4,10 +4,12 @@
 // an empty chart.
 #include "reports/html_report.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <regex>
 
+#include "reports/svg_chart.h"
 #include "tests/reports/result_test_support.h"
 
 namespace crashdrill::reports {
@@ -118,6 +120,67 @@ TEST(HtmlReportTest, HugeValuesStayInsideTheirCharts) {
     EXPECT_FALSE(std::regex_search(chart, std::regex("[xy]=\"-?[0-9]{5,}")))
         << chart.substr(0, 300);
   }
+}
+
+// The drill report: every step in the checklist and in its own section, the
+// RTO chart with a bar and a target per step, each failed step's command to
+// run it again (and no passed step's), and the sign-off form.
+TEST(HtmlReportTest, ADrillReportListsEveryStepAndItsSignOffForm) {
+  const ResultRecord drill = testing::MadeUpDrill();
+  const std::string html = HtmlReport(OneNight(drill));
+  EXPECT_NE(html.find("<title>crashdrill drill monthly: FAILED</title>"), std::string::npos);
+  for (const DrillStep& s : drill.drill->steps) {
+    EXPECT_NE(html.find(fmt::format("<tr><td><a href=\"#step-{0}\">{0}</a></td>", s.index)),
+              std::string::npos)
+        << "step " << s.index << " is not in the checklist";
+    EXPECT_NE(html.find(fmt::format("id=\"step-{}\"><h3>Step {}: {}", s.index, s.index,
+                                    HtmlEscape(s.name))),
+              std::string::npos)
+        << "step " << s.index << " has no section";
+    EXPECT_EQ(html.find("<code class=\"repro\">" + s.repro + "</code>") != std::string::npos,
+              !s.passed())
+        << "step " << s.index << ": the repro line is there exactly when it failed";
+  }
+  const std::vector<std::string> charts = Charts(html);
+  ASSERT_EQ(charts.size(), 1u);
+  EXPECT_EQ(Count(charts[0], "<rect class=\"mark"), 5u);
+  EXPECT_EQ(Count(charts[0], "stroke-dasharray"), 5u);  // a target per step
+  EXPECT_EQ(Count(charts[0], "over target</text>"), 1u);
+  EXPECT_NE(html.find("id=\"sign-off\""), std::string::npos);
+  for (const char* field : {"Operator:", "Signature:", "Date:"}) {
+    EXPECT_NE(html.find(fmt::format("<span class=\"label\">{}</span> <span class=\"line\">&nbsp;"
+                                    "</span>",
+                                    field)),
+              std::string::npos)
+        << field;
+  }
+  EXPECT_NE(html.find("exit 3 after 2 retries: venue unreachable &lt;timeout&gt;"),
+            std::string::npos);
+  EXPECT_EQ(html.find("id=\"trend\""), std::string::npos);
+}
+
+TEST(HtmlReportTest, ASignedDrillFillsTheFormButLeavesTheSignatureLine) {
+  ResultRecord drill = testing::MadeUpDrill();
+  drill.drill->operator_name = "<Ada> Lovelace";
+  drill.drill->signed_off_at = "2026-11-28T09:30:00Z";
+  const std::string html = HtmlReport(OneNight(drill));
+  EXPECT_NE(html.find("Operator:</span> <span class=\"line\">&lt;Ada&gt; Lovelace</span>"),
+            std::string::npos);
+  EXPECT_NE(html.find("Signature:</span> <span class=\"line\">&nbsp;</span>"), std::string::npos);
+  EXPECT_NE(html.find("Date:</span> <span class=\"line\">2026-11-28T09:30:00Z</span>"),
+            std::string::npos);
+  EXPECT_NE(html.find("Signed off with 2 failed step(s)."), std::string::npos);
+}
+
+TEST(HtmlReportTest, ADrillStepThatDidNotRecoverHasNoBar) {
+  ResultRecord drill = testing::MadeUpDrill();
+  drill.drill->steps[3].recovered_from.clear();
+  const std::string html = HtmlReport(OneNight(drill));
+  const std::vector<std::string> charts = Charts(html);
+  ASSERT_EQ(charts.size(), 1u);
+  EXPECT_EQ(Count(charts[0], "<rect class=\"mark"), 4u);
+  EXPECT_NE(charts[0].find("fill=\"#D55E00\">did not recover</text>"), std::string::npos);
+  EXPECT_NE(html.find("recovery did not finish"), std::string::npos);
 }
 
 }  // namespace

@@ -176,5 +176,64 @@ TEST_F(ReportRequestTest, AReportThatCannotBeWrittenIsAWriteFailure) {
       << outcome.message;
 }
 
+// --sign-off: the drill's result is rewritten with the operator and the time,
+// and the reports asked for in the same command show the signature.
+TEST_F(ReportRequestTest, SignOffWritesTheOperatorIntoTheDrillAndItsReports) {
+  ResultRecord drill = testing::MadeUpDrill();
+  const std::string path = dir_.Join("drill.json");
+  ASSERT_EQ(WriteFileAtomically(path, ResultFileText(ToJson(drill))), std::nullopt);
+  const ReportRequest request{.results = {path},
+                              .markdown_path = dir_.Join("drill.md"),
+                              .sign_off_name = "Ada Lovelace",
+                              .sign_off_failed = true,
+                              .now_utc = "2026-11-28T09:30:00Z"};
+  const ReportOutcome outcome = MakeReports(request);
+  ASSERT_EQ(outcome.kind, ReportOutcome::Kind::kDone) << outcome.message;
+  EXPECT_EQ(outcome.written, (std::vector<std::string>{path, request.markdown_path}));
+  const Checked<ResultRecord> signed_result = ReadResultFile(path);
+  ASSERT_TRUE(signed_result.ok()) << signed_result.error();
+  drill.drill->operator_name = "Ada Lovelace";
+  drill.drill->signed_off_at = "2026-11-28T09:30:00Z";
+  EXPECT_EQ(*signed_result->drill, *drill.drill);
+  EXPECT_NE(Slurp(request.markdown_path)
+                .find("Operator: Ada Lovelace  Signature: ____  Date: 2026-11-28T09:30:00Z"),
+            std::string::npos);
+}
+
+TEST_F(ReportRequestTest, AFailedDrillIsSignedOffOnlyWithSignOffFailed) {
+  const std::string path = dir_.Join("drill.json");
+  const std::string text = ResultFileText(ToJson(testing::MadeUpDrill()));
+  ASSERT_EQ(WriteFileAtomically(path, text), std::nullopt);
+  const ReportOutcome outcome = MakeReports(
+      {.results = {path}, .sign_off_name = "Ada Lovelace", .now_utc = "2026-11-28T09:30:00Z"});
+  EXPECT_EQ(outcome.kind, ReportOutcome::Kind::kRefused);
+  EXPECT_EQ(outcome.message, path +
+                                 ": cannot sign off: 2 of 5 steps failed (step 3, 4); sign a "
+                                 "failed drill off with --sign-off-failed");
+  EXPECT_EQ(Slurp(path), text);  // nothing written
+}
+
+TEST_F(ReportRequestTest, ASignatureIsNeverOverwrittenNorPutOnAChaosResult) {
+  ResultRecord drill = testing::MadeUpDrill();
+  drill.drill->operator_name = "Ada Lovelace";
+  drill.drill->signed_off_at = "2026-11-28T09:30:00Z";
+  const std::string path = dir_.Join("drill.json");
+  ASSERT_EQ(WriteFileAtomically(path, ResultFileText(ToJson(drill))), std::nullopt);
+  const ReportRequest again{.results = {path},
+                            .sign_off_name = "Mallory",
+                            .sign_off_failed = true,
+                            .now_utc = "2026-11-29T10:00:00Z"};
+  EXPECT_EQ(MakeReports(again).message,
+            path +
+                ": cannot sign off: the drill is already signed off by 'Ada Lovelace' at "
+                "2026-11-28T09:30:00Z");
+  const std::vector<std::string> shards = WriteShards(1);
+  EXPECT_EQ(
+      MakeReports(
+          {.results = shards, .sign_off_name = "Ada Lovelace", .now_utc = "2026-11-28T09:30:00Z"})
+          .message,
+      shards[0] + ": no field 'drill': only a drill's result is signed off");
+}
+
 }  // namespace
 }  // namespace crashdrill::reports
