@@ -93,6 +93,13 @@ Status Engine::Start(uint64_t id_space) {
     config.version = 1;
     CD_RETURN_IF_ERROR(CommitCritical(ConfigChanged{config}));
   }
+  if (s.trading.risk.halted && s.trading.risk.halt_reason.starts_with(kPersistenceHaltPrefix)) {
+    // The engine's own halt for a failed write, and the process died before
+    // the resume that follows it (TrySpaceResume): this commit succeeding is
+    // the proof that halt waits for, so resume now. A circuit breaker's halt
+    // is the operator's to lift and stays.
+    CD_RETURN_IF_ERROR(CommitCritical(RiskResumed{}));
+  }
   if (auto it = s.strategies.find(options_.strategy.strategy_id); it != s.strategies.end()) {
     strategy_.Restore(it->second);
   }
@@ -229,7 +236,8 @@ Status Engine::TrySpaceResume() {
     stats_.space_halted = false;  // a risk halt stops new orders anyway
     return Status::Ok();
   }
-  const std::string reason = fmt::format("persistence failed: {}", stats_.last_error.ToString());
+  const std::string reason =
+      fmt::format("{}{}", kPersistenceHaltPrefix, stats_.last_error.ToString());
   CD_RETURN_IF_ERROR(CommitCritical(RiskHalted{reason}));
   CD_RETURN_IF_ERROR(CommitCritical(RiskResumed{}));
   stats_.space_halted = false;

@@ -90,6 +90,11 @@ using AckObserver = std::function<void(Seq, const StateUpdate&)>;
 // durable without an acknowledgement (a harness's reference model).
 using AttemptObserver = MultiLevelCheckpointer::BeforeLog;
 
+// The halt reason of the engine's own halt while its state cannot be
+// persisted ("persistence failed: <the error>"); lifted by the engine itself
+// once a commit succeeds again, also after a restart.
+inline constexpr std::string_view kPersistenceHaltPrefix = "persistence failed: ";
+
 class Engine {
  public:
   // Nothing is owned. `checkpointer` is open on the recovered state.

@@ -191,6 +191,39 @@ TEST(EngineRecoveryTest, ReportsLostAndGoneFromTheVenueStopTheEngineUntilReconci
   EXPECT_EQ(w.exchange().account(w.account()).duplicate_client_order_ids, 0u);
 }
 
+// The drill found it: the space halt and its resume are two commits, and a
+// crash between them left a state halted for "persistence failed". The
+// restarted engine, whose disk takes writes, then never traded again. A
+// persistence halt is the engine's own, so the restart resumes it as the
+// running engine would (a commit that succeeds proves the disk takes writes);
+// a circuit breaker's halt stays for the operator.
+TEST(EngineRecoveryTest, ACrashBetweenASpaceHaltAndItsResumeDoesNotHaltTheRestartForGood) {
+  for (const bool persistence : {true, false}) {
+    SCOPED_TRACE(persistence ? "persistence halt" : "circuit breaker");
+    EngineWorld w(17, Disk(17));
+    w.StartFresh();
+    w.Run(500);
+    const std::string reason =
+        persistence ? "persistence failed: no_space: write wal_00000000000000000001: No space left "
+                      "on device (errno 28)"
+                    : "circuit breaker: daily loss 5000001 beyond the limit of 5000000";
+    ASSERT_TRUE(w.engine().CommitCritical(RiskHalted{reason}).ok());
+    faults::Rng rng(17);
+    w.Crash(CrashKind::kProcessCrash, rng);
+    w.Recover("halted before the crash", rng);
+    const uint64_t sent = w.engine().stats().orders_sent;
+    w.Run(1'000);
+    if (persistence) {
+      EXPECT_FALSE(w.engine().state().trading.risk.halted)
+          << w.engine().state().trading.risk.halt_reason;
+      EXPECT_GT(w.engine().stats().orders_sent, sent + 10) << "trading did not resume";
+    } else {
+      EXPECT_TRUE(w.engine().state().trading.risk.halted);
+      EXPECT_EQ(w.engine().stats().orders_sent, sent);
+    }
+  }
+}
+
 TEST(EngineRecoveryTest, AFullDiskHaltsNewOrdersAcknowledgesNothingAndResumes) {
   EngineWorld w(13, Disk(13));
   w.StartFresh();
