@@ -9,6 +9,7 @@ void RegisterCommands(CLI::App& app, CommandRegistry& registry) {
   RegisterReportCommand(app, registry);
   RegisterBackupCommand(app, registry);
   RegisterArchiveCommand(app, registry);
+  RegisterCrashfsCommand(app, registry);
 }
 
 }  // namespace crashdrill::scenarios
