@@ -234,7 +234,11 @@ Status BackingMirror::SyncFile(const SimDisk& disk, uint64_t inode, const DirtyR
     if (begin >= stop) continue;
     CD_RETURN_IF_ERROR(PwriteAll(fd.get(), bytes->data() + begin, stop - begin, begin, real));
   }
-  if (ftruncate(fd.get(), static_cast<off_t>(bytes->size())) != 0) {
+  struct stat st {};
+  if (fstat(fd.get(), &st) != 0) return Status::FromErrno(errno, "crashfs backing stat", real);
+  // Only when the size changed: a truncate to the same size still dirties the inode.
+  if (static_cast<uint64_t>(st.st_size) != bytes->size() &&
+      ftruncate(fd.get(), static_cast<off_t>(bytes->size())) != 0) {
     return Status::FromErrno(errno, "crashfs backing truncate", real);
   }
   if (fdatasync(fd.get()) != 0) return Status::FromErrno(errno, "crashfs backing sync", real);
