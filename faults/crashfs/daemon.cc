@@ -147,6 +147,7 @@ Status RunDaemon(const DaemonOptions& options, std::FILE* out) {
   fuse_args args = FUSE_ARGS_INIT(3, const_cast<char**>(argv));
   const fuse_lowlevel_ops ops = MakeFuseOps();
   daemon.session = fuse_session_new(&args, &ops, sizeof ops, &context);
+  fuse_opt_free_args(&args);  // the session copied what it needs
   Status status = daemon.session == nullptr
                       ? Status::Error(system::StatusCode::kInternal, "crashfs session",
                                       daemon.mountpoint, "fuse_session_new failed")
