@@ -10,6 +10,7 @@ pkg_check_modules(FIU REQUIRED IMPORTED_TARGET libfiu)
 pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
 pkg_check_modules(SQLITE3 REQUIRED IMPORTED_TARGET sqlite3)
 pkg_check_modules(LIBPQ REQUIRED IMPORTED_TARGET libpq)
+pkg_check_modules(FUSE3 REQUIRED IMPORTED_TARGET fuse3)
 
 if(CRASHDRILL_BUILD_TESTS)
   find_package(GTest CONFIG REQUIRED)

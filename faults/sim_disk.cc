@@ -374,6 +374,11 @@ void SimDisk::CollectGarbageInodes() {
   });
 }
 
+const std::vector<std::byte>* SimDisk::DurableBytes(uint64_t inode) const {
+  auto it = inodes_.find(inode);
+  return it == inodes_.end() ? nullptr : &it->second->durable;
+}
+
 std::string SimDisk::Dump() const {
   std::string out;
   for (const auto& [path, entry] : names_) {

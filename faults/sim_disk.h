@@ -135,14 +135,22 @@ class SimDisk final : public system::Fs {
   // a deterministic fingerprint of the whole disk for replay tests.
   std::string Dump() const;
 
- private:
-  friend class SimFile;
-  friend class SimMappedRegion;
+  // Read-only views for crashfs (faults/crashfs), which serves the disk to real processes
+  // by inode and mirrors what is durable to a real directory. Directories have inode 0.
   struct Entry {
     bool is_dir = false;
     uint64_t inode = 0;
     friend bool operator==(const Entry&, const Entry&) = default;
   };
+  using Names = std::map<std::string, Entry>;
+  const Names& names() const { return names_; }                  // what List/Open see now
+  const Names& durable_names() const { return durable_names_; }  // what a power loss keeps
+  // The bytes of `inode` a power loss keeps for sure; nullptr if the disk has no such inode.
+  const std::vector<std::byte>* DurableBytes(uint64_t inode) const;
+
+ private:
+  friend class SimFile;
+  friend class SimMappedRegion;
   struct DirOp {
     enum class Kind : uint8_t { kCreate, kMkdir, kUnlink, kRename };
     Kind kind = Kind::kCreate;
@@ -151,7 +159,6 @@ class SimDisk final : public system::Fs {
     uint64_t inode = 0;
     uint64_t op_index = 0;
   };
-  using Names = std::map<std::string, Entry>;
 
   // Counts the op, refuses it when halted, and returns the plan faults that fire on it
   // (a crash fault halts the disk and makes this return kUnavailable).

@@ -10,6 +10,7 @@ void RegisterCommands(CLI::App& app, CommandRegistry& registry) {
   RegisterBackupCommand(app, registry);
   RegisterArchiveCommand(app, registry);
   RegisterDrillCommand(app, registry);
+  RegisterCrashfsCommand(app, registry);
 }
 
 }  // namespace crashdrill::scenarios

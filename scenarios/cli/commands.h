@@ -56,6 +56,9 @@ system::Result<std::unique_ptr<system::ArchiveDatabase>> OpenArchiveSpec(
 system::Result<std::unique_ptr<system::ArchiveDatabase>> MakeArchiveSpec(
     system::Fs& fs, system::Clock& clock, const std::string& spec);
 
+// crashfs: the FUSE power-loss file system for real processes, and --power-loss.
+void RegisterCrashfsCommand(CLI::App& app, CommandRegistry& registry);
+
 // Adds every subcommand that exists to `app`.
 void RegisterCommands(CLI::App& app, CommandRegistry& registry);
 
