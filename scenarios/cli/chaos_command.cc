@@ -84,33 +84,16 @@ int CheckChaosOptions(const std::string& shard, const std::string& out_dir, Chao
   return kExitOk;
 }
 
-// result.json and the reports of it (report.html, summary.md, junit.xml,
-// metrics.prom) in `out_dir`, each written atomically.
+// result.json and the reports of it in `out_dir`.
 int WriteChaosResults(const std::string& out_dir, const ChaosResult& result) {
-  const nlohmann::json json = ResultJson(result);
-  const reports::Checked<reports::ResultRecord> record = reports::ResultFromJson(json);
-  if (!record.ok()) {
-    std::fprintf(stderr, "crashdrill chaos: the result does not read back: %s\n",
-                 record.error().c_str());
-    return kExitHarnessFailed;
+  const int written = WriteResultAndReports("chaos", out_dir, ResultJson(result));
+  if (written == kExitOk) {
+    std::fprintf(
+        stderr,
+        "chaos: result.json, summary.md, junit.xml and metrics.prom in %s; open %s/report.html\n",
+        out_dir.c_str(), out_dir.c_str());
   }
-  const std::string result_path = out_dir + "/result.json";
-  std::vector<std::pair<std::string, std::string>> files = {
-      {result_path, reports::ResultFileText(json)}};
-  for (auto& [name, text] : reports::ReportsOfOneRun(result_path, *record)) {
-    files.emplace_back(out_dir + "/" + name, std::move(text));
-  }
-  for (const auto& [path, text] : files) {
-    if (auto why = reports::WriteFileAtomically(path, text)) {
-      std::fprintf(stderr, "crashdrill chaos: cannot write %s\n", why->c_str());
-      return kExitHarnessFailed;
-    }
-  }
-  std::fprintf(
-      stderr,
-      "chaos: result.json, summary.md, junit.xml and metrics.prom in %s; open %s/report.html\n",
-      out_dir.c_str(), out_dir.c_str());
-  return kExitOk;
+  return written;
 }
 
 int RunChaosCommand(ChaosOptions options, const std::string& shard, const std::string& out_dir) {

@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <functional>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "system/io/clock.h"
@@ -58,6 +59,13 @@ system::Result<std::unique_ptr<system::ArchiveDatabase>> MakeArchiveSpec(
 
 // crashfs: the FUSE power-loss file system for real processes, and --power-loss.
 void RegisterCrashfsCommand(CLI::App& app, CommandRegistry& registry);
+
+// Writes `result` (crashdrill.result/1) as OUT_DIR/result.json and every report
+// of it (report.html, summary.md, junit.xml, metrics.prom), each atomically,
+// after checking it reads back. kExitOk, or kExitHarnessFailed after saying why
+// as "crashdrill COMMAND: ...".
+int WriteResultAndReports(const std::string& command, const std::string& out_dir,
+                          const nlohmann::json& result);
 
 // Adds every subcommand that exists to `app`.
 void RegisterCommands(CLI::App& app, CommandRegistry& registry);

@@ -84,26 +84,7 @@ int WriteDrillResults(const std::string& out_dir, const DrillOutcome& outcome,
   record.provenance.configuration = {{"plan", plan.name}, {"plan_source", plan.source}};
   record.scenarios.push_back(outcome.scenario);
   record.drill = outcome.drill;
-  const nlohmann::json json = reports::ToJson(record);
-  const auto checked = reports::ResultFromJson(json);
-  if (!checked.ok()) {
-    std::fprintf(stderr, "crashdrill drill: the result does not read back: %s\n",
-                 checked.error().c_str());
-    return kExitHarnessFailed;
-  }
-  const std::string result_path = out_dir + "/result.json";
-  std::vector<std::pair<std::string, std::string>> files = {
-      {result_path, reports::ResultFileText(json)}};
-  for (auto& [name, text] : reports::ReportsOfOneRun(result_path, *checked)) {
-    files.emplace_back(out_dir + "/" + name, std::move(text));
-  }
-  for (const auto& [path, text] : files) {
-    if (auto why = reports::WriteFileAtomically(path, text)) {
-      std::fprintf(stderr, "crashdrill drill: cannot write %s\n", why->c_str());
-      return kExitHarnessFailed;
-    }
-  }
-  return kExitOk;
+  return WriteResultAndReports("drill", out_dir, reports::ToJson(record));
 }
 
 int RunDrillCommand(const DrillArgs& args) {

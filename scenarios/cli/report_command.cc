@@ -9,8 +9,11 @@
 #include <ctime>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "reports/report_request.h"
+#include "reports/result_files.h"
 #include "scenarios/cli/commands.h"
 
 namespace crashdrill::scenarios {
@@ -82,6 +85,29 @@ void RegisterReportCommand(CLI::App& app, CommandRegistry& registry) {
                     "with --sign-off: sign a drill whose steps did not all pass (the report says "
                     "so)");
   command->callback([&registry, request] { registry.Select([=] { return RunReport(*request); }); });
+}
+
+int WriteResultAndReports(const std::string& command, const std::string& out_dir,
+                          const nlohmann::json& result) {
+  const reports::Checked<reports::ResultRecord> record = reports::ResultFromJson(result);
+  if (!record.ok()) {
+    std::fprintf(stderr, "crashdrill %s: the result does not read back: %s\n", command.c_str(),
+                 record.error().c_str());
+    return kExitHarnessFailed;
+  }
+  const std::string result_path = out_dir + "/result.json";
+  std::vector<std::pair<std::string, std::string>> files = {
+      {result_path, reports::ResultFileText(result)}};
+  for (auto& [name, text] : reports::ReportsOfOneRun(result_path, *record)) {
+    files.emplace_back(out_dir + "/" + name, std::move(text));
+  }
+  for (const auto& [path, text] : files) {
+    if (auto why = reports::WriteFileAtomically(path, text)) {
+      std::fprintf(stderr, "crashdrill %s: cannot write %s\n", command.c_str(), why->c_str());
+      return kExitHarnessFailed;
+    }
+  }
+  return kExitOk;
 }
 
 }  // namespace crashdrill::scenarios

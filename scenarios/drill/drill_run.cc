@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -89,7 +90,13 @@ class DrillRunner {
   faults::ChildSpec TradeSpec(const std::string& dir, const DrillStepPlan& step, size_t index,
                               double seconds) const;
   void Keep(const EngineProcess& engine);
+  DrillStep NewStep(size_t index, const DrillStepPlan& step) const;
+  bool MountCrashfs(DrillStep& out, std::optional<CrashfsMount>& mount);
+  faults::ChildSpec StepEngineSpec(const std::string& dir, const DrillStepPlan& step,
+                                   size_t index) const;
   bool InjectWhileRunning(DrillStep& out, const DrillStepPlan& step, EngineProcess& engine);
+  bool InjectDiskFault(DrillStep& out, const DrillStepPlan& step, EngineProcess& engine);
+  bool PartitionWhileTrading(DrillStep& out, const DrillStepPlan& step, EngineProcess& engine);
   bool ResumesOrStops(EngineProcess& engine, size_t index, std::string& outcome);
   bool Recover(DrillStep& out, const DrillStepPlan& step, const std::string& dir,
                uint64_t* recovered_seq);
@@ -141,7 +148,6 @@ void DrillRunner::Keep(const EngineProcess& engine) {
 bool DrillRunner::InjectWhileRunning(DrillStep& out, const DrillStepPlan& step,
                                      EngineProcess& engine) {
   const FaultKind kind = step.fault.kind;
-  const int64_t duration_ms = step.fault.duration_ns / 1'000'000;
   if (kind == FaultKind::kCrash && !step.during.empty()) {
     return Act(
         out, fmt::format("kill -9 the engine inside a {}", step.during), [&](std::string& outcome) {
@@ -153,74 +159,87 @@ bool DrillRunner::InjectWhileRunning(DrillStep& out, const DrillStepPlan& step,
   }
   if (kind == FaultKind::kNoSpace || kind == FaultKind::kIoError ||
       kind == FaultKind::kSyncFailure) {
-    const std::pair<std::string, int> fiu = FiuPointOf(step);
-    const std::string& point = fiu.first;  // not a structured binding: lambdas capture it
-    const int error = fiu.second;
-    const std::string fifo = options_.out_dir + "/fiu";
-    system::SystemClock clock;
-    bool ok = Act(out,
-                  fmt::format("inject {} (errno {}) at {} with fiu-ctrl for {} ms",
-                              faults::FaultKindName(kind), error, point, duration_ms),
-                  [&](std::string& outcome) {
-                    const size_t before = engine.acks().size();
-                    Status status = faults::SendFiuCommand(
-                        fifo, engine.pid(), fmt::format("enable name={},failinfo={}", point, error),
-                        clock, 5 * system::kNanosPerSecond);
-                    const int64_t until = WallNowNs() + step.fault.duration_ns;
-                    while (status.ok() && WallNowNs() < until && engine.Poll()) Nap();
-                    const size_t during = engine.acks().size() - before;
-                    if (status.ok() && engine.exit_code()) {
-                      outcome = fmt::format(
-                          "enabled; the engine exited with {} while it was on "
-                          "({} acknowledgements meanwhile)",
-                          *engine.exit_code(), during);
-                      return true;
-                    }
-                    if (status.ok()) {
-                      status = faults::SendFiuCommand(fifo, engine.pid(),
-                                                      fmt::format("disable name={}", point), clock,
-                                                      5 * system::kNanosPerSecond);
-                    }
-                    outcome = status.ok() ? fmt::format(
-                                                "enabled, then disabled; {} "
-                                                "acknowledgements while it was on",
-                                                during)
-                                          : status.ToString();
-                    return status.ok();
-                  });
-    ok =
-        ok && Act(out, "the engine acknowledges again, or stops itself (fail-stop)",
-                  [&](std::string& outcome) { return ResumesOrStops(engine, out.index, outcome); });
-    engine.Kill();
-    // libfiu's remote-control fifos of a killed engine stay behind: remove them.
-    for (const char* end : {".in", ".out"}) {
-      std::filesystem::remove(fmt::format("{}-{}{}", fifo, engine.pid(), end));
-    }
-    return ok;
+    return InjectDiskFault(out, step, engine);
   }
   if (kind == FaultKind::kNetworkPartition && step.during == "trading") {
-    bool ok = Act(out, fmt::format("partition the exchange for {} ms while trading", duration_ms),
-                  [&](std::string& outcome) {
-                    Status status = exchange_.Control("partition");
-                    const int64_t until = WallNowNs() + step.fault.duration_ns;
-                    while (status.ok() && WallNowNs() < until && engine.Poll()) Nap();
-                    if (status.ok()) status = exchange_.Control("heal");
-                    outcome = status.ok() ? "partitioned, then healed" : status.ToString();
-                    return status.ok() && !engine.exit_code();
-                  });
-    ok = ok && Act(out, "trading resumes after the partition heals", [&](std::string& outcome) {
-           const Status status =
-               engine.WaitForAcks(engine.acks().size() + 20, plan_.resume_timeout_ms);
-           outcome = status.ok() ? "20 new acknowledgements" : status.ToString();
-           return status.ok();
-         });
-    engine.Kill();
-    return ok;
+    return PartitionWhileTrading(out, step, engine);
   }
   engine.Kill();  // a plain kill -9; clock skew and a partition in recovery come next
   out.actions.push_back(
       {"kill -9 the engine", true, 0, fmt::format("SIGKILL to pid {}", engine.pid())});
   return true;
+}
+
+// ENOSPC, EIO or a failed fsync through fiu-ctrl's fifo for the step's
+// duration; then the engine must go on or stop itself; then kill -9.
+bool DrillRunner::InjectDiskFault(DrillStep& out, const DrillStepPlan& step,
+                                  EngineProcess& engine) {
+  const std::pair<std::string, int> fiu = FiuPointOf(step);
+  const std::string& point = fiu.first;  // not a structured binding: lambdas capture it
+  const int error = fiu.second;
+  const std::string fifo = options_.out_dir + "/fiu";
+  system::SystemClock clock;
+  const auto send = [&](const std::string& command) {
+    return faults::SendFiuCommand(fifo, engine.pid(), command, clock, 5 * system::kNanosPerSecond);
+  };
+  bool ok = Act(out,
+                fmt::format("inject {} (errno {}) at {} with fiu-ctrl for {} ms",
+                            faults::FaultKindName(step.fault.kind), error, point,
+                            step.fault.duration_ns / 1'000'000),
+                [&](std::string& outcome) {
+                  const size_t before = engine.acks().size();
+                  Status status = send(fmt::format("enable name={},failinfo={}", point, error));
+                  const int64_t until = WallNowNs() + step.fault.duration_ns;
+                  while (status.ok() && WallNowNs() < until && engine.Poll()) Nap();
+                  const size_t during = engine.acks().size() - before;
+                  if (status.ok() && engine.exit_code()) {
+                    outcome = fmt::format(
+                        "enabled; the engine exited with {} while it was on ({} "
+                        "acknowledgements meanwhile)",
+                        *engine.exit_code(), during);
+                    return true;
+                  }
+                  if (status.ok()) status = send(fmt::format("disable name={}", point));
+                  outcome = status.ok() ? fmt::format(
+                                              "enabled, then disabled; {} "
+                                              "acknowledgements while it was on",
+                                              during)
+                                        : status.ToString();
+                  return status.ok();
+                });
+  ok = ok && Act(out, "the engine acknowledges again, or stops itself (fail-stop)",
+                 [&](std::string& outcome) { return ResumesOrStops(engine, out.index, outcome); });
+  engine.Kill();
+  // libfiu's remote-control fifos of a killed engine stay behind: remove them.
+  for (const char* end : {".in", ".out"}) {
+    std::filesystem::remove(fmt::format("{}-{}{}", fifo, engine.pid(), end));
+  }
+  return ok;
+}
+
+// The exchange partitioned (a black hole) for the step's duration while the
+// engine trades; after the heal it must trade again; then kill -9.
+bool DrillRunner::PartitionWhileTrading(DrillStep& out, const DrillStepPlan& step,
+                                        EngineProcess& engine) {
+  bool ok = Act(out,
+                fmt::format("partition the exchange for {} ms while trading",
+                            step.fault.duration_ns / 1'000'000),
+                [&](std::string& outcome) {
+                  Status status = exchange_.Control("partition");
+                  const int64_t until = WallNowNs() + step.fault.duration_ns;
+                  while (status.ok() && WallNowNs() < until && engine.Poll()) Nap();
+                  if (status.ok()) status = exchange_.Control("heal");
+                  outcome = status.ok() ? "partitioned, then healed" : status.ToString();
+                  return status.ok() && !engine.exit_code();
+                });
+  ok = ok && Act(out, "trading resumes after the partition heals", [&](std::string& outcome) {
+         const Status status =
+             engine.WaitForAcks(engine.acks().size() + 20, plan_.resume_timeout_ms);
+         outcome = status.ok() ? "20 new acknowledgements" : status.ToString();
+         return status.ok();
+       });
+  engine.Kill();
+  return ok;
 }
 
 // After a disk fault: the engine acknowledges 20 more records, or it stopped
@@ -371,7 +390,8 @@ void DrillRunner::Resume(DrillStep& out, const DrillStepPlan& step, const std::s
   out.checks.push_back({"P9", held, evidence});
 }
 
-DrillStep DrillRunner::RunStep(size_t index, const DrillStepPlan& step) {
+// The record of a step before it runs: what the plan says and how to rerun it.
+DrillStep DrillRunner::NewStep(size_t index, const DrillStepPlan& step) const {
   DrillStep out;
   out.index = index;
   out.name = step.name;
@@ -381,39 +401,51 @@ DrillStep DrillRunner::RunStep(size_t index, const DrillStepPlan& step) {
   out.rto_target_ms = plan_.RtoTargetMs(step);
   out.repro = fmt::format("crashdrill drill --plan {} --step {}",
                           plan_.source == "built-in" ? plan_.name : plan_.source, index);
-  Say(fmt::format("step {}: {} — {}", index, step.name, out.fault_detail));
-  const bool power = step.fault.kind == FaultKind::kCrash &&
-                     step.fault.crash_kind == faults::CrashKind::kPowerLoss;
-  std::optional<CrashfsMount> mount;
-  std::string dir = options_.state_dir;
-  if (power) {
-    const std::string mountpoint = fmt::format("{}/crashfs-step{}", options_.out_dir, index);
-    std::filesystem::create_directories(mountpoint);
-    const bool mounted =
-        Act(out, "mount the state directory through crashfs", [&](std::string& outcome) {
-          auto m = CrashfsMount::Mount(
-              options_.binary, options_.state_dir, mountpoint,
-              nlohmann::json(plan_.crash_model).dump(), plan_.seed * 1000 + index,
-              fmt::format("{}/crashfs-step{}.log", options_.out_dir, index));
-          outcome = m.ok() ? fmt::format("{} backed by {}", mountpoint, options_.state_dir)
-                           : m.status().ToString();
-          if (m.ok()) mount.emplace(std::move(m).value());
-          return m.ok();
-        });
-    if (!mounted) return out;
-    dir = mountpoint;
-  }
+  return out;
+}
+
+// A power-loss step's crash filesystem over the state directory.
+bool DrillRunner::MountCrashfs(DrillStep& out, std::optional<CrashfsMount>& mount) {
+  const std::string mountpoint = fmt::format("{}/crashfs-step{}", options_.out_dir, out.index);
+  std::filesystem::create_directories(mountpoint);
+  return Act(out, "mount the state directory through crashfs", [&](std::string& outcome) {
+    auto m =
+        CrashfsMount::Mount(options_.binary, options_.state_dir, mountpoint,
+                            nlohmann::json(plan_.crash_model).dump(), plan_.seed * 1000 + out.index,
+                            fmt::format("{}/crashfs-step{}.log", options_.out_dir, out.index));
+    outcome = m.ok() ? fmt::format("{} backed by {}", mountpoint, options_.state_dir)
+                     : m.status().ToString();
+    if (m.ok()) mount.emplace(std::move(m).value());
+    return m.ok();
+  });
+}
+
+// The engine of a step: trade --acks, paused at the step's moment or
+// reachable by fiu-ctrl when the step needs it.
+faults::ChildSpec DrillRunner::StepEngineSpec(const std::string& dir, const DrillStepPlan& step,
+                                              size_t index) const {
   faults::ChildSpec spec = TradeSpec(dir, step, index, 3600);
-  if (step.fault.kind == FaultKind::kCrash && !step.during.empty()) {
+  const FaultKind kind = step.fault.kind;
+  if (kind == FaultKind::kCrash && !step.during.empty()) {
     spec.argv.insert(spec.argv.end(), {"--pause-at", step.during, "--pause-after-acks",
                                        std::to_string(step.after_acks)});
   }
-  const FaultKind kind = step.fault.kind;
   if (kind == FaultKind::kNoSpace || kind == FaultKind::kIoError ||
       kind == FaultKind::kSyncFailure) {
     faults::AddFiuRun(spec, {}, options_.out_dir + "/fiu");
   }
-  auto engine = EngineProcess::Start(spec);
+  return spec;
+}
+
+DrillStep DrillRunner::RunStep(size_t index, const DrillStepPlan& step) {
+  DrillStep out = NewStep(index, step);
+  Say(fmt::format("step {}: {} — {}", index, step.name, out.fault_detail));
+  const bool power = step.fault.kind == FaultKind::kCrash &&
+                     step.fault.crash_kind == faults::CrashKind::kPowerLoss;
+  std::optional<CrashfsMount> mount;
+  if (power && !MountCrashfs(out, mount)) return out;
+  const std::string dir = mount ? mount->mountpoint() : options_.state_dir;
+  auto engine = EngineProcess::Start(StepEngineSpec(dir, step, index));
   if (!engine.ok()) {
     out.actions.push_back({"start the engine", false, 0, engine.status().ToString()});
     return out;
@@ -432,7 +464,6 @@ DrillStep DrillRunner::RunStep(size_t index, const DrillStepPlan& step) {
       outcome = summary.ok() ? *summary : summary.status().ToString();
       return summary.ok();
     });
-    engine->Kill();
   } else if (running) {
     injected = InjectWhileRunning(out, step, *engine);
   }
@@ -440,8 +471,13 @@ DrillStep DrillRunner::RunStep(size_t index, const DrillStepPlan& step) {
   const int64_t fault_ns = WallNowNs();
   out.acknowledged = engine->acks().size();
   Keep(*engine);
-  if (!injected) return out;
-  if (!exchange_.Control("pause-market").ok()) return out;
+  if (!injected || !Act(out, "hold the exchange's market still", [&](std::string& outcome) {
+        const Status status = exchange_.Control("pause-market");
+        outcome = status.ok() ? "paused" : status.ToString();
+        return status.ok();
+      })) {
+    return out;
+  }
   uint64_t recovered_seq = 0;
   Recover(out, step, dir, &recovered_seq);
   Check(out, dir, recovered_seq, fault_ns);
