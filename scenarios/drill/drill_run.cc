@@ -87,8 +87,10 @@ class DrillRunner {
                     out.actions.back().duration_ms, outcome));
     return ok;
   }
+  // The engine of step `index`; `restart`: the one started after the fault,
+  // which runs under the step's faketime for a clock step.
   faults::ChildSpec TradeSpec(const std::string& dir, const DrillStepPlan& step, size_t index,
-                              double seconds) const;
+                              double seconds, bool restart) const;
   void Keep(const EngineProcess& engine);
   DrillStep NewStep(size_t index, const DrillStepPlan& step) const;
   bool MountCrashfs(DrillStep& out, std::optional<CrashfsMount>& mount);
@@ -112,7 +114,7 @@ class DrillRunner {
 };
 
 faults::ChildSpec DrillRunner::TradeSpec(const std::string& dir, const DrillStepPlan& step,
-                                         size_t index, double seconds) const {
+                                         size_t index, double seconds, bool restart) const {
   faults::ChildSpec spec;
   spec.argv = {options_.binary,
                "trade",
@@ -131,7 +133,7 @@ faults::ChildSpec DrillRunner::TradeSpec(const std::string& dir, const DrillStep
   spec.stdin_pipe = true;  // its lifeline: if the drill dies, the engine stops
   spec.stderr_path = StepLog(index);
   const FaultKind kind = step.fault.kind;
-  if (kind == FaultKind::kClockStep || kind == FaultKind::kClockDrift) {
+  if (restart && (kind == FaultKind::kClockStep || kind == FaultKind::kClockDrift)) {
     faults::AddFaketime(spec, {.faketime = FaketimeOf(step.fault), .threaded = true});
   }
   return spec;
@@ -240,6 +242,16 @@ bool DrillRunner::PartitionWhileTrading(DrillStep& out, const DrillStepPlan& ste
        });
   engine.Kill();
   return ok;
+}
+
+// The last line of `path` ("" when there is none): what a stuck child said last.
+std::string LastLine(const std::string& path) {
+  std::ifstream in(path);
+  std::string line, last;
+  while (std::getline(in, line)) {
+    if (!line.empty()) last = line;
+  }
+  return last;
 }
 
 // After a disk fault: the engine acknowledges 20 more records, or it stopped
@@ -372,7 +384,7 @@ void DrillRunner::Resume(DrillStep& out, const DrillStepPlan& step, const std::s
   bool held = false;
   std::string evidence;
   Act(out, "resume trading", [&](std::string& outcome) {
-    auto engine = EngineProcess::Start(TradeSpec(dir, step, index, 60));
+    auto engine = EngineProcess::Start(TradeSpec(dir, step, index, 60, /*restart=*/true));
     if (!engine.ok()) {
       outcome = engine.status().ToString();
       return false;
@@ -424,7 +436,7 @@ bool DrillRunner::MountCrashfs(DrillStep& out, std::optional<CrashfsMount>& moun
 // reachable by fiu-ctrl when the step needs it.
 faults::ChildSpec DrillRunner::StepEngineSpec(const std::string& dir, const DrillStepPlan& step,
                                               size_t index) const {
-  faults::ChildSpec spec = TradeSpec(dir, step, index, 3600);
+  faults::ChildSpec spec = TradeSpec(dir, step, index, 3600, /*restart=*/false);
   const FaultKind kind = step.fault.kind;
   if (kind == FaultKind::kCrash && !step.during.empty()) {
     spec.argv.insert(spec.argv.end(), {"--pause-at", step.during, "--pause-after-acks",
@@ -454,7 +466,9 @@ DrillStep DrillRunner::RunStep(size_t index, const DrillStepPlan& step) {
       Act(out, fmt::format("trade until {} acknowledgements", step.after_acks),
           [&](std::string& outcome) {
             const Status status = engine->WaitForAcks(step.after_acks, 60'000);
-            outcome = status.ok() ? fmt::format("pid {}", engine->pid()) : status.ToString();
+            outcome = status.ok() ? fmt::format("pid {}", engine->pid())
+                                  : fmt::format("{}; its log ends: {}", status.ToString(),
+                                                LastLine(StepLog(index)));
             return status.ok();
           });
   bool injected = false;
