@@ -316,7 +316,9 @@ bool DrillRunner::Recover(DrillStep& out, const DrillStepPlan& step, const std::
                       clock ? fmt::format(" (FAKETIME={})", FaketimeOf(step.fault)) : "",
                       partition ? " through the partition" : ""),
           [&](std::string& outcome) {
-            auto run = RunToEnd(spec, 120'000);
+            // Bounded below a caller's own patience: a recovery that hangs is
+            // killed by the drill and reported, never left behind.
+            auto run = RunToEnd(spec, 90'000);
             if (healer.joinable()) healer.join();
             if (!run.ok()) {
               outcome = run.status().ToString();
